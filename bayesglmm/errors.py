@@ -1,0 +1,70 @@
+"""Exceptions and warnings raised by bayesglmm.
+
+Every error names the formula term, data column or parameter at fault and says
+what to do about it. All errors derive from :class:`BayesGLMMError`, itself a
+``ValueError``, so ``except ValueError`` keeps working for callers.
+
+Examples
+--------
+>>> from bayesglmm.errors import FormulaError
+>>> print(FormulaError("expected a grouping factor after '|'", "y ~ (1 | )", 9))
+expected a grouping factor after '|'
+  y ~ (1 | )
+           ^
+"""
+
+from __future__ import annotations
+
+
+class BayesGLMMError(ValueError):
+    """Base class of all bayesglmm errors."""
+
+
+class FormulaError(BayesGLMMError):
+    """A formula that cannot be parsed or does not fit the data.
+
+    Parameters
+    ----------
+    message
+        What was expected at the offending place.
+    formula
+        The whole formula text, shown under the message.
+    position
+        Character offset of the offending place; a caret is drawn under it.
+    """
+
+    def __init__(self, message: str, formula: str | None = None, position: int | None = None):
+        self.message = message
+        self.formula = formula
+        self.position = position
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        if self.formula is None or self.position is None:
+            return self.message
+        caret = " " * (2 + self.position) + "^"
+        return f"{self.message}\n  {self.formula}\n{caret}"
+
+
+class DataError(BayesGLMMError):
+    """Data that cannot be used as given: a missing column, bad values, too few levels."""
+
+
+class FamilyError(BayesGLMMError):
+    """An unknown family or link, or a link the family does not support."""
+
+
+class PriorError(BayesGLMMError):
+    """An unknown prior key or a prior that does not suit its parameter."""
+
+
+class SamplerError(BayesGLMMError):
+    """An unknown sampler or one that cannot fit the model."""
+
+
+class ConvergenceWarning(UserWarning):
+    """The sampler's output shows signs that the posterior is not yet reliable."""
+
+
+class DataWarning(UserWarning):
+    """The data were changed on the way in, for example rows dropped for missing values."""

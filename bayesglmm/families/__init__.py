@@ -1,0 +1,54 @@
+"""Response families and link functions, kept as registries.
+
+Examples
+--------
+>>> from bayesglmm.families import get_family
+>>> family, link = get_family("poisson")
+>>> family.name, link.name
+('poisson', 'log')
+"""
+
+from __future__ import annotations
+
+import difflib
+
+from bayesglmm.errors import FamilyError
+from bayesglmm.families.catalog import FAMILIES
+from bayesglmm.families.family import DispersionParameter, Family
+from bayesglmm.families.links import LINKS, Link
+
+__all__ = ["FAMILIES", "LINKS", "DispersionParameter", "Family", "Link", "get_family"]
+
+
+def get_family(name: str, link: str | None = None) -> tuple[Family, Link]:
+    """Look up a family and one of its links.
+
+    Parameters
+    ----------
+    name
+        Family name, for example ``"binomial"``.
+    link
+        Link name; the family's default link when None.
+
+    Raises
+    ------
+    FamilyError
+        For an unknown family, or a link the family does not support.
+
+    Examples
+    --------
+    >>> get_family("gamma", "identity")[1].name
+    'identity'
+    """
+    if name not in FAMILIES:
+        close = difflib.get_close_matches(str(name), FAMILIES, n=1)
+        hint = f" Did you mean '{close[0]}'?" if close else ""
+        raise FamilyError(f"unknown family '{name}'.{hint} Known families: {', '.join(FAMILIES)}.")
+    family = FAMILIES[name]
+    link = link or family.links[0]
+    if link not in family.links:
+        raise FamilyError(
+            f"family '{name}' does not support link '{link}'; "
+            f"use one of: {', '.join(family.links)}."
+        )
+    return family, LINKS[link]

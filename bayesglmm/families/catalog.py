@@ -1,0 +1,237 @@
+"""The families bayesglmm ships, each one a :class:`Family` record.
+
+Parametrisations follow brms: gamma has mean ``mu`` and shape; negative
+binomial has mean ``mu`` and shape (variance ``mu + mu^2/shape``); beta has
+mean ``mu`` and precision ``phi``; lognormal's ``mu`` and ``sigma`` are the
+mean and sd of ``log y``.
+
+Examples
+--------
+>>> from bayesglmm.families.catalog import FAMILIES
+>>> sorted(FAMILIES)[:4]
+['bernoulli', 'beta', 'binomial', 'gamma']
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pymc as pm
+from scipy import special, stats
+
+from bayesglmm.families.family import DispersionParameter, Family
+from bayesglmm.families.support import SUPPORTS
+from bayesglmm.priors.distributions import Gamma, HalfStudentT, InverseGamma
+
+
+def _response_spread(values: np.ndarray) -> float:
+    sd = float(np.std(values)) if values.size > 1 else 0.0
+    return sd if sd > 0 else 1.0
+
+
+SIGMA = DispersionParameter(
+    "sigma",
+    "residual standard deviation",
+    lambda values: HalfStudentT(3, _response_spread(values)),
+)
+NU = DispersionParameter("nu", "degrees of freedom", lambda values: Gamma(2, 0.1))
+GAMMA_SHAPE = DispersionParameter("shape", "gamma shape", lambda values: Gamma(0.01, 0.01))
+NB_SHAPE = DispersionParameter(
+    "shape",
+    "negative binomial shape (variance mu + mu^2/shape)",
+    lambda values: InverseGamma(0.4, 0.3),
+)
+PHI = DispersionParameter("phi", "beta precision", lambda values: Gamma(0.01, 0.01))
+
+
+def _identity_scale(y: np.ndarray, trials: np.ndarray | None) -> np.ndarray:
+    return y
+
+
+def _proportion_scale(y: np.ndarray, trials: np.ndarray | None) -> np.ndarray:
+    n = np.ones_like(y) if trials is None else trials
+    keep = n > 0
+    return y[keep] / n[keep]
+
+
+def _log_scale(y: np.ndarray, trials: np.ndarray | None) -> np.ndarray:
+    return np.log(y)
+
+
+def _binary_log_probs(eta: np.ndarray, link) -> tuple[np.ndarray, np.ndarray]:
+    log_odds = link.log_odds_np(eta)
+    return -np.logaddexp(0.0, -log_odds), -np.logaddexp(0.0, log_odds)
+
+
+def _binomial_loglik(y, eta, link, params, trials):
+    log_p, log_q = _binary_log_probs(eta, link)
+    log_choose = (
+        special.gammaln(trials + 1) - special.gammaln(y + 1) - special.gammaln(trials - y + 1)
+    )
+    return log_choose + y * log_p + (trials - y) * log_q
+
+
+def _bernoulli_loglik(y, eta, link, params, trials):
+    log_p, log_q = _binary_log_probs(eta, link)
+    return np.where(y > 0.5, log_p, log_q)
+
+
+def _nb_p(mu: np.ndarray, shape: np.ndarray) -> np.ndarray:
+    return shape / (shape + mu)
+
+
+FAMILIES: dict[str, Family] = {
+    family.name: family
+    for family in [
+        Family(
+            "gaussian",
+            links=("identity", "log"),
+            support=SUPPORTS["real"],
+            dispersion=(SIGMA,),
+            likelihood=lambda name, eta, link, p, observed, trials: pm.Normal(
+                name, mu=link.inverse(eta), sigma=p["sigma"], observed=observed, dims="obs"
+            ),
+            log_likelihood=lambda y, eta, link, p, trials: stats.norm.logpdf(
+                y, link.inverse_np(eta), p["sigma"]
+            ),
+            random=lambda rng, eta, link, p, trials: rng.normal(link.inverse_np(eta), p["sigma"]),
+            mean_scale=_identity_scale,
+            residual_sd=True,
+        ),
+        Family(
+            "student_t",
+            links=("identity", "log"),
+            support=SUPPORTS["real"],
+            dispersion=(SIGMA, NU),
+            likelihood=lambda name, eta, link, p, observed, trials: pm.StudentT(
+                name,
+                nu=p["nu"],
+                mu=link.inverse(eta),
+                sigma=p["sigma"],
+                observed=observed,
+                dims="obs",
+            ),
+            log_likelihood=lambda y, eta, link, p, trials: stats.t.logpdf(
+                y, p["nu"], link.inverse_np(eta), p["sigma"]
+            ),
+            random=lambda rng, eta, link, p, trials: (
+                link.inverse_np(eta) + p["sigma"] * rng.standard_t(p["nu"])
+            ),
+            mean_scale=_identity_scale,
+            residual_sd=True,
+        ),
+        Family(
+            "lognormal",
+            links=("identity",),
+            support=SUPPORTS["positive"],
+            dispersion=(SIGMA,),
+            likelihood=lambda name, eta, link, p, observed, trials: pm.LogNormal(
+                name, mu=link.inverse(eta), sigma=p["sigma"], observed=observed, dims="obs"
+            ),
+            log_likelihood=lambda y, eta, link, p, trials: (
+                stats.norm.logpdf(np.log(y), link.inverse_np(eta), p["sigma"]) - np.log(y)
+            ),
+            random=lambda rng, eta, link, p, trials: rng.lognormal(
+                link.inverse_np(eta), p["sigma"]
+            ),
+            mean_scale=_log_scale,
+            residual_sd=True,
+        ),
+        Family(
+            "gamma",
+            links=("log", "inverse", "identity"),
+            support=SUPPORTS["positive"],
+            dispersion=(GAMMA_SHAPE,),
+            likelihood=lambda name, eta, link, p, observed, trials: pm.Gamma(
+                name,
+                alpha=p["shape"],
+                beta=p["shape"] / link.inverse(eta),
+                observed=observed,
+                dims="obs",
+            ),
+            log_likelihood=lambda y, eta, link, p, trials: stats.gamma.logpdf(
+                y, p["shape"], scale=link.inverse_np(eta) / p["shape"]
+            ),
+            random=lambda rng, eta, link, p, trials: rng.gamma(
+                p["shape"], link.inverse_np(eta) / p["shape"]
+            ),
+            mean_scale=_identity_scale,
+        ),
+        Family(
+            "beta",
+            links=("logit",),
+            support=SUPPORTS["open_unit"],
+            dispersion=(PHI,),
+            likelihood=lambda name, eta, link, p, observed, trials: pm.Beta(
+                name,
+                alpha=link.inverse(eta) * p["phi"],
+                beta=link.complement(eta) * p["phi"],
+                observed=observed,
+                dims="obs",
+            ),
+            log_likelihood=lambda y, eta, link, p, trials: stats.beta.logpdf(
+                y, link.inverse_np(eta) * p["phi"], link.complement_np(eta) * p["phi"]
+            ),
+            random=lambda rng, eta, link, p, trials: rng.beta(
+                link.inverse_np(eta) * p["phi"], link.complement_np(eta) * p["phi"]
+            ),
+            mean_scale=_identity_scale,
+        ),
+        Family(
+            "bernoulli",
+            links=("logit", "probit", "cloglog"),
+            support=SUPPORTS["binary"],
+            dispersion=(),
+            likelihood=lambda name, eta, link, p, observed, trials: pm.Bernoulli(
+                name, logit_p=link.log_odds(eta), observed=observed, dims="obs"
+            ),
+            log_likelihood=_bernoulli_loglik,
+            random=lambda rng, eta, link, p, trials: rng.binomial(1, link.inverse_np(eta)),
+            mean_scale=_proportion_scale,
+        ),
+        Family(
+            "binomial",
+            links=("logit", "probit", "cloglog"),
+            support=SUPPORTS["binomial"],
+            dispersion=(),
+            likelihood=lambda name, eta, link, p, observed, trials: pm.Binomial(
+                name, n=trials, logit_p=link.log_odds(eta), observed=observed, dims="obs"
+            ),
+            log_likelihood=_binomial_loglik,
+            random=lambda rng, eta, link, p, trials: rng.binomial(
+                trials.astype(np.int64), link.inverse_np(eta)
+            ),
+            mean_scale=_proportion_scale,
+        ),
+        Family(
+            "poisson",
+            links=("log", "sqrt"),
+            support=SUPPORTS["count"],
+            dispersion=(),
+            likelihood=lambda name, eta, link, p, observed, trials: pm.Poisson(
+                name, mu=link.inverse(eta), observed=observed, dims="obs"
+            ),
+            log_likelihood=lambda y, eta, link, p, trials: stats.poisson.logpmf(
+                y, link.inverse_np(eta)
+            ),
+            random=lambda rng, eta, link, p, trials: rng.poisson(link.inverse_np(eta)),
+            mean_scale=_identity_scale,
+        ),
+        Family(
+            "negbinomial",
+            links=("log",),
+            support=SUPPORTS["count"],
+            dispersion=(NB_SHAPE,),
+            likelihood=lambda name, eta, link, p, observed, trials: pm.NegativeBinomial(
+                name, mu=link.inverse(eta), alpha=p["shape"], observed=observed, dims="obs"
+            ),
+            log_likelihood=lambda y, eta, link, p, trials: stats.nbinom.logpmf(
+                y, p["shape"], _nb_p(link.inverse_np(eta), p["shape"])
+            ),
+            random=lambda rng, eta, link, p, trials: rng.negative_binomial(
+                p["shape"], _nb_p(link.inverse_np(eta), p["shape"])
+            ),
+            mean_scale=_identity_scale,
+        ),
+    ]
+}
+"""Every family bayesglmm knows, by name."""

@@ -1,0 +1,97 @@
+"""The record that describes a response family.
+
+A family is data: its links, the responses it accepts, its dispersion
+parameters with their default priors, a PyMC likelihood builder, a NumPy
+pointwise log-likelihood and a random generator for predictive draws.
+
+Examples
+--------
+>>> from bayesglmm.families import get_family
+>>> family, link = get_family("binomial")
+>>> family.links, link.name
+(('logit', 'probit', 'cloglog'), 'logit')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pytensor.tensor as pt
+
+from bayesglmm.families.support import Support
+from bayesglmm.priors.distributions import Prior
+
+Params = Mapping[str, np.ndarray]
+TensorParams = Mapping[str, pt.TensorVariable]
+
+
+@dataclass(frozen=True)
+class DispersionParameter:
+    """A family parameter besides the mean, named as in brms.
+
+    Attributes
+    ----------
+    name
+        ``sigma``, ``nu``, ``shape`` or ``phi``.
+    description
+        What the parameter means, for printouts.
+    default_prior
+        Builds the default prior from the response on the mean's scale.
+    """
+
+    name: str
+    description: str
+    default_prior: Callable[[np.ndarray], Prior]
+
+
+@dataclass(frozen=True)
+class Family:
+    """A response distribution and everything needed to fit and predict with it.
+
+    Attributes
+    ----------
+    name
+        The name used in ``Model(..., family=name)``.
+    links
+        Supported links; the first is the default.
+    support
+        The responses the family accepts.
+    dispersion
+        Parameters besides the mean.
+    likelihood
+        ``likelihood(name, eta, link, params, observed, trials)`` creates the
+        observed PyMC variable (over dim ``obs``).
+    log_likelihood
+        ``log_likelihood(y, eta, link, params, trials)``: pointwise log density
+        on NumPy arrays that broadcast against each other.
+    random
+        ``random(rng, eta, link, params, trials)``: one predictive draw per element.
+    mean_scale
+        ``mean_scale(y, trials)``: the response on the scale of the mean
+        (proportions for binomial, ``log y`` for lognormal), used to autoscale priors.
+    residual_sd
+        True for families whose dispersion ``sigma`` is a residual standard
+        deviation (reported as group ``Residual`` in ``varcorr()``).
+    """
+
+    name: str
+    links: tuple[str, ...]
+    support: Support
+    dispersion: tuple[DispersionParameter, ...]
+    likelihood: Callable[..., pt.TensorVariable]
+    log_likelihood: Callable[..., np.ndarray]
+    random: Callable[..., np.ndarray]
+    mean_scale: Callable[[np.ndarray, np.ndarray | None], np.ndarray]
+    residual_sd: bool = False
+
+    @property
+    def dispersion_names(self) -> tuple[str, ...]:
+        """Names of the dispersion parameters, in order."""
+        return tuple(parameter.name for parameter in self.dispersion)
+
+    @property
+    def needs_trials(self) -> bool:
+        """True for families whose response is successes out of trials."""
+        return self.support.name == "binomial"

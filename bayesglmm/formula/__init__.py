@@ -1,0 +1,25 @@
+"""Formula front-end: lme4/brms formula text and a DataFrame in, a :class:`ModelSpec` out.
+
+Examples
+--------
+>>> from bayesglmm.formula import parse_formula
+>>> [term.group_name for term in parse_formula("y ~ x + (1 | site/plot)").random]
+['site', 'site:plot']
+"""
+
+from bayesglmm.formula.design import FORMULA_CONTEXT, build_spec
+from bayesglmm.formula.spec import FixedDesign, GroupDesign, ModelSpec, ResponseDesign
+from bayesglmm.formula.syntax import ParsedFormula, RandomTermSyntax, ResponseSyntax, parse_formula
+
+__all__ = [
+    "FORMULA_CONTEXT",
+    "FixedDesign",
+    "GroupDesign",
+    "ModelSpec",
+    "ParsedFormula",
+    "RandomTermSyntax",
+    "ResponseDesign",
+    "ResponseSyntax",
+    "build_spec",
+    "parse_formula",
+]

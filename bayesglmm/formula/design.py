@@ -1,0 +1,353 @@
+"""Build a :class:`ModelSpec` from a parsed formula and a DataFrame.
+
+formulaic builds the fixed design and the columns of each random term; this
+module adds the response, the grouping-factor indices, offsets, and the checks
+on missing columns, missing values and rank.
+
+Examples
+--------
+>>> import bayesglmm as bg
+>>> from bayesglmm.families import get_family
+>>> from bayesglmm.formula import build_spec, parse_formula
+>>> data = bg.datasets.load("infection")
+>>> spec = build_spec(parse_formula("favorable | trials(n) ~ treatment + (1 | clinic)"), data,
+...                   get_family("binomial")[0])
+>>> spec.fixed.names, spec.groups[0].levels[:3]
+(('Intercept', 'treatment[T.drug]'), ('1', '2', '3'))
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import warnings
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+import scipy.linalg
+from formulaic import Formula, model_matrix
+from formulaic.errors import FactorEvaluationError, FormulaicError
+
+from bayesglmm.errors import DataError, DataWarning, FormulaError
+from bayesglmm.families.family import Family
+from bayesglmm.formula.spec import FixedDesign, GroupDesign, ModelSpec, ResponseDesign
+from bayesglmm.formula.syntax import ParsedFormula, RandomTermSyntax
+
+FORMULA_CONTEXT: dict[str, object] = {
+    "np": np,
+    "numpy": np,
+    "log": np.log,
+    "log1p": np.log1p,
+    "exp": np.exp,
+    "sqrt": np.sqrt,
+}
+"""Names formula expressions can use besides data columns (``np.log(x)``, ``log(x)``)."""
+
+NA_ACTIONS = ("error", "drop")
+
+_INTEGER = re.compile(r"^\d+$")
+
+
+def build_spec(
+    parsed: ParsedFormula, data: pd.DataFrame, family: Family, na_action: str = "error"
+) -> ModelSpec:
+    """Check ``data`` against the formula and build the model spec.
+
+    Parameters
+    ----------
+    parsed
+        The parsed formula.
+    data
+        The caller's data; it is never modified.
+    family
+        The response family, whose support the response must fit.
+    na_action
+        ``"error"`` (default) refuses missing values in used columns;
+        ``"drop"`` drops those rows and reports how many with a DataWarning.
+
+    Returns
+    -------
+    ModelSpec
+
+    Raises
+    ------
+    DataError, FormulaError
+        Naming the column or term at fault and what to do.
+    """
+    frame, dropped = _used_rows(parsed, data, na_action)
+    response = _response(parsed, frame, family)
+    fixed = _fixed_design(parsed, frame)
+    groups = _group_designs(parsed, frame)
+    offset = _offset(parsed, frame)
+    return ModelSpec(
+        formula=parsed,
+        response=response,
+        fixed=fixed,
+        groups=groups,
+        offset=offset,
+        row_labels=frame.index,
+        dropped_rows=dropped,
+    )
+
+
+def _required_columns(parsed: ParsedFormula) -> dict[str, str]:
+    """Data columns the formula uses, each with the first place it is used."""
+    pieces: list[tuple[str, Iterable[str]]] = []
+    response = parsed.response
+    pieces.append((response.text, _variables(response.outcome)))
+    for name, argument in response.helpers:
+        if not _INTEGER.match(argument):
+            pieces.append((f"{name}({argument})", _variables(argument)))
+    if response.failures is not None:
+        pieces.append((response.text, _variables(response.failures)))
+    pieces.append((parsed.fixed, _variables(parsed.fixed)))
+    for term in parsed.random:
+        pieces.append((term.text, [*_variables(term.expr), *term.group]))
+    for offset in parsed.offsets:
+        pieces.append((f"offset({offset})", _variables(offset)))
+    used: dict[str, str] = {}
+    for where, names in pieces:
+        for name in names:
+            used.setdefault(name, where)
+    return used
+
+
+def _variables(expression: str) -> set[str]:
+    return set(Formula(expression).required_variables) - set(FORMULA_CONTEXT)
+
+
+def _used_rows(
+    parsed: ParsedFormula, data: pd.DataFrame, na_action: str
+) -> tuple[pd.DataFrame, pd.Index]:
+    if not isinstance(data, pd.DataFrame):
+        raise DataError(
+            f"data must be a pandas DataFrame, not {type(data).__name__}; "
+            "wrap it with pandas.DataFrame(...)."
+        )
+    if na_action not in NA_ACTIONS:
+        raise DataError(f"na_action must be one of {NA_ACTIONS}, not {na_action!r}.")
+    if len(data) == 0:
+        raise DataError("data has no rows; a model needs at least one observation.")
+    used = _required_columns(parsed)
+    columns = [str(column) for column in data.columns]
+    for name, where in used.items():
+        if name not in columns:
+            close = difflib.get_close_matches(name, columns, n=1)
+            hint = f" Did you mean '{close[0]}'?" if close else ""
+            raise DataError(
+                f"column '{name}' (used in '{where}') is not in the data.{hint} "
+                f"The data has columns: {', '.join(columns)}."
+            )
+    frame = data.loc[:, list(used)]
+    missing = frame.isna()
+    rows_with_na = missing.any(axis=1)
+    if not rows_with_na.any():
+        return frame.copy(), data.index[:0]
+    counts = missing.sum()
+    report = ", ".join(f"'{name}' ({counts[name]})" for name in used if counts[name] > 0)
+    if na_action == "error":
+        first = frame.index[rows_with_na.to_numpy()][:5].tolist()
+        raise DataError(
+            f"missing values in {report}; first rows with missing values: {first}. "
+            "Fill or remove them, or pass na_action='drop' to drop those "
+            f"{int(rows_with_na.sum())} of {len(frame)} rows."
+        )
+    kept = frame.loc[~rows_with_na].copy()
+    if len(kept) == 0:
+        raise DataError(f"every row has a missing value in {report}; nothing is left to fit.")
+    warnings.warn(
+        f"dropped {int(rows_with_na.sum())} of {len(frame)} rows with missing values in {report}.",
+        DataWarning,
+        stacklevel=4,
+    )
+    return kept, frame.index[rows_with_na.to_numpy()]
+
+
+def _evaluate(expression: str, frame: pd.DataFrame, where: str) -> pd.Series:
+    """Value of a one-column expression: a column name, a number or a formulaic expression."""
+    if expression in frame.columns:
+        return frame[expression]
+    if _INTEGER.match(expression):
+        return pd.Series(float(expression), index=frame.index, name=expression)
+    matrix = _materialize(f"{expression} - 1", frame, where)
+    if matrix.shape[1] != 1:
+        raise FormulaError(
+            f"'{expression}' in '{where}' must give one numeric column, "
+            f"but it gives {matrix.shape[1]}: {', '.join(matrix.columns)}"
+        )
+    return pd.Series(matrix.iloc[:, 0].to_numpy(dtype=float), index=frame.index, name=expression)
+
+
+def _materialize(formula: str, frame: pd.DataFrame, where: str):
+    try:
+        return model_matrix(formula, frame, context=FORMULA_CONTEXT, na_action="ignore")
+    except FactorEvaluationError as error:
+        raise FormulaError(f"cannot evaluate '{where}': {error}") from None
+    except FormulaicError as error:
+        raise FormulaError(f"cannot build '{where}': {error}") from None
+
+
+def _response(parsed: ParsedFormula, frame: pd.DataFrame, family: Family) -> ResponseDesign:
+    syntax = parsed.response
+    outcome = _evaluate(syntax.outcome, frame, syntax.text)
+    trials_expression = syntax.helper("trials")
+    trials = None
+    if syntax.failures is not None:
+        failures = _evaluate(syntax.failures, frame, syntax.text)
+        trials = (outcome.astype(float) + failures.astype(float)).rename(
+            f"{syntax.outcome} + {syntax.failures}"
+        )
+    elif trials_expression is not None:
+        trials = _evaluate(trials_expression, frame, f"trials({trials_expression})")
+    if trials is not None and not family.needs_trials:
+        raise FormulaError(
+            f"'{syntax.text}' gives trials, but family '{family.name}' has none; "
+            "use family='binomial', or write the response alone."
+        )
+    prepared = family.support.prepare(outcome, trials, syntax.outcome, family.name)
+    return ResponseDesign(
+        name=syntax.outcome,
+        values=prepared.values,
+        trials=prepared.trials,
+        trials_name=None if trials is None else str(trials.name),
+        event_level=prepared.event_level,
+        other_level=prepared.other_level,
+    )
+
+
+def _check_finite(matrix: pd.DataFrame, where: str) -> None:
+    values = matrix.to_numpy(dtype=float)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        column = matrix.columns[np.flatnonzero(bad.any(axis=0))[0]]
+        rows = matrix.index[bad.any(axis=1)][:5].tolist()
+        raise DataError(
+            f"column '{column}' of {where} is not finite in rows {rows}; check the "
+            "transformation (for example the log of zero or of a negative number)."
+        )
+
+
+def _fixed_design(parsed: ParsedFormula, frame: pd.DataFrame) -> FixedDesign:
+    matrix = _materialize(parsed.fixed, frame, parsed.fixed)
+    _check_finite(matrix, "the fixed effects")
+    values = matrix.to_numpy(dtype=float)
+    names = tuple(str(name) for name in matrix.columns)
+    _check_rank(values, names)
+    return FixedDesign(
+        matrix=values,
+        names=names,
+        has_intercept=bool(names) and names[0] == "Intercept",
+        formulaic_spec=matrix.model_spec,
+    )
+
+
+def _check_rank(values: np.ndarray, names: tuple[str, ...]) -> None:
+    if values.shape[1] == 0:
+        return
+    _, r, pivot = scipy.linalg.qr(values, mode="economic", pivoting=True)
+    diagonal = np.abs(np.diag(r))
+    tolerance = diagonal.max() * max(values.shape) * np.finfo(float).eps
+    rank = int(np.sum(diagonal > tolerance))
+    if rank < values.shape[1]:
+        dependent = ", ".join(f"'{names[i]}'" for i in sorted(pivot[rank:]))
+        raise DataError(
+            f"the fixed effects are collinear (rank {rank} of {values.shape[1]} columns): "
+            f"{dependent} can be written as a combination of the other columns. Remove "
+            "the redundant term, or check for a predictor that is constant or duplicated."
+        )
+
+
+def _level_labels(column: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Integer codes and sorted string labels of one factor; numbers sort numerically."""
+    codes, uniques = pd.factorize(column, sort=True)
+    if pd.api.types.is_float_dtype(uniques.dtype) and np.all(np.mod(uniques, 1) == 0):
+        labels = [str(int(value)) for value in uniques]
+    else:
+        labels = [str(value) for value in uniques]
+    return codes, labels
+
+
+def _grouping(term: RandomTermSyntax, frame: pd.DataFrame) -> tuple[np.ndarray, tuple[str, ...]]:
+    coded = [_level_labels(frame[factor]) for factor in term.group]
+    codes = np.column_stack([c for c, _ in coded])
+    combos, index = np.unique(codes, axis=0, return_inverse=True)
+    levels = tuple(
+        ":".join(labels[code] for (_, labels), code in zip(coded, combo, strict=True))
+        for combo in combos
+    )
+    if len(levels) < 2:
+        raise DataError(
+            f"grouping factor '{term.group_name}' in '{term.text}' has only one level "
+            f"({levels[0]!r}); a random effect needs at least 2 levels, and ideally 5 or "
+            "more. Remove the term, or model the factor as a fixed effect."
+        )
+    return index.reshape(-1).astype(np.int64), levels
+
+
+def _group_designs(parsed: ParsedFormula, frame: pd.DataFrame) -> tuple[GroupDesign, ...]:
+    merged: dict[str, dict] = {}
+    for term in parsed.random:
+        matrix = _materialize(term.expr, frame, term.text)
+        if matrix.shape[1] == 0:
+            raise FormulaError(
+                f"'{term.text}' has no columns; write '1' for a random intercept",
+                parsed.text,
+                term.position,
+            )
+        _check_finite(matrix, f"'{term.text}'")
+        index, levels = _grouping(term, frame)
+        entry = merged.setdefault(
+            term.group_name,
+            {
+                "term": term,
+                "index": index,
+                "levels": levels,
+                "terms": [],
+                "columns": [],
+                "blocks": [],
+                "specs": [],
+            },
+        )
+        for name in matrix.columns:
+            if name in entry["terms"]:
+                raise FormulaError(
+                    f"'{name}' varies by '{term.group_name}' twice (in '{entry['term'].text}' "
+                    f"and '{term.text}'); include each column once per grouping factor",
+                    parsed.text,
+                    term.position,
+                )
+        start = len(entry["terms"])
+        positions = tuple(range(start, start + matrix.shape[1]))
+        entry["blocks"].extend([positions] if term.correlated else [(i,) for i in positions])
+        entry["terms"].extend(str(name) for name in matrix.columns)
+        entry["columns"].append(matrix.to_numpy(dtype=float))
+        entry["specs"].append(matrix.model_spec)
+    return tuple(
+        GroupDesign(
+            name=name,
+            factors=entry["term"].group,
+            levels=entry["levels"],
+            index=entry["index"],
+            terms=tuple(entry["terms"]),
+            values=np.column_stack(entry["columns"]),
+            blocks=tuple(entry["blocks"]),
+            formulaic_specs=tuple(entry["specs"]),
+        )
+        for name, entry in merged.items()
+    )
+
+
+def _offset(parsed: ParsedFormula, frame: pd.DataFrame) -> np.ndarray | None:
+    if not parsed.offsets:
+        return None
+    total = np.zeros(len(frame))
+    for expression in parsed.offsets:
+        values = _evaluate(expression, frame, f"offset({expression})").to_numpy(dtype=float)
+        if not np.all(np.isfinite(values)):
+            raise DataError(
+                f"offset({expression}) is not finite in {int(np.sum(~np.isfinite(values)))} "
+                "rows; check the transformation (for example the log of zero)."
+            )
+        total += values
+    return total

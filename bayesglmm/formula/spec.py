@@ -1,0 +1,161 @@
+"""The model spec: what the formula front-end hands to the PyMC backend.
+
+Everything is plain arrays plus names. Random terms are stored as a group
+index per row and the term's columns, never as a dense Z matrix, so memory is
+O(rows x columns).
+
+Examples
+--------
+>>> import bayesglmm as bg
+>>> spec = bg.Model("Reaction ~ Days + (Days | Subject)", bg.datasets.load("sleepstudy")).spec
+>>> spec.fixed.names, spec.groups[0].terms, spec.groups[0].n_levels
+(('Intercept', 'Days'), ('Intercept', 'Days'), 18)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from formulaic import ModelSpec as FormulaicSpec
+
+from bayesglmm.formula.syntax import ParsedFormula
+
+
+@dataclass(frozen=True)
+class FixedDesign:
+    """The fixed-effects design.
+
+    Attributes
+    ----------
+    matrix
+        ``(rows, coefficients)`` float64 design matrix.
+    names
+        Coefficient names as formulaic gives them, e.g. ``treatment[T.drug]``.
+    has_intercept
+        True when the first column is the intercept.
+    formulaic_spec
+        formulaic's spec, which rebuilds the same columns on new data.
+    """
+
+    matrix: np.ndarray
+    names: tuple[str, ...]
+    has_intercept: bool
+    formulaic_spec: FormulaicSpec
+
+
+@dataclass(frozen=True)
+class GroupDesign:
+    """All random terms that share one grouping factor.
+
+    Attributes
+    ----------
+    name
+        The grouping factor, ``"herd"`` or ``"g1:g2"`` for an interaction.
+    factors
+        Data columns that make up the factor.
+    levels
+        Level labels, sorted; coordinates of the group dimension.
+    index
+        Level of each row, as integers into ``levels``.
+    terms
+        Names of the term columns, e.g. ``("Intercept", "Days")``.
+    values
+        ``(rows, terms)`` values of the term columns.
+    blocks
+        Term indices that are correlated with each other; uncorrelated terms
+        (from ``||`` or separate random terms) form blocks of one.
+    formulaic_specs
+        One formulaic spec per random term merged into this group, for new data.
+    """
+
+    name: str
+    factors: tuple[str, ...]
+    levels: tuple[str, ...]
+    index: np.ndarray
+    terms: tuple[str, ...]
+    values: np.ndarray
+    blocks: tuple[tuple[int, ...], ...]
+    formulaic_specs: tuple[FormulaicSpec, ...]
+
+    @property
+    def n_levels(self) -> int:
+        """Number of levels of the grouping factor."""
+        return len(self.levels)
+
+    @property
+    def correlated_blocks(self) -> tuple[tuple[int, ...], ...]:
+        """Blocks with more than one term, which carry correlations."""
+        return tuple(block for block in self.blocks if len(block) > 1)
+
+    @property
+    def constant_terms(self) -> np.ndarray:
+        """Boolean mask of term columns that are all ones (intercepts)."""
+        return np.all(self.values == 1.0, axis=0)
+
+
+@dataclass(frozen=True)
+class ResponseDesign:
+    """The response, checked against the family's support.
+
+    Attributes
+    ----------
+    name
+        Label of the outcome, used as the observed variable's name.
+    values
+        Outcome as float64 (successes for binomial families).
+    trials
+        Trials per row for binomial families, else None.
+    trials_name
+        Label of the trials, for printouts.
+    event_level, other_level
+        For a bernoulli response given as labels: which label is 1 and which is 0.
+    """
+
+    name: str
+    values: np.ndarray
+    trials: np.ndarray | None = None
+    trials_name: str | None = None
+    event_level: str | None = None
+    other_level: str | None = None
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Everything the backend needs to build the PyMC graph.
+
+    Attributes
+    ----------
+    formula
+        The parsed formula.
+    response
+        The response.
+    fixed
+        The fixed-effects design.
+    groups
+        One entry per grouping factor.
+    offset
+        Sum of the ``offset()`` terms per row, or None.
+    row_labels
+        Index labels of the caller's rows that were used.
+    dropped_rows
+        Index labels of rows dropped for missing values (``na_action="drop"``).
+    """
+
+    formula: ParsedFormula
+    response: ResponseDesign
+    fixed: FixedDesign
+    groups: tuple[GroupDesign, ...]
+    offset: np.ndarray | None
+    row_labels: pd.Index
+    dropped_rows: pd.Index
+
+    @property
+    def n_obs(self) -> int:
+        """Number of rows used in the fit."""
+        return len(self.response.values)
+
+    def group(self, name: str) -> GroupDesign:
+        """The grouping factor called ``name``."""
+        return next(group for group in self.groups if group.name == name)

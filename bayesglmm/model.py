@@ -1,0 +1,264 @@
+"""``bg.Model``: a formula and a DataFrame in, a PyMC GLMM ready to fit.
+
+Examples
+--------
+>>> import bayesglmm as bg
+>>> data = bg.datasets.load("infection")
+>>> model = bg.Model("favorable | trials(n) ~ treatment + (1 | clinic)", data, family="binomial")
+>>> print(model)  # doctest: +ELLIPSIS
+bayesglmm model
+ Family: binomial
+  Links: mu = logit
+Formula: favorable | trials(n) ~ treatment + (1 | clinic)
+...
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+
+import pandas as pd
+import pymc as pm
+
+from bayesglmm.backend import build_pymc_model
+from bayesglmm.backend.pymc_model import graph_coords, graph_data
+from bayesglmm.errors import DataError
+from bayesglmm.families import get_family
+from bayesglmm.formula import build_spec, parse_formula
+from bayesglmm.formula.spec import ModelSpec
+from bayesglmm.priors import Prior, default_priors, resolve_priors
+from bayesglmm.results import Fit
+from bayesglmm.results.display import format_header
+from bayesglmm.samplers import ModelParts, SamplingOptions, get_sampler
+
+
+def _centered_groups(centered: bool | Iterable[str], spec: ModelSpec) -> frozenset[str]:
+    names = [group.name for group in spec.groups]
+    if isinstance(centered, bool):
+        return frozenset(names if centered else ())
+    chosen = [centered] if isinstance(centered, str) else list(centered)
+    unknown = [name for name in chosen if name not in names]
+    if unknown:
+        raise DataError(
+            f"centered= names {unknown}, which are not grouping factors of this model; "
+            f"the grouping factors are: {', '.join(names) or 'none'}."
+        )
+    return frozenset(chosen)
+
+
+class Model:
+    """A Bayesian generalized linear mixed model.
+
+    Parameters
+    ----------
+    formula
+        lme4/brms-style formula, e.g. ``"y ~ x + (1 + x | g)"``. The response may
+        be ``s | trials(n)`` or ``cbind(s, f)`` for binomial families; random terms
+        are ``(terms | g)``, ``(terms || g)`` (uncorrelated), ``g1/g2`` (nested)
+        and ``g1:g2``; ``offset(expr)`` adds a fixed offset.
+    data
+        The data; it is never modified.
+    family
+        One of :data:`bayesglmm.families.FAMILIES` (default ``"gaussian"``).
+    link
+        Link function; the family's default when None.
+    priors
+        Priors that replace the defaults, by key: ``"Intercept"``, ``"b"``,
+        ``"b[<coef>]"``, ``"sd"``, ``"sd[<group>]"``, ``"sd[<group>][<term>]"``,
+        ``"cor"``, ``"cor[<group>]"`` and dispersion names (``"sigma"``, ``"nu"``,
+        ``"shape"``, ``"phi"``). See :mod:`bayesglmm.priors.defaults` for the defaults.
+    centered
+        Parametrise group effects centred instead of non-centred: True for all
+        grouping factors, or a list of their names.
+    na_action
+        ``"error"`` (default) refuses missing values in used columns; ``"drop"``
+        drops those rows and reports how many.
+
+    Examples
+    --------
+    >>> import bayesglmm as bg
+    >>> model = bg.Model("Reaction ~ Days + (Days | Subject)", bg.datasets.load("sleepstudy"))
+    >>> list(model.priors)[:3]
+    ['Intercept', 'b[Days]', 'sd[Subject][Intercept]']
+    """
+
+    def __init__(
+        self,
+        formula: str,
+        data: pd.DataFrame,
+        family: str = "gaussian",
+        link: str | None = None,
+        priors: Mapping[str, Prior] | None = None,
+        centered: bool | Iterable[str] = False,
+        na_action: str = "error",
+    ):
+        self.formula = formula
+        self.family, self.link = get_family(family, link)
+        self.parsed = parse_formula(formula)
+        self.na_action = na_action
+        self._user_priors = dict(priors or {})
+        self.spec = build_spec(self.parsed, data, self.family, na_action)
+        self.priors = resolve_priors(
+            default_priors(self.spec, self.family, self.link), self._user_priors
+        )
+        self.centered = _centered_groups(centered, self.spec)
+        self.graph = build_pymc_model(self.spec, self.family, self.link, self.priors, self.centered)
+        self._prepared: dict[str, object] = {}
+
+    @property
+    def pymc_model(self) -> pm.Model:
+        """The underlying PyMC model."""
+        return self.graph.model
+
+    def set_data(self, data: pd.DataFrame) -> None:
+        """Swap in new data of the same structure without rebuilding or recompiling.
+
+        Default priors are autoscaled again to the new data; user priors stay.
+
+        Raises
+        ------
+        DataError
+            When the new data change the model's structure (other coefficients,
+            grouping factors or terms); build a new :class:`Model` then.
+
+        Examples
+        --------
+        >>> import bayesglmm as bg
+        >>> data = bg.datasets.load("sleepstudy")
+        >>> model = bg.Model("Reaction ~ Days + (Days | Subject)", data)
+        >>> model.set_data(data[data["Days"] < 8])
+        >>> model.spec.n_obs
+        144
+        """
+        spec = build_spec(self.parsed, data, self.family, self.na_action)
+        old, new = self.spec, spec
+        structure_changes = [
+            ("fixed-effect columns", old.fixed.names, new.fixed.names),
+            ("grouping factors", [g.name for g in old.groups], [g.name for g in new.groups]),
+            ("group terms", [g.terms for g in old.groups], [g.terms for g in new.groups]),
+            (
+                "intercept columns",
+                [tuple(g.constant_terms) for g in old.groups],
+                [tuple(g.constant_terms) for g in new.groups],
+            ),
+            ("offset", old.offset is None, new.offset is None),
+        ]
+        for what, before, after in structure_changes:
+            if before != after:
+                raise DataError(
+                    f"the new data change the model's {what} ({before} before, {after} now); "
+                    "build a new bg.Model for these data instead."
+                )
+        priors = resolve_priors(default_priors(spec, self.family, self.link), self._user_priors)
+        coords = graph_coords(spec)
+        with self.graph.model:
+            pm.set_data(graph_data(spec, self.family, priors), coords=coords)
+        self.spec, self.priors = spec, priors
+
+    def fit(
+        self,
+        draws: int = 1000,
+        tune: int = 1000,
+        chains: int = 4,
+        cores: int | None = None,
+        seed: int | None = None,
+        sampler: str = "nutpie",
+        target_accept: float = 0.8,
+        progress: bool = True,
+    ) -> Fit:
+        """Draw from the posterior.
+
+        Parameters
+        ----------
+        draws, tune
+            Post-warm-up draws and warm-up iterations per chain.
+        chains, cores
+            Number of chains, and how many run at once (default: one per chain,
+            up to the machine's cores).
+        seed
+            Seed for reproducible draws; a random one (recorded in the fit) when None.
+        sampler
+            ``"nutpie"`` (default) or ``"pymc"``.
+        target_accept
+            NUTS target acceptance rate; raise it (e.g. 0.95) when transitions diverge.
+        progress
+            Show a progress bar.
+
+        Returns
+        -------
+        Fit
+
+        Examples
+        --------
+        >>> import bayesglmm as bg
+        >>> model = bg.Model("favorable | trials(n) ~ treatment + (1 | clinic)",
+        ...                  bg.datasets.load("infection"), family="binomial")
+        >>> fit = model.fit(draws=300, tune=300, chains=2, seed=7, progress=False)
+        >>> fit.idata.posterior.sizes["draw"]
+        300
+        """
+        options = SamplingOptions(
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            cores=cores,
+            seed=seed,
+            target_accept=target_accept,
+            progress=progress,
+        ).resolved()
+        chosen = get_sampler(sampler)
+        start = time.perf_counter()
+        if sampler not in self._prepared:
+            parts = ModelParts(self.graph, self.spec, self.family, self.link, self.priors)
+            self._prepared[sampler] = chosen.prepare(parts)
+        prepared_at = time.perf_counter()
+        raw = chosen.run(self._prepared[sampler], options)
+        finished = time.perf_counter()
+        raw["posterior"].attrs.update(
+            sampler=chosen.description,
+            draws=options.draws,
+            tune=options.tune,
+            chains=options.chains,
+            seed=options.seed,
+            target_accept=options.target_accept,
+            prepare_seconds=prepared_at - start,
+            sampling_seconds=finished - prepared_at,
+            seconds=finished - start,
+        )
+        return Fit(raw, self.spec, self.family, self.link, self.priors, self.graph.observed_name)
+
+    def _groups_text(self) -> str:
+        lines = []
+        for group in self.spec.groups:
+            kind = "correlated" if group.correlated_blocks else "uncorrelated"
+            if len(group.terms) == 1:
+                kind = "intercept" if group.constant_terms.all() else "slope"
+            centred = ", centred" if group.name in self.centered else ""
+            terms = ", ".join(group.terms)
+            lines.append(f"{group.name} ({group.n_levels} levels): {terms} [{kind}{centred}]")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        spec = self.spec
+        data_line = f"{spec.n_obs} observations"
+        if len(spec.dropped_rows):
+            data_line += f" ({len(spec.dropped_rows)} rows with missing values dropped)"
+        header = [
+            ("Family", self.family.name),
+            ("Links", f"mu = {self.link.name}"),
+            ("Formula", self.formula),
+            ("Data", data_line),
+        ]
+        response = spec.response
+        if response.event_level is not None:
+            header.append(
+                (
+                    "Response",
+                    f"{response.name}: '{response.event_level}' = 1, '{response.other_level}' = 0",
+                )
+            )
+        if spec.groups:
+            header.append(("Groups", self._groups_text()))
+        priors = "\n".join(f"  {line}" for line in repr(self.priors).splitlines())
+        return f"bayesglmm model\n{format_header(header)}\n\nPriors:\n{priors}"

@@ -1,0 +1,210 @@
+"""Prior distributions users can set, as small immutable records.
+
+Each prior knows the support it covers (``"real"``, ``"positive"`` or
+``"correlation"``), prints the way brms writes priors (``normal(0, 2.5)``) and
+creates its PyMC random variable. Several priors of one class stack into a
+single vector-valued variable, which keeps generated graphs lean.
+
+Examples
+--------
+>>> from bayesglmm.priors import Normal, HalfStudentT
+>>> print(Normal(0, 2.5)), print(HalfStudentT(3, 1.2))
+normal(0, 2.5)
+half_student_t(3, 1.2)
+(None, None)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import astuple, dataclass, fields
+from typing import ClassVar
+
+import numpy as np
+import pymc as pm
+import pytensor.tensor as pt
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.4g}"
+
+
+@dataclass(frozen=True)
+class Prior:
+    """Base class of all priors; subclasses only declare their fields and PyMC class."""
+
+    support: ClassVar[str] = "real"
+    brms_name: ClassVar[str] = ""
+    pymc_class: ClassVar[type]
+
+    def __str__(self) -> str:
+        return f"{self.brms_name}({', '.join(_fmt(v) for v in astuple(self))})"
+
+    def parameters(self) -> dict[str, float]:
+        """The prior's parameters by their PyMC names."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def __post_init__(self) -> None:
+        for name, value in self.parameters().items():
+            if not np.isfinite(value):
+                raise ValueError(f"{type(self).__name__}: {name} must be finite, got {value}")
+        for name in self._positive:
+            if getattr(self, name) <= 0:
+                raise ValueError(
+                    f"{type(self).__name__}: {name} must be positive, got {getattr(self, name)}"
+                )
+
+    _positive: ClassVar[tuple[str, ...]] = ()
+
+
+@dataclass(frozen=True)
+class Normal(Prior):
+    """Normal prior on a real parameter."""
+
+    mu: float = 0.0
+    sigma: float = 1.0
+    brms_name: ClassVar[str] = "normal"
+    pymc_class: ClassVar[type] = pm.Normal
+    _positive: ClassVar[tuple[str, ...]] = ("sigma",)
+
+
+@dataclass(frozen=True)
+class StudentT(Prior):
+    """Student-t prior on a real parameter."""
+
+    nu: float = 3.0
+    mu: float = 0.0
+    sigma: float = 1.0
+    brms_name: ClassVar[str] = "student_t"
+    pymc_class: ClassVar[type] = pm.StudentT
+    _positive: ClassVar[tuple[str, ...]] = ("nu", "sigma")
+
+
+@dataclass(frozen=True)
+class HalfNormal(Prior):
+    """Half-normal prior on a positive parameter."""
+
+    sigma: float = 1.0
+    support: ClassVar[str] = "positive"
+    brms_name: ClassVar[str] = "half_normal"
+    pymc_class: ClassVar[type] = pm.HalfNormal
+    _positive: ClassVar[tuple[str, ...]] = ("sigma",)
+
+
+@dataclass(frozen=True)
+class HalfStudentT(Prior):
+    """Half-Student-t prior on a positive parameter (the default for standard deviations)."""
+
+    nu: float = 3.0
+    sigma: float = 1.0
+    support: ClassVar[str] = "positive"
+    brms_name: ClassVar[str] = "half_student_t"
+    pymc_class: ClassVar[type] = pm.HalfStudentT
+    _positive: ClassVar[tuple[str, ...]] = ("nu", "sigma")
+
+
+@dataclass(frozen=True)
+class HalfCauchy(Prior):
+    """Half-Cauchy prior on a positive parameter (Gelman 2006)."""
+
+    beta: float = 1.0
+    support: ClassVar[str] = "positive"
+    brms_name: ClassVar[str] = "half_cauchy"
+    pymc_class: ClassVar[type] = pm.HalfCauchy
+    _positive: ClassVar[tuple[str, ...]] = ("beta",)
+
+
+@dataclass(frozen=True)
+class Exponential(Prior):
+    """Exponential prior with rate ``lam`` on a positive parameter."""
+
+    lam: float = 1.0
+    support: ClassVar[str] = "positive"
+    brms_name: ClassVar[str] = "exponential"
+    pymc_class: ClassVar[type] = pm.Exponential
+    _positive: ClassVar[tuple[str, ...]] = ("lam",)
+
+
+@dataclass(frozen=True)
+class Gamma(Prior):
+    """Gamma prior with shape ``alpha`` and rate ``beta`` on a positive parameter."""
+
+    alpha: float = 2.0
+    beta: float = 0.1
+    support: ClassVar[str] = "positive"
+    brms_name: ClassVar[str] = "gamma"
+    pymc_class: ClassVar[type] = pm.Gamma
+    _positive: ClassVar[tuple[str, ...]] = ("alpha", "beta")
+
+
+@dataclass(frozen=True)
+class InverseGamma(Prior):
+    """Inverse-gamma prior with shape ``alpha`` and scale ``beta`` on a positive parameter."""
+
+    alpha: float = 1.0
+    beta: float = 1.0
+    support: ClassVar[str] = "positive"
+    brms_name: ClassVar[str] = "inv_gamma"
+    pymc_class: ClassVar[type] = pm.InverseGamma
+    _positive: ClassVar[tuple[str, ...]] = ("alpha", "beta")
+
+
+@dataclass(frozen=True)
+class LKJ(Prior):
+    """LKJ prior on a correlation matrix (Lewandowski, Kurowicka & Joe 2009).
+
+    ``eta = 1`` is uniform over correlation matrices; larger values favour
+    weaker correlations.
+    """
+
+    eta: float = 1.0
+    support: ClassVar[str] = "correlation"
+    brms_name: ClassVar[str] = "lkj"
+    pymc_class: ClassVar[type] = pm.LKJCorr
+    _positive: ClassVar[tuple[str, ...]] = ("eta",)
+
+
+PRIORS: dict[str, type[Prior]] = {
+    cls.__name__: cls
+    for cls in [
+        Normal,
+        StudentT,
+        HalfNormal,
+        HalfStudentT,
+        HalfCauchy,
+        Exponential,
+        Gamma,
+        InverseGamma,
+        LKJ,
+    ]
+}
+"""Every prior class by name."""
+
+
+def prior_vector(name: str, priors: Sequence[Prior], dims: str) -> pt.TensorVariable:
+    """Create one PyMC vector whose elements follow ``priors``, one per coordinate of ``dims``.
+
+    Priors of one class become a single random variable with vector parameters;
+    mixed classes become one scalar variable each, stacked.
+
+    Examples
+    --------
+    >>> import pymc as pm
+    >>> with pm.Model(coords={"coef": ["a", "b"]}):
+    ...     b = prior_vector("b", [Normal(0, 1), Normal(0, 5)], dims="coef")
+    >>> b.name
+    'b'
+    """
+    classes = {type(prior) for prior in priors}
+    if len(classes) == 1:
+        cls = classes.pop()
+        stacked = {
+            key: np.array([prior.parameters()[key] for prior in priors], dtype=float)
+            for key in priors[0].parameters()
+        }
+        return cls.pymc_class(name, **stacked, dims=dims)
+    parts = [
+        type(prior).pymc_class(f"{name}__{i}", **prior.parameters())
+        for i, prior in enumerate(priors)
+    ]
+    return pm.Deterministic(name, pt.stack(parts), dims=dims)

@@ -1,0 +1,145 @@
+"""Merge user priors into the defaults, with keys that read like the parameters.
+
+Keys, most specific first:
+
+* ``"Intercept"``: the intercept with predictors centred.
+* ``"b[<coef>]"``, then ``"b"`` for every coefficient but the intercept.
+* ``"sd[<group>][<term>]"``, then ``"sd[<group>]"``, then ``"sd"``.
+* ``"cor[<group>]"``, then ``"cor"``.
+* Dispersion parameters by their brms names: ``"sigma"``, ``"nu"``, ``"shape"``, ``"phi"``.
+
+Examples
+--------
+>>> import bayesglmm as bg
+>>> model = bg.Model("favorable | trials(n) ~ treatment + (1 | clinic)",
+...                  bg.datasets.load("infection"), family="binomial",
+...                  priors={"b": bg.priors.Normal(0, 1)})
+>>> print(model.priors["b[treatment[T.drug]]"]), model.priors.source("b[treatment[T.drug]]")
+normal(0, 1)
+(None, 'user')
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+
+import pandas as pd
+
+from bayesglmm.errors import PriorError
+from bayesglmm.priors.distributions import PRIORS, Prior
+
+_SUITABLE = {
+    "real": "Normal or StudentT",
+    "positive": "HalfNormal, HalfStudentT, HalfCauchy, Exponential, Gamma or InverseGamma",
+    "correlation": "LKJ",
+}
+
+
+class Priors(Mapping[str, Prior]):
+    """The prior of every parameter, and whether it is a default or the user's.
+
+    Behaves as a read-only mapping from key to prior; ``to_frame()`` gives a table.
+
+    Examples
+    --------
+    >>> import bayesglmm as bg
+    >>> model = bg.Model("y ~ trt + (1 | subject)", bg.datasets.load("epil"), family="poisson")
+    >>> list(model.priors)
+    ['Intercept', 'b[trt[T.progabide]]', 'sd[subject][Intercept]']
+    """
+
+    def __init__(self, priors: Mapping[str, Prior], sources: Mapping[str, str]):
+        self._priors = dict(priors)
+        self._sources = dict(sources)
+
+    def __getitem__(self, key: str) -> Prior:
+        return self._priors[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._priors)
+
+    def __len__(self) -> int:
+        return len(self._priors)
+
+    def source(self, key: str) -> str:
+        """``"default"`` or ``"user"``."""
+        return self._sources[key]
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per parameter with its prior and source."""
+        return pd.DataFrame(
+            {
+                "prior": [str(p) for p in self._priors.values()],
+                "source": list(self._sources.values()),
+            },
+            index=pd.Index(list(self._priors), name="parameter"),
+        )
+
+    def __repr__(self) -> str:
+        width = max((len(key) for key in self._priors), default=0)
+        return "\n".join(
+            f"{key:<{width}}  {prior}{'' if self._sources[key] == 'default' else '  (user)'}"
+            for key, prior in self._priors.items()
+        )
+
+
+def _broader_keys(key: str) -> list[str]:
+    """Keys that also cover ``key``, most specific first."""
+    match = re.fullmatch(r"sd\[(.+?)\]\[(.+)\]", key)
+    if match:
+        return [f"sd[{match.group(1)}]", "sd"]
+    if key.startswith("b["):
+        return ["b"]
+    if key.startswith("cor["):
+        return ["cor"]
+    return []
+
+
+def resolve_priors(defaults: Mapping[str, Prior], user: Mapping[str, Prior] | None) -> Priors:
+    """Apply the user's priors over the defaults and check every key and support.
+
+    Parameters
+    ----------
+    defaults
+        Default prior per parameter key.
+    user
+        The user's priors; keys may be specific (``"b[x]"``) or broad (``"b"``).
+
+    Raises
+    ------
+    PriorError
+        For an unknown key (listing the valid ones), a value that is not a prior,
+        or a prior whose support does not suit the parameter.
+    """
+    user = dict(user or {})
+    valid = list(defaults)
+    for key in defaults:
+        valid.extend(k for k in _broader_keys(key) if k not in valid)
+    for key, prior in user.items():
+        if key not in valid:
+            hint = ""
+            if key == "b[Intercept]" and "Intercept" in defaults:
+                hint = (
+                    " The intercept has its own key 'Intercept' (its prior applies with "
+                    "predictors centred, as in brms)."
+                )
+            raise PriorError(f"unknown prior key {key!r}.{hint} Valid keys: {', '.join(valid)}.")
+        if not isinstance(prior, Prior):
+            raise PriorError(
+                f"priors[{key!r}] must be a prior such as bg.priors.Normal(0, 1), "
+                f"not {type(prior).__name__}. Available priors: {', '.join(PRIORS)}."
+            )
+    resolved: dict[str, Prior] = {}
+    sources: dict[str, str] = {}
+    for key, default in defaults.items():
+        chosen = next((k for k in [key, *_broader_keys(key)] if k in user), None)
+        prior = default if chosen is None else user[chosen]
+        if prior.support != default.support:
+            raise PriorError(
+                f"priors[{chosen!r}] is {prior!r}, a prior on {prior.support} values, but "
+                f"'{key}' is {default.support}; use {_SUITABLE[default.support]}."
+            )
+        resolved[key] = prior
+        sources[key] = "default" if chosen is None else "user"
+    return Priors(resolved, sources)

@@ -1,0 +1,283 @@
+"""The fitted model: draws in an ArviZ DataTree plus lme4/brms-style tables and printout.
+
+Examples
+--------
+>>> import bayesglmm as bg
+>>> model = bg.Model("favorable | trials(n) ~ treatment + (1 | clinic)",
+...                  bg.datasets.load("infection"), family="binomial")
+>>> fit = model.fit(draws=500, tune=500, chains=2, seed=1, progress=False)
+>>> fit.fixef().index.tolist()
+['Intercept', 'treatment[T.drug]']
+>>> sorted(fit.idata.children)
+['log_likelihood', 'observed_data', 'posterior', 'sample_stats']
+"""
+
+from __future__ import annotations
+
+import warnings
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from bayesglmm.errors import ConvergenceWarning, DataWarning
+from bayesglmm.families.family import Family
+from bayesglmm.families.links import Link
+from bayesglmm.formula.spec import ModelSpec
+from bayesglmm.priors.resolve import Priors
+from bayesglmm.results.diagnostics import convergence_messages
+from bayesglmm.results.display import format_estimates, format_header
+from bayesglmm.results.linear_predictor import pointwise_log_likelihood
+from bayesglmm.results.tables import STAT_COLUMNS, correlation_pairs, pair_draws, summarize
+
+LOG_LIKELIHOOD_MAX_ELEMENTS = 50_000_000
+"""Above this many (draw x row) values the log-likelihood is computed only on request."""
+
+
+class Fit:
+    """Posterior draws of a GLMM with summaries shaped like lme4's and brms's.
+
+    Parameters
+    ----------
+    idata
+        DataTree with ``posterior`` and ``sample_stats``; sampler settings in
+        ``posterior.attrs``.
+    spec, family, link, priors
+        What the model was built from.
+    observed_name
+        Name of the observed variable.
+
+    Attributes
+    ----------
+    idata : xarray.DataTree
+        ``posterior``, ``sample_stats``, ``observed_data`` and ``log_likelihood``.
+    warnings : list of str
+        Convergence problems, also raised as :class:`ConvergenceWarning`.
+    """
+
+    def __init__(
+        self,
+        idata: xr.DataTree,
+        spec: ModelSpec,
+        family: Family,
+        link: Link,
+        priors: Priors,
+        observed_name: str,
+    ):
+        self.spec = spec
+        self.family = family
+        self.link = link
+        self.priors = priors
+        self.observed_name = observed_name
+        obs = {"obs": np.arange(spec.n_obs)}
+        groups = {name: idata[name].to_dataset() for name in idata.children}
+        groups["observed_data"] = xr.Dataset(
+            {observed_name: ("obs", spec.response.values)}, coords=obs
+        )
+        self.idata = xr.DataTree.from_dict(groups)
+        posterior = self.idata.posterior.to_dataset()
+        if (
+            posterior.sizes["chain"] * posterior.sizes["draw"] * spec.n_obs
+            <= LOG_LIKELIHOOD_MAX_ELEMENTS
+        ):
+            self.add_log_likelihood()
+        else:
+            warnings.warn(
+                "the pointwise log-likelihood is not stored because it would hold "
+                f"{posterior.sizes['chain'] * posterior.sizes['draw'] * spec.n_obs:,} values; "
+                "call fit.add_log_likelihood() before LOO if you need it.",
+                DataWarning,
+                stacklevel=3,
+            )
+        self.warnings = convergence_messages(
+            self._all_parameters, self.idata.sample_stats.to_dataset()
+        )
+        for message in self.warnings:
+            warnings.warn(message, ConvergenceWarning, stacklevel=3)
+
+    def add_log_likelihood(self) -> None:
+        """Compute the pointwise log-likelihood and store it in ``idata.log_likelihood``."""
+        values = pointwise_log_likelihood(
+            self.idata.posterior.to_dataset(), self.spec, self.family, self.link
+        )
+        posterior = self.idata.posterior
+        self.idata["log_likelihood"] = xr.Dataset(
+            {self.observed_name: (("chain", "draw", "obs"), values)},
+            coords={
+                "chain": posterior["chain"].values,
+                "draw": posterior["draw"].values,
+                "obs": np.arange(self.spec.n_obs),
+            },
+        )
+
+    @property
+    def posterior(self) -> xr.Dataset:
+        """The posterior draws as an xarray Dataset."""
+        return self.idata.posterior.to_dataset()
+
+    def fixef(self) -> pd.DataFrame:
+        """Population-level (fixed) effects, indexed by coefficient name."""
+        table = summarize(self.posterior["b"])
+        table.index.name = "coef"
+        return table
+
+    def _correlation_rows(self, group) -> pd.DataFrame | None:
+        pairs = correlation_pairs(list(group.terms), list(group.correlated_blocks))
+        if not pairs:
+            return None
+        table = summarize(pair_draws(self.posterior[f"cor_{group.name}"], pairs))
+        return table.assign(
+            group=group.name, term=[a for a, _ in pairs], term2=[b for _, b in pairs]
+        )
+
+    def varcorr(self) -> pd.DataFrame:
+        """Group-level standard deviations and correlations, one row each.
+
+        Columns ``group``, ``term`` and ``term2`` (empty for a standard deviation)
+        come first; the residual sd of gaussian-like families is group ``Residual``.
+        """
+        parts = []
+        for group in self.spec.groups:
+            sd = summarize(self.posterior[f"sd_{group.name}"])
+            parts.append(sd.assign(group=group.name, term=list(group.terms), term2=""))
+            correlations = self._correlation_rows(group)
+            if correlations is not None:
+                parts.append(correlations)
+        if self.family.residual_sd:
+            parts.append(
+                summarize(self.posterior["sigma"]).assign(group="Residual", term="sigma", term2="")
+            )
+        columns = ["group", "term", "term2", *STAT_COLUMNS]
+        if not parts:
+            return pd.DataFrame(columns=columns)
+        return pd.concat(parts, ignore_index=True)[columns]
+
+    def ranef(self) -> pd.DataFrame:
+        """Group-level effects (deviations from the fixed effects) by group, level and term."""
+        parts = []
+        for group in self.spec.groups:
+            table = summarize(self.posterior[f"r_{group.name}"])
+            table.index = pd.MultiIndex.from_tuples(
+                [(group.name, level, term) for level, term in table.index],
+                names=["group", "level", "term"],
+            )
+            parts.append(table)
+        return pd.concat(parts) if parts else pd.DataFrame(columns=STAT_COLUMNS)
+
+    def coef(self) -> pd.DataFrame:
+        """Group-level coefficients: fixed effect plus group effect, drawwise.
+
+        Terms without a fixed counterpart are the group effects alone.
+        Indexed by group, level and term.
+        """
+        posterior = self.posterior
+        parts = []
+        for group in self.spec.groups:
+            effects = posterior[f"r_{group.name}"]
+            term_dim = f"{group.name}_term"
+            fixed = xr.concat(
+                [
+                    posterior["b"].sel(coef=term, drop=True)
+                    if term in self.spec.fixed.names
+                    else xr.zeros_like(posterior["b"].isel(coef=0, drop=True))
+                    for term in group.terms
+                ],
+                dim=pd.Index(list(group.terms), name=term_dim),
+            )
+            table = summarize(effects + fixed)
+            table.index = pd.MultiIndex.from_tuples(
+                [(group.name, level, term) for level, term in table.index],
+                names=["group", "level", "term"],
+            )
+            parts.append(table)
+        return pd.concat(parts) if parts else pd.DataFrame(columns=STAT_COLUMNS)
+
+    def _dispersion_table(self) -> pd.DataFrame | None:
+        names = self.family.dispersion_names
+        if not names:
+            return None
+        return pd.concat([summarize(self.posterior[name]).set_axis([name]) for name in names])
+
+    def summary(self) -> pd.DataFrame:
+        """Every parameter but the group-level effects, one row per element.
+
+        Labels read ``b[<coef>]``, ``sd_<group>[<term>]``, ``cor_<group>[<t1>,<t2>]``
+        and the dispersion names.
+        """
+        parts = [self.fixef().set_axis([f"b[{name}]" for name in self.spec.fixed.names])]
+        for row in self.varcorr().itertuples(index=False):
+            label = (
+                row.term
+                if row.group == "Residual"
+                else f"sd_{row.group}[{row.term}]"
+                if not row.term2
+                else f"cor_{row.group}[{row.term},{row.term2}]"
+            )
+            if row.group != "Residual":
+                parts.append(pd.DataFrame([row[3:]], columns=STAT_COLUMNS, index=[label]))
+        dispersion = self._dispersion_table()
+        if dispersion is not None:
+            parts.append(dispersion)
+        return pd.concat(parts)
+
+    @cached_property
+    def _all_parameters(self) -> pd.DataFrame:
+        ranef = self.ranef()
+        ranef.index = [f"r_{g}[{level},{term}]" for g, level, term in ranef.index]
+        return pd.concat([self.summary(), ranef])
+
+    def __repr__(self) -> str:
+        attrs = self.idata.posterior.attrs
+        spec = self.spec
+        response = spec.response
+        data_line = f"{spec.n_obs} observations"
+        if len(spec.dropped_rows):
+            data_line += f" ({len(spec.dropped_rows)} rows with missing values dropped)"
+        header = [
+            ("Family", self.family.name),
+            ("Links", f"mu = {self.link.name}"),
+            ("Formula", spec.formula.text),
+            ("Data", data_line),
+        ]
+        if response.event_level is not None:
+            header.append(
+                (
+                    "Response",
+                    f"{response.name}: '{response.event_level}' = 1, '{response.other_level}' = 0",
+                )
+            )
+        draws, tune, chains = attrs["draws"], attrs["tune"], attrs["chains"]
+        header.append(
+            (
+                "Draws",
+                f"{chains} chains, each with iter = {draws + tune}; warmup = {tune}; "
+                f"thin = 1;\ntotal post-warmup draws = {chains * draws}",
+            )
+        )
+        header.append(
+            ("Sampler", f"{attrs['sampler']}, seed {attrs['seed']}, {attrs['seconds']:.1f} s")
+        )
+        sections = [format_header(header)]
+        varcorr = self.varcorr()
+        if spec.groups:
+            blocks = ["Multilevel Hyperparameters:"]
+            for group in spec.groups:
+                rows = varcorr[varcorr["group"] == group.name]
+                labels = [
+                    f"sd({row.term})" if not row.term2 else f"cor({row.term},{row.term2})"
+                    for row in rows.itertuples()
+                ]
+                blocks.append(f"~{group.name} (Number of levels: {group.n_levels})")
+                blocks.append(format_estimates(rows, labels))
+                blocks.append("")
+            sections.append("\n".join(blocks).rstrip())
+        sections.append("Regression Coefficients:\n" + format_estimates(self.fixef()))
+        dispersion = self._dispersion_table()
+        if dispersion is not None:
+            sections.append("Further Distributional Parameters:\n" + format_estimates(dispersion))
+        if self.warnings:
+            sections.append(
+                "Warnings:\n" + "\n".join(f"  * {message}" for message in self.warnings)
+            )
+        return "\n\n".join(sections)

@@ -1,0 +1,79 @@
+"""The linear predictor and pointwise log-likelihood over posterior draws.
+
+Draws are processed in chunks so that memory stays bounded by
+``MAX_CHUNK_ELEMENTS`` whatever the number of rows and draws.
+
+Examples
+--------
+>>> import bayesglmm as bg
+>>> model = bg.Model("favorable | trials(n) ~ treatment + (1 | clinic)",
+...                  bg.datasets.load("infection"), family="binomial")
+>>> fit = model.fit(draws=100, tune=200, chains=2, seed=3, progress=False)
+>>> linear_predictor(fit.idata.posterior, fit.spec).shape
+(200, 16)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import xarray as xr
+
+from bayesglmm.families.family import Family
+from bayesglmm.families.links import Link
+from bayesglmm.formula.spec import ModelSpec
+
+MAX_CHUNK_ELEMENTS = 4_000_000
+"""Largest number of (draw x row x term) elements held at once."""
+
+
+def stacked_draws(posterior: xr.Dataset, name: str) -> np.ndarray:
+    """Draws of one variable with chain and draw merged into a leading sample axis."""
+    values = posterior[name].transpose("chain", "draw", ...).to_numpy()
+    return values.reshape(-1, *values.shape[2:])
+
+
+def draw_chunks(posterior: xr.Dataset, spec: ModelSpec) -> Iterator[slice]:
+    """Slices of the stacked sample axis, each small enough to hold in memory."""
+    n_samples = posterior.sizes["chain"] * posterior.sizes["draw"]
+    width = max([1, spec.fixed.matrix.shape[1], *(g.values.shape[1] for g in spec.groups)])
+    size = max(1, MAX_CHUNK_ELEMENTS // max(1, spec.n_obs * width))
+    for start in range(0, n_samples, size):
+        yield slice(start, min(start + size, n_samples))
+
+
+def linear_predictor(
+    posterior: xr.Dataset, spec: ModelSpec, samples: slice = slice(None)
+) -> np.ndarray:
+    """``eta`` for the rows of ``spec`` at the stacked posterior samples ``samples``.
+
+    Returns
+    -------
+    ndarray of shape ``(samples, rows)``.
+    """
+    b = stacked_draws(posterior, "b")[samples]
+    eta = b @ spec.fixed.matrix.T
+    for group in spec.groups:
+        effects = stacked_draws(posterior, f"r_{group.name}")[samples]
+        eta += np.einsum("snq,nq->sn", effects[:, group.index, :], group.values)
+    if spec.offset is not None:
+        eta += spec.offset
+    return eta
+
+
+def pointwise_log_likelihood(
+    posterior: xr.Dataset, spec: ModelSpec, family: Family, link: Link
+) -> np.ndarray:
+    """Log-likelihood of each row at each draw, shape ``(chain, draw, rows)``."""
+    y = spec.response.values
+    trials = spec.response.trials
+    chunks = []
+    for samples in draw_chunks(posterior, spec):
+        eta = linear_predictor(posterior, spec, samples)
+        params = {
+            name: stacked_draws(posterior, name)[samples][:, None]
+            for name in family.dispersion_names
+        }
+        chunks.append(family.log_likelihood(y, eta, link, params, trials))
+    return np.concatenate(chunks).reshape(posterior.sizes["chain"], posterior.sizes["draw"], -1)

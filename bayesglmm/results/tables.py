@@ -1,0 +1,94 @@
+"""Posterior summary tables: functions over labelled draws, returning DataFrames.
+
+Every table has the columns :data:`STAT_COLUMNS`: posterior mean and sd, the
+central 95% interval, bulk and tail effective sample sizes and rank-normalised
+R-hat (Vehtari et al. 2021), computed with arviz-stats.
+
+Examples
+--------
+>>> import numpy as np, xarray as xr
+>>> draws = xr.DataArray(np.random.default_rng(0).normal(size=(4, 500, 2)),
+...                      dims=("chain", "draw", "coef"), coords={"coef": ["a", "b"]})
+>>> summarize(draws).columns.tolist()
+['mean', 'sd', '2.5%', '97.5%', 'ess_bulk', 'ess_tail', 'rhat']
+"""
+
+from __future__ import annotations
+
+import arviz_stats as azs
+import pandas as pd
+import xarray as xr
+
+STAT_COLUMNS = ["mean", "sd", "2.5%", "97.5%", "ess_bulk", "ess_tail", "rhat"]
+SAMPLE_DIMS = ("chain", "draw")
+
+
+def summary_stats(draws: xr.DataArray) -> xr.DataArray:
+    """Summary statistics of ``draws`` along a new ``stat`` dimension.
+
+    Parameters
+    ----------
+    draws
+        Draws with dims ``chain`` and ``draw`` plus any others.
+    """
+    values = draws.astype(float)
+    quantiles = values.quantile([0.025, 0.975], dim=SAMPLE_DIMS)
+    stats = [
+        values.mean(SAMPLE_DIMS),
+        values.std(SAMPLE_DIMS, ddof=1),
+        quantiles.sel(quantile=0.025, drop=True),
+        quantiles.sel(quantile=0.975, drop=True),
+        azs.ess(values, method="bulk"),
+        azs.ess(values, method="tail"),
+        azs.rhat(values),
+    ]
+    return xr.concat(stats, dim=pd.Index(STAT_COLUMNS, name="stat"))
+
+
+def summarize(draws: xr.DataArray) -> pd.DataFrame:
+    """One row per element of ``draws`` (indexed by its coordinates), one column per statistic.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> draws = xr.DataArray(np.zeros((2, 10)) + 1.5, dims=("chain", "draw"))
+    >>> float(summarize(draws).loc[0, "mean"])
+    1.5
+    """
+    stats = summary_stats(draws)
+    element_dims = [dim for dim in stats.dims if dim != "stat"]
+    if not element_dims:
+        return pd.DataFrame([stats.to_numpy()], columns=STAT_COLUMNS)
+    stacked = stats.stack(element=element_dims).transpose("element", "stat")
+    index = stacked.indexes["element"]
+    if len(element_dims) == 1:
+        index = pd.Index(index.get_level_values(0), name=element_dims[0])
+    return pd.DataFrame(stacked.to_numpy(), index=index, columns=STAT_COLUMNS)
+
+
+def correlation_pairs(terms: list[str], blocks: list[tuple[int, ...]]) -> list[tuple[str, str]]:
+    """Pairs of terms ``(t1, t2)``, t1 before t2, that share a correlated block."""
+    return [
+        (terms[block[i]], terms[block[j]])
+        for block in blocks
+        for i in range(len(block))
+        for j in range(i + 1, len(block))
+    ]
+
+
+def pair_draws(correlation: xr.DataArray, pairs: list[tuple[str, str]]) -> xr.DataArray:
+    """Draws of the listed correlations, stacked along a ``pair`` dimension."""
+    term, term2 = correlation.dims[-2:]
+    first = [a for a, _ in pairs]
+    second = [b for _, b in pairs]
+    picked = correlation.isel(
+        {
+            term: xr.DataArray([correlation.indexes[term].get_loc(a) for a in first], dims="pair"),
+            term2: xr.DataArray(
+                [correlation.indexes[term2].get_loc(b) for b in second], dims="pair"
+            ),
+        }
+    )
+    return picked.drop_vars([term, term2], errors="ignore").assign_coords(
+        pair=[f"{a},{b}" for a, b in pairs]
+    )

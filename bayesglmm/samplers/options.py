@@ -1,0 +1,64 @@
+"""What every sampler receives: the model's parts and the sampling options.
+
+Examples
+--------
+>>> SamplingOptions(draws=500, tune=500, chains=2, cores=None, seed=1).resolved().cores
+2
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from bayesglmm.backend import PyMCGraph
+from bayesglmm.families.family import Family
+from bayesglmm.families.links import Link
+from bayesglmm.formula.spec import ModelSpec
+from bayesglmm.priors.resolve import Priors
+
+
+@dataclass(frozen=True)
+class ModelParts:
+    """A model as samplers see it: the PyMC graph and what it was built from."""
+
+    graph: PyMCGraph
+    spec: ModelSpec
+    family: Family
+    link: Link
+    priors: Priors
+
+
+@dataclass(frozen=True)
+class SamplingOptions:
+    """Options shared by all samplers, as passed to ``Model.fit``."""
+
+    draws: int = 1000
+    tune: int = 1000
+    chains: int = 4
+    cores: int | None = None
+    seed: int | None = None
+    target_accept: float = 0.8
+    progress: bool = True
+
+    def resolved(self) -> SamplingOptions:
+        """Fill in ``cores`` (one per chain, up to the machine's cores) and a random ``seed``.
+
+        Raises
+        ------
+        ValueError
+            For a non-positive count or a ``target_accept`` outside (0, 1).
+        """
+        for name in ("draws", "chains"):
+            value = getattr(self, name)
+            if not isinstance(value, int | np.integer) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if not isinstance(self.tune, int | np.integer) or self.tune < 0:
+            raise ValueError(f"tune must be a non-negative integer, got {self.tune!r}")
+        if not 0 < self.target_accept < 1:
+            raise ValueError(f"target_accept must lie between 0 and 1, got {self.target_accept!r}")
+        cores = self.cores or min(self.chains, os.cpu_count() or 1)
+        seed = self.seed if self.seed is not None else int(np.random.SeedSequence().entropy % 2**31)
+        return replace(self, cores=cores, seed=int(seed))
