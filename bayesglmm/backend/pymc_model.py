@@ -57,11 +57,14 @@ class PyMCGraph:
         ``r_<g>`` and the dispersion parameters.
     observed_name
         Name of the observed variable (the response's label).
+    row_data
+        Names of the data with one entry per observation.
     """
 
     model: pm.Model
     public_names: tuple[str, ...]
     observed_name: str
+    row_data: frozenset[str]
 
 
 def _prior_data(name: str, priors: Sequence[Prior], vector: bool) -> dict[str, np.ndarray]:
@@ -316,4 +319,9 @@ def build_pymc_model(
         name = spec.response.name
         observed_name = name if name not in model.named_vars else "y"
         family.likelihood(observed_name, eta, link, dispersion, observed, trials)
-    return PyMCGraph(model=model, public_names=tuple(public), observed_name=observed_name)
+    rows = frozenset(
+        name for name, value in data.items() if np.ndim(value) and len(value) == spec.n_obs
+    )
+    return PyMCGraph(
+        model=model, public_names=tuple(public), observed_name=observed_name, row_data=rows
+    )

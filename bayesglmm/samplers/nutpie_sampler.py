@@ -35,9 +35,11 @@ from nutpie.compiled_pyfunc import from_pyfunc
 from pymc.initial_point import make_initial_point_fn
 from pytensor.compile.sharedvalue import SharedVariable
 from pytensor.graph.replace import clone_replace
+from pytensor.graph.rewriting.utils import rewrite_graph
 from pytensor.graph.traversal import graph_inputs
 
 from bayesglmm.backend import PyMCGraph
+from bayesglmm.samplers.hoist import hoist_data_terms
 from bayesglmm.samplers.options import SamplingOptions
 
 NUTPIE_SETTINGS: dict[str, object] = {}
@@ -50,9 +52,11 @@ class CompiledGraph:
     Attributes
     ----------
     logp_fn
-        ``logp_fn(*values, *data) -> (logp, gradient)``.
+        ``logp_fn(*values, *data, *hoisted) -> (logp, gradient)``.
     expand_fn
         ``expand_fn(*values, *data) -> public variables``.
+    precompute_fn
+        ``precompute_fn(*data) -> hoisted terms``, appended to the data of ``logp_fn``.
     shared
         The model's shared variables, in the order ``data`` is passed.
     value_shapes
@@ -62,6 +66,7 @@ class CompiledGraph:
     graph: PyMCGraph
     logp_fn: object
     expand_fn: object
+    precompute_fn: object
     shared: list[SharedVariable]
     value_shapes: list[tuple[int, ...]]
     output_shapes: list[tuple[int, ...]] = field(default_factory=list)
@@ -75,6 +80,11 @@ class CompiledGraph:
         """Current values of the model's data, in argument order."""
         return [np.asarray(variable.get_value()) for variable in self.shared]
 
+    def logp_data(self) -> list[np.ndarray]:
+        """Arguments of ``logp_fn`` after the values: the data and the terms hoisted from it."""
+        data = self.data()
+        return data + list(self.precompute_fn(*data))
+
 
 def _symbolic_like(variable: SharedVariable) -> pt.TensorVariable:
     return pt.tensor(
@@ -86,7 +96,9 @@ def compile_graph(graph: PyMCGraph) -> CompiledGraph:
     """Compile the log density, its gradient and the public variables with numba.
 
     Shared variables (data, prior parameters, dimension lengths) become explicit
-    arguments so that the compiled function depends only on the graph's structure.
+    arguments so that the compiled function depends only on the graph's
+    structure, and terms that depend on the data alone are computed once per
+    fit rather than at every gradient evaluation (see :mod:`.hoist`).
     """
     model = graph.model
     values = list(model.value_vars)
@@ -98,23 +110,32 @@ def compile_graph(graph: PyMCGraph) -> CompiledGraph:
     shared = [v for v in graph_inputs(outputs) if isinstance(v, SharedVariable)]
     symbols = [_symbolic_like(v) for v in shared]
     logp, gradient, *public = clone_replace(outputs, dict(zip(shared, symbols, strict=True)))
-    inputs = values + symbols
+    logp, gradient = rewrite_graph([logp, gradient], include=("canonicalize", "stabilize"))
+    rows = [s for v, s in zip(shared, symbols, strict=True) if v.name in graph.row_data]
+    (logp, gradient), hoisted, hoisted_symbols = hoist_data_terms([logp, gradient], symbols, rows)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         logp_fn = pytensor.function(
-            inputs, [logp, gradient], mode="NUMBA", on_unused_input="ignore"
+            values + symbols + hoisted_symbols,
+            [logp, gradient],
+            mode="NUMBA",
+            on_unused_input="ignore",
         )
-        expand_fn = pytensor.function(inputs, public, mode="NUMBA", on_unused_input="ignore")
+        expand_fn = pytensor.function(
+            values + symbols, public, mode="NUMBA", on_unused_input="ignore"
+        )
+        precompute_fn = pytensor.function(symbols, hoisted, mode="NUMBA", on_unused_input="ignore")
     point = model.initial_point()
     compiled = CompiledGraph(
         graph=graph,
         logp_fn=logp_fn.vm.jit_fn,
         expand_fn=expand_fn.vm.jit_fn,
+        precompute_fn=precompute_fn,
         shared=shared,
         value_shapes=[point[v.name].shape for v in values],
     )
     start = [point[v.name] for v in values]
-    compiled.logp_fn(*start, *compiled.data())
+    compiled.logp_fn(*start, *compiled.logp_data())
     compiled.output_shapes = [np.shape(out) for out in compiled.expand_fn(*start, *compiled.data())]
     return compiled
 
@@ -150,12 +171,13 @@ def _nutpie_model(compiled: CompiledGraph):
     model = graph.model
     split = _splitter(compiled.value_shapes)
     data = compiled.data()
+    logp_data = compiled.logp_data()
     logp_fn, expand_fn = compiled.logp_fn, compiled.expand_fn
     names = list(graph.public_names)
 
     def make_logp():
         def logp(x: np.ndarray) -> tuple[float, np.ndarray]:
-            value, grad = logp_fn(*split(x), *data)
+            value, grad = logp_fn(*split(x), *logp_data)
             value = float(value)
             return (value if value < np.inf else -np.inf), grad
 
