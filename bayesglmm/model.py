@@ -22,7 +22,7 @@ import pandas as pd
 import pymc as pm
 
 from bayesglmm.backend import build_pymc_model
-from bayesglmm.backend.pymc_model import graph_coords, graph_data
+from bayesglmm.backend.pymc_model import graph_coords, graph_data, structural_dims
 from bayesglmm.errors import DataError
 from bayesglmm.families import get_family
 from bayesglmm.formula import build_spec, parse_formula
@@ -151,9 +151,12 @@ class Model:
                     "build a new bg.Model for these data instead."
                 )
         priors = resolve_priors(default_priors(spec, self.family, self.link), self._user_priors)
-        coords = graph_coords(spec)
-        with self.graph.model:
-            pm.set_data(graph_data(spec, self.family, priors), coords=coords)
+        model = self.graph.model
+        for dim, values in graph_coords(spec).items():
+            if dim not in structural_dims(spec):
+                model.set_dim(dim, len(values), coord_values=values)
+        with model:
+            pm.set_data(graph_data(spec, self.family, priors))
         self.spec, self.priors = spec, priors
 
     def fit(

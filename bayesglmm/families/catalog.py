@@ -114,7 +114,8 @@ FAMILIES: dict[str, Family] = {
                 y, p["nu"], link.inverse_np(eta), p["sigma"]
             ),
             random=lambda rng, eta, link, p, trials: (
-                link.inverse_np(eta) + p["sigma"] * rng.standard_t(p["nu"])
+                link.inverse_np(eta)
+                + p["sigma"] * rng.standard_t(np.broadcast_to(p["nu"], np.shape(eta)))
             ),
             mean_scale=_identity_scale,
             residual_sd=True,

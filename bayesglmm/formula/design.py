@@ -47,6 +47,7 @@ FORMULA_CONTEXT: dict[str, object] = {
 NA_ACTIONS = ("error", "drop")
 
 _INTEGER = re.compile(r"^\d+$")
+_IDENTIFIER = re.compile(r"[A-Za-z_.][A-Za-z0-9_.]*")
 
 
 def build_spec(
@@ -139,9 +140,12 @@ def _used_rows(
                 f"column '{name}' (used in '{where}') is not in the data.{hint} "
                 f"The data has columns: {', '.join(columns)}."
             )
-    frame = data.loc[:, list(used)]
+    columns_set = set(columns)
+    mentioned = set(_IDENTIFIER.findall(parsed.text)) & columns_set
+    frame = data.loc[:, list(used) + sorted(mentioned - set(used))]
     missing = frame.isna()
     rows_with_na = missing.any(axis=1)
+    used = {**used, **{name: name for name in frame.columns if name not in used}}
     if not rows_with_na.any():
         return frame.copy(), data.index[:0]
     counts = missing.sum()
@@ -181,7 +185,8 @@ def _evaluate(expression: str, frame: pd.DataFrame, where: str) -> pd.Series:
 
 def _materialize(formula: str, frame: pd.DataFrame, where: str):
     try:
-        return model_matrix(formula, frame, context=FORMULA_CONTEXT, na_action="ignore")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return model_matrix(formula, frame, context=FORMULA_CONTEXT, na_action="ignore")
     except FactorEvaluationError as error:
         raise FormulaError(f"cannot evaluate '{where}': {error}") from None
     except FormulaicError as error:
@@ -243,18 +248,19 @@ def _fixed_design(parsed: ParsedFormula, frame: pd.DataFrame) -> FixedDesign:
 
 
 def _check_rank(values: np.ndarray, names: tuple[str, ...]) -> None:
+    """Refuse a rank-deficient design, naming the columns that add nothing to earlier ones."""
     if values.shape[1] == 0:
         return
-    _, r, pivot = scipy.linalg.qr(values, mode="economic", pivoting=True)
+    r = scipy.linalg.qr(values, mode="r")[0]
     diagonal = np.abs(np.diag(r))
-    tolerance = diagonal.max() * max(values.shape) * np.finfo(float).eps
-    rank = int(np.sum(diagonal > tolerance))
-    if rank < values.shape[1]:
-        dependent = ", ".join(f"'{names[i]}'" for i in sorted(pivot[rank:]))
+    scale = np.linalg.norm(values, axis=0)
+    redundant = diagonal <= 1e-9 * np.maximum(scale, 1.0)
+    if redundant.any():
+        columns = [f"'{names[i]}'" for i in np.flatnonzero(redundant)]
+        verb = "is a combination" if len(columns) == 1 else "are combinations"
         raise DataError(
-            f"the fixed effects are collinear (rank {rank} of {values.shape[1]} columns): "
-            f"{dependent} can be written as a combination of the other columns. Remove "
-            "the redundant term, or check for a predictor that is constant or duplicated."
+            f"the fixed effects are collinear: {', '.join(columns)} {verb} of earlier columns. "
+            "Remove the redundant term, or check for a predictor that is constant or duplicated."
         )
 
 
