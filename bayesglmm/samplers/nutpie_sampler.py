@@ -113,7 +113,9 @@ def _compile_graph(graph: PyMCGraph) -> CompiledGraph:
     shared = [v for v in graph_inputs(outputs) if isinstance(v, SharedVariable)]
     symbols = [_symbolic_like(v) for v in shared]
     logp, gradient, *public = clone_replace(outputs, dict(zip(shared, symbols, strict=True)))
-    logp, gradient = rewrite_graph([logp, gradient], include=("canonicalize", "stabilize"))
+    logp, gradient = rewrite_graph(
+        [logp, gradient], include=("canonicalize", "stabilize", "local_remove_check_parameter")
+    )
     rows = [s for v, s in zip(shared, symbols, strict=True) if v.name in graph.row_data]
     (logp, gradient), hoisted, hoisted_symbols = hoist_data_terms([logp, gradient], symbols, rows)
     with warnings.catch_warnings():
