@@ -14,6 +14,7 @@ Examples
 
 from __future__ import annotations
 
+import textwrap
 import warnings
 from functools import cached_property
 

@@ -1,0 +1,87 @@
+"""Case studies on the bundled datasets: the model each dataset is known for.
+
+Examples
+--------
+>>> from bayesglmm.studies import CASE_STUDIES
+>>> CASE_STUDIES["infection"].formula
+'favorable | trials(n) ~ treatment + (1 | clinic)'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import bayesglmm.datasets as datasets
+from bayesglmm.model import Model
+
+
+@dataclass(frozen=True)
+class CaseStudy:
+    """A bundled dataset with its model.
+
+    Attributes
+    ----------
+    name
+        Name used by ``bayesglmm case-study``.
+    dataset
+        Bundled dataset it analyses.
+    formula, family
+        The model.
+    question
+        What the analysis asks.
+    centered
+        Grouping factors parametrised centred: those with many observations per
+        level, whose data pin each group's effect down well.
+    """
+
+    name: str
+    dataset: str
+    formula: str
+    family: str
+    question: str
+    centered: tuple[str, ...] = ()
+
+    def model(self) -> Model:
+        """The case study's model on its bundled data."""
+        return Model(
+            self.formula, datasets.load(self.dataset), family=self.family, centered=self.centered
+        )
+
+
+CASE_STUDIES: dict[str, CaseStudy] = {
+    study.name: study
+    for study in [
+        CaseStudy(
+            "infection",
+            "infection",
+            "favorable | trials(n) ~ treatment + (1 | clinic)",
+            "binomial",
+            "Does the drug cream raise the odds of a favourable response, across 8 clinics?",
+            centered=("clinic",),
+        ),
+        CaseStudy(
+            "cbpp",
+            "cbpp",
+            "incidence | trials(size) ~ period + (1 | herd)",
+            "binomial",
+            "How does the incidence of pleuropneumonia change over 4 periods in 15 herds?",
+        ),
+        CaseStudy(
+            "sleepstudy",
+            "sleepstudy",
+            "Reaction ~ Days + (Days | Subject)",
+            "gaussian",
+            "How much slower do drivers react per day of sleep restriction, and how much do "
+            "they differ?",
+            centered=("Subject",),
+        ),
+        CaseStudy(
+            "epil",
+            "epil",
+            "y ~ lbase * trt + lage + V4 + (1 | subject)",
+            "poisson",
+            "Does progabide reduce seizure counts, allowing for each patient's baseline?",
+        ),
+    ]
+}
+"""Every case study by name."""

@@ -1,0 +1,125 @@
+"""End-to-end NUTS benchmark: bayesglmm against Bambi on the bundled datasets.
+
+Each (tool, dataset) pair runs in a fresh Python process, so in-process caches do
+not help either tool; both keep their on-disk compile caches (PyTensor's C cache for
+Bambi's PyMC sampler, PyTensor's numba cache for bayesglmm), and one untimed warm-up
+run per pair fills them. The timed run measures model build + compile + sampling
+with 4 chains x (1000 tune + 1000 draws) and reports the minimum bulk ESS over the
+fixed effects and group sds, and ESS per second of wall time.
+
+Run with the bench extra installed (``pip install -e ".[bench]"``)::
+
+    bash tools/run python benchmarks/nuts_vs_bambi.py            # prints a markdown table
+    bash tools/run python benchmarks/nuts_vs_bambi.py --tools bayesglmm
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import textwrap
+
+CASES = {
+    "cbpp": {
+        "bayesglmm": ("incidence | trials(size) ~ period + (1 | herd)", "binomial"),
+        "bambi": ("p(incidence, size) ~ period + (1 | herd)", "binomial"),
+    },
+    "sleepstudy": {
+        "bayesglmm": ("Reaction ~ Days + (Days | Subject)", "gaussian"),
+        "bambi": ("Reaction ~ Days + (Days | Subject)", "gaussian"),
+    },
+    "epil": {
+        "bayesglmm": ("y ~ lbase * trt + lage + V4 + (1 | subject)", "poisson"),
+        "bambi": ("y ~ lbase * trt + lage + V4 + (1 | subject)", "poisson"),
+    },
+    "infection": {
+        "bayesglmm": ("favorable | trials(n) ~ treatment + (1 | clinic)", "binomial"),
+        "bambi": ("p(favorable, n) ~ treatment + (1 | clinic)", "binomial"),
+    },
+}
+
+RUNNERS = {
+    "bayesglmm": textwrap.dedent(
+        """
+        import json, sys, time, warnings
+        warnings.simplefilter("ignore")
+        start = time.perf_counter()
+        import bayesglmm as bg
+        formula, family, dataset = sys.argv[1:4]
+        data = bg.datasets.load(dataset)
+        began = time.perf_counter()
+        fit = bg.Model(formula, data, family=family).fit(
+            draws=1000, tune=1000, chains=4, seed=1, progress=False)
+        seconds = time.perf_counter() - began
+        table = fit.summary()
+        keep = [i for i in table.index if i.startswith(("b[", "sd_"))]
+        print(json.dumps({"seconds": seconds, "min_ess": float(table.loc[keep, "ess_bulk"].min()),
+                          "divergences": int(fit.idata.sample_stats["diverging"].sum())}))
+        """
+    ),
+    "bambi": textwrap.dedent(
+        """
+        import json, sys, time, warnings
+        warnings.simplefilter("ignore")
+        import arviz_stats as azs
+        import bambi as bmb
+        import bayesglmm as bg
+        formula, family, dataset = sys.argv[1:4]
+        data = bg.datasets.load(dataset)
+        began = time.perf_counter()
+        idata = bmb.Model(formula, data, family=family).fit(
+            draws=1000, tune=1000, chains=4, random_seed=1, progressbar=False)
+        seconds = time.perf_counter() - began
+        posterior = idata.posterior.to_dataset()
+        keep = [v for v in posterior.data_vars
+                if not v.endswith("_offset") and ("|" not in v or v.endswith("_sigma"))
+                and v not in ("sigma", "alpha")]
+        ess = azs.ess(posterior[keep], method="bulk")
+        divergences = int(idata.sample_stats["diverging"].sum())
+        print(json.dumps({"seconds": seconds,
+                          "min_ess": float(min(float(ess[v].min()) for v in keep)),
+                          "divergences": divergences}))
+        """
+    ),
+}
+
+
+def run(tool: str, dataset: str) -> dict:
+    """One timed run of ``tool`` on ``dataset`` in a fresh process (after an untimed warm-up)."""
+    formula, family = CASES[dataset][tool]
+    command = [sys.executable, "-c", RUNNERS[tool], formula, family, dataset]
+    subprocess.run(command, check=True, capture_output=True, text=True)
+    result = subprocess.run(command, check=True, capture_output=True, text=True)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tools", nargs="+", default=["bayesglmm", "bambi"])
+    parser.add_argument("--datasets", nargs="+", default=list(CASES))
+    args = parser.parse_args()
+    rows = []
+    for dataset in args.datasets:
+        results = {tool: run(tool, dataset) for tool in args.tools}
+        for tool, r in results.items():
+            r["ess_per_second"] = r["min_ess"] / r["seconds"]
+            rows.append((dataset, tool, r))
+            print(
+                f"{dataset:11s} {tool:10s} {r['seconds']:6.1f} s  min ESS {r['min_ess']:6.0f}  "
+                f"ESS/s {r['ess_per_second']:6.1f}  divergences {r['divergences']}",
+                file=sys.stderr,
+                flush=True,
+            )
+    print("| dataset | tool | wall time (s) | min bulk ESS | min ESS/s | divergences |")
+    print("|---|---|---:|---:|---:|---:|")
+    for dataset, tool, r in rows:
+        print(
+            f"| {dataset} | {tool} | {r['seconds']:.1f} | {r['min_ess']:.0f} | "
+            f"{r['ess_per_second']:.1f} | {r['divergences']} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
