@@ -4,16 +4,20 @@ import json
 import warnings
 from pathlib import Path
 
-import pytest
-
 import bayesglmm as bg
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
+BUNDLED_REFERENCE = Path(__file__).resolve().parent / "reference"
 
 
 def reference(name: str) -> dict:
-    """The lme4 and brms reference results for a shared dataset."""
-    return json.loads((SHARED / "reference" / f"{name}.json").read_text())
+    """lme4 and brms reference results for a shared dataset.
+
+    Read from ``../shared/reference`` when it exists, else from the copy in
+    ``tests/reference`` (the same files), so a clone tests fully on its own.
+    """
+    folder = SHARED / "reference" if (SHARED / "reference").exists() else BUNDLED_REFERENCE
+    return json.loads((folder / f"{name}.json").read_text())
 
 
 def quiet_fit(model: bg.Model, **options) -> bg.Fit:
@@ -21,10 +25,3 @@ def quiet_fit(model: bg.Model, **options) -> bg.Fit:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", bg.ConvergenceWarning)
         return model.fit(progress=False, **options)
-
-
-@pytest.fixture(scope="session")
-def shared_dir() -> Path:
-    if not SHARED.exists():
-        pytest.skip("../shared is not available")
-    return SHARED

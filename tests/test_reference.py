@@ -39,7 +39,7 @@ def our_label(brms_name: str) -> str:
 
 
 @pytest.mark.parametrize("name", ["cbpp", "epil", "infection", "sleepstudy"])
-def test_posterior_means_match_brms(name, shared_dir):
+def test_posterior_means_match_brms(name):
     ref = reference(name)
     model = bg.Model(ref["formula"], bg.datasets.load(name), family=ref["family"])
     summary = quiet_fit(model, draws=1000, tune=1000, chains=4, seed=20).summary()
@@ -50,7 +50,7 @@ def test_posterior_means_match_brms(name, shared_dir):
         assert summary.loc[label, "sd"] == pytest.approx(row["sd"], rel=0.2), label
 
 
-def test_infection_agrees_with_the_published_maximum_likelihood(shared_dir):
+def test_infection_agrees_with_the_published_maximum_likelihood():
     """Beitler & Landis (1985) by adaptive quadrature: -1.1974, 0.7385, clinic variance 1.9282.
 
     The posterior of the drug effect is nearly symmetric, so its mean sits near the ML

@@ -23,6 +23,7 @@ from typing import ClassVar
 import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
+from scipy import stats
 
 
 def _fmt(value: float) -> str:
@@ -43,6 +44,19 @@ class Prior:
     def parameters(self) -> dict[str, float]:
         """The prior's parameters by their PyMC names."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def logpdf(self, x: np.ndarray) -> np.ndarray:
+        """Log density at ``x`` on NumPy arrays (used by the Gibbs sampler's updates)."""
+        density = self._scipy().logpdf(x)
+        if self._half:
+            return np.where(np.asarray(x) >= 0, density + np.log(2.0), -np.inf)
+        return density
+
+    def median(self) -> float:
+        """The prior median, a typical value of the parameter."""
+        return float(self._scipy().ppf(0.75 if self._half else 0.5))
+
+    _half: ClassVar[bool] = False
 
     def __post_init__(self) -> None:
         for name, value in self.parameters().items():
@@ -67,6 +81,9 @@ class Normal(Prior):
     pymc_class: ClassVar[type] = pm.Normal
     _positive: ClassVar[tuple[str, ...]] = ("sigma",)
 
+    def _scipy(self):
+        return stats.norm(self.mu, self.sigma)
+
 
 @dataclass(frozen=True)
 class StudentT(Prior):
@@ -79,6 +96,9 @@ class StudentT(Prior):
     pymc_class: ClassVar[type] = pm.StudentT
     _positive: ClassVar[tuple[str, ...]] = ("nu", "sigma")
 
+    def _scipy(self):
+        return stats.t(self.nu, self.mu, self.sigma)
+
 
 @dataclass(frozen=True)
 class HalfNormal(Prior):
@@ -89,6 +109,10 @@ class HalfNormal(Prior):
     brms_name: ClassVar[str] = "half_normal"
     pymc_class: ClassVar[type] = pm.HalfNormal
     _positive: ClassVar[tuple[str, ...]] = ("sigma",)
+    _half: ClassVar[bool] = True
+
+    def _scipy(self):
+        return stats.norm(0.0, self.sigma)
 
 
 @dataclass(frozen=True)
@@ -101,6 +125,10 @@ class HalfStudentT(Prior):
     brms_name: ClassVar[str] = "half_student_t"
     pymc_class: ClassVar[type] = pm.HalfStudentT
     _positive: ClassVar[tuple[str, ...]] = ("nu", "sigma")
+    _half: ClassVar[bool] = True
+
+    def _scipy(self):
+        return stats.t(self.nu, 0.0, self.sigma)
 
 
 @dataclass(frozen=True)
@@ -112,6 +140,10 @@ class HalfCauchy(Prior):
     brms_name: ClassVar[str] = "half_cauchy"
     pymc_class: ClassVar[type] = pm.HalfCauchy
     _positive: ClassVar[tuple[str, ...]] = ("beta",)
+    _half: ClassVar[bool] = True
+
+    def _scipy(self):
+        return stats.cauchy(0.0, self.beta)
 
 
 @dataclass(frozen=True)
@@ -123,6 +155,9 @@ class Exponential(Prior):
     brms_name: ClassVar[str] = "exponential"
     pymc_class: ClassVar[type] = pm.Exponential
     _positive: ClassVar[tuple[str, ...]] = ("lam",)
+
+    def _scipy(self):
+        return stats.expon(scale=1.0 / self.lam)
 
 
 @dataclass(frozen=True)
@@ -136,6 +171,9 @@ class Gamma(Prior):
     pymc_class: ClassVar[type] = pm.Gamma
     _positive: ClassVar[tuple[str, ...]] = ("alpha", "beta")
 
+    def _scipy(self):
+        return stats.gamma(self.alpha, scale=1.0 / self.beta)
+
 
 @dataclass(frozen=True)
 class InverseGamma(Prior):
@@ -147,6 +185,9 @@ class InverseGamma(Prior):
     brms_name: ClassVar[str] = "inv_gamma"
     pymc_class: ClassVar[type] = pm.InverseGamma
     _positive: ClassVar[tuple[str, ...]] = ("alpha", "beta")
+
+    def _scipy(self):
+        return stats.invgamma(self.alpha, scale=self.beta)
 
 
 @dataclass(frozen=True)

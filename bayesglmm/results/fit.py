@@ -278,7 +278,9 @@ class Fit:
         if dispersion is not None:
             sections.append("Further Distributional Parameters:\n" + format_estimates(dispersion))
         if self.warnings:
-            sections.append(
-                "Warnings:\n" + "\n".join(f"  * {message}" for message in self.warnings)
-            )
+            items = [
+                textwrap.fill(message, width=88, initial_indent="  * ", subsequent_indent="    ")
+                for message in self.warnings
+            ]
+            sections.append("Warnings:\n" + "\n".join(items))
         return "\n\n".join(sections)

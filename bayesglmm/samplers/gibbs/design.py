@@ -1,0 +1,191 @@
+"""What the Gibbs sampler needs from a model, and whether a model qualifies.
+
+A model qualifies when it is conditionally conjugate after augmentation:
+
+* gaussian with the identity link;
+* binomial or bernoulli with the logit link (Polya-Gamma augmentation,
+  Polson, Scott & Windle 2013);
+* negbinomial with the log link (Polya-Gamma augmentation of the location,
+  a slice update for the shape);
+
+and its fixed effects have Normal or Student-t priors (a Student-t prior is a
+scale mixture of normals). Priors on standard deviations, correlations and
+dispersion may be any bayesglmm prior.
+
+Examples
+--------
+>>> import bayesglmm as bg
+>>> from bayesglmm.samplers import ModelParts
+>>> model = bg.Model("y ~ trt + (1 | subject)", bg.datasets.load("epil"), family="poisson")
+>>> parts = ModelParts(model.graph, model.spec, model.family, model.link, model.priors)
+>>> print(gibbs_ineligibility(parts))  # doctest: +ELLIPSIS
+family 'poisson' with link 'log' is not conditionally conjugate; ...
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from bayesglmm.priors.distributions import Normal, Prior, StudentT
+from bayesglmm.samplers.options import ModelParts
+
+CONJUGATE_KINDS = {
+    ("gaussian", "identity"): "gaussian",
+    ("binomial", "logit"): "binomial",
+    ("bernoulli", "logit"): "binomial",
+    ("negbinomial", "log"): "negbinomial",
+}
+"""Family and link pairs the Gibbs sampler handles, and how it treats each."""
+
+
+@dataclass(frozen=True)
+class FixedBlock:
+    """Fixed effects in the parametrisation the sampler uses.
+
+    Attributes
+    ----------
+    matrix
+        ``(rows, p)`` design; with an intercept, its first column is ones and the
+        other columns are centred (the NUTS backend samples the same way).
+    means
+        Column means removed from the slopes, to report ``b`` on the original scale.
+    prior_mean, prior_scale, prior_nu
+        Per coefficient; ``prior_nu`` is infinite for a Normal prior.
+    has_intercept
+        Whether column 0 is the intercept.
+    """
+
+    matrix: np.ndarray
+    means: np.ndarray
+    prior_mean: np.ndarray
+    prior_scale: np.ndarray
+    prior_nu: np.ndarray
+    has_intercept: bool
+
+    def to_original(self, coefficients: np.ndarray) -> np.ndarray:
+        """Coefficients ``b`` on the original scale from the centred ones, along the last axis."""
+        if not self.has_intercept or coefficients.shape[-1] == 1:
+            return coefficients
+        b = coefficients.copy()
+        b[..., 0] = coefficients[..., 0] - coefficients[..., 1:] @ self.means
+        return b
+
+
+@dataclass(frozen=True)
+class GroupBlock:
+    """One grouping factor: level of each row, term columns, blocks and priors."""
+
+    name: str
+    index: np.ndarray
+    values: np.ndarray
+    n_levels: int
+    blocks: tuple[tuple[int, ...], ...]
+    sd_priors: tuple[Prior, ...]
+    cor_eta: float | None
+
+    @property
+    def q(self) -> int:
+        """Number of terms."""
+        return self.values.shape[1]
+
+
+@dataclass(frozen=True)
+class GibbsDesign:
+    """A qualifying model, reduced to arrays and priors.
+
+    Attributes
+    ----------
+    kind
+        ``"gaussian"``, ``"binomial"`` or ``"negbinomial"``.
+    y, trials, offset
+        Response, trials (ones for bernoulli, unused otherwise) and offset per row.
+    fixed, groups
+        The fixed effects and the grouping factors.
+    dispersion
+        ``(name, prior)`` of ``sigma`` or ``shape``, or None.
+    """
+
+    kind: str
+    y: np.ndarray
+    trials: np.ndarray
+    offset: np.ndarray
+    fixed: FixedBlock
+    groups: tuple[GroupBlock, ...]
+    dispersion: tuple[str, Prior] | None
+
+    @property
+    def n_obs(self) -> int:
+        """Number of rows."""
+        return self.y.size
+
+
+def gibbs_ineligibility(parts: ModelParts) -> str | None:
+    """Why the Gibbs sampler cannot fit this model, or None when it can."""
+    family, link = parts.family.name, parts.link.name
+    if (family, link) not in CONJUGATE_KINDS:
+        return (
+            f"family '{family}' with link '{link}' is not conditionally conjugate; the Gibbs "
+            "sampler handles gaussian (identity link), binomial and bernoulli (logit link) and "
+            "negbinomial (log link) models. Use sampler='nutpie'."
+        )
+    for key, prior in parts.priors.items():
+        if (key == "Intercept" or key.startswith("b[")) and not isinstance(
+            prior, Normal | StudentT
+        ):
+            return (
+                f"the prior on {key} is {prior}; the Gibbs sampler needs Normal or StudentT "
+                "priors on fixed effects. Change the prior or use sampler='nutpie'."
+            )
+    return None
+
+
+def _fixed_block(parts: ModelParts) -> FixedBlock:
+    fixed = parts.spec.fixed
+    matrix = fixed.matrix.copy()
+    means = np.zeros(0)
+    keys = [f"b[{name}]" for name in fixed.names]
+    if fixed.has_intercept:
+        means = matrix[:, 1:].mean(axis=0)
+        matrix[:, 1:] -= means
+        keys[0] = "Intercept"
+    priors = [parts.priors[key] for key in keys]
+    return FixedBlock(
+        matrix=matrix,
+        means=means,
+        prior_mean=np.array([p.mu for p in priors], dtype=float),
+        prior_scale=np.array([p.sigma for p in priors], dtype=float),
+        prior_nu=np.array([getattr(p, "nu", np.inf) for p in priors], dtype=float),
+        has_intercept=fixed.has_intercept,
+    )
+
+
+def gibbs_design(parts: ModelParts) -> GibbsDesign:
+    """Arrays and priors of a qualifying model (see :func:`gibbs_ineligibility`)."""
+    spec, priors = parts.spec, parts.priors
+    kind = CONJUGATE_KINDS[(parts.family.name, parts.link.name)]
+    response = spec.response
+    trials = response.trials if response.trials is not None else np.ones(spec.n_obs)
+    groups = tuple(
+        GroupBlock(
+            name=group.name,
+            index=group.index,
+            values=group.values,
+            n_levels=group.n_levels,
+            blocks=group.blocks,
+            sd_priors=tuple(priors[f"sd[{group.name}][{t}]"] for t in group.terms),
+            cor_eta=priors[f"cor[{group.name}]"].eta if group.correlated_blocks else None,
+        )
+        for group in spec.groups
+    )
+    dispersion = next(iter(parts.family.dispersion_names), None)
+    return GibbsDesign(
+        kind=kind,
+        y=response.values.astype(float),
+        trials=np.asarray(trials, dtype=float),
+        offset=np.zeros(spec.n_obs) if spec.offset is None else spec.offset,
+        fixed=_fixed_block(parts),
+        groups=groups,
+        dispersion=None if dispersion is None else (dispersion, priors[dispersion]),
+    )
