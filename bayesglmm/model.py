@@ -15,6 +15,7 @@ Formula: favorable | trials(n) ~ treatment + (1 | clinic)
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Iterable, Mapping
 
@@ -30,7 +31,7 @@ from bayesglmm.formula.spec import ModelSpec
 from bayesglmm.priors import Prior, default_priors, resolve_priors
 from bayesglmm.results import Fit
 from bayesglmm.results.display import format_header
-from bayesglmm.samplers import ModelParts, SamplingOptions, get_sampler
+from bayesglmm.samplers import AutoChoice, ModelParts, SamplingOptions, get_sampler
 
 
 def _centered_groups(centered: bool | Iterable[str], spec: ModelSpec) -> frozenset[str]:
@@ -182,7 +183,9 @@ class Model:
         seed
             Seed for reproducible draws; a random one (recorded in the fit) when None.
         sampler
-            ``"nutpie"`` (default) or ``"pymc"``.
+            ``"nutpie"`` (default), ``"pymc"``, ``"gibbs"`` (block Gibbs for gaussian,
+            logit binomial/bernoulli and negative binomial models) or ``"auto"``
+            (Gibbs where it applies, nutpie otherwise; it says which it chose).
         target_accept
             NUTS target acceptance rate; raise it (e.g. 0.95) when transitions diverge.
         progress
@@ -215,11 +218,15 @@ class Model:
         if sampler not in self._prepared:
             parts = ModelParts(self.graph, self.spec, self.family, self.link, self.priors)
             self._prepared[sampler] = chosen.prepare(parts)
+        prepared = self._prepared[sampler]
+        if progress and isinstance(prepared, AutoChoice):
+            print(f"sampler='auto' chose {prepared.chosen.description}: {prepared.reason}.",
+                  file=sys.stderr)
         prepared_at = time.perf_counter()
-        raw = chosen.run(self._prepared[sampler], options)
+        raw = prepared.run(options)
         finished = time.perf_counter()
         raw["posterior"].attrs.update(
-            sampler=chosen.description,
+            sampler=prepared.description,
             draws=options.draws,
             tune=options.tune,
             chains=options.chains,

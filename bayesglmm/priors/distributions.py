@@ -23,7 +23,15 @@ from typing import ClassVar
 import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
-from scipy import stats
+from scipy import special, stats
+
+
+def _student_t(x: np.ndarray, nu: float, mu: float, sigma: float) -> np.ndarray:
+    z = (x - mu) / sigma
+    return (
+        special.gammaln((nu + 1) / 2) - special.gammaln(nu / 2) - 0.5 * np.log(nu * np.pi)
+        - np.log(sigma) - (nu + 1) / 2 * np.log1p(z * z / nu)
+    )
 
 
 def _fmt(value: float) -> str:
@@ -47,9 +55,10 @@ class Prior:
 
     def logpdf(self, x: np.ndarray) -> np.ndarray:
         """Log density at ``x`` on NumPy arrays (used by the Gibbs sampler's updates)."""
-        density = self._scipy().logpdf(x)
-        if self._half:
-            return np.where(np.asarray(x) >= 0, density + np.log(2.0), -np.inf)
+        x = np.asarray(x, dtype=float)
+        density = self._log_density(x)
+        if self.support == "positive":
+            return np.where(x > 0, density + (np.log(2.0) if self._half else 0.0), -np.inf)
         return density
 
     def median(self) -> float:
@@ -81,6 +90,10 @@ class Normal(Prior):
     pymc_class: ClassVar[type] = pm.Normal
     _positive: ClassVar[tuple[str, ...]] = ("sigma",)
 
+    def _log_density(self, x: np.ndarray) -> np.ndarray:
+        z = (x - self.mu) / self.sigma
+        return -0.5 * z * z - np.log(self.sigma) - 0.5 * np.log(2 * np.pi)
+
     def _scipy(self):
         return stats.norm(self.mu, self.sigma)
 
@@ -96,6 +109,9 @@ class StudentT(Prior):
     pymc_class: ClassVar[type] = pm.StudentT
     _positive: ClassVar[tuple[str, ...]] = ("nu", "sigma")
 
+    def _log_density(self, x: np.ndarray) -> np.ndarray:
+        return _student_t(x, self.nu, self.mu, self.sigma)
+
     def _scipy(self):
         return stats.t(self.nu, self.mu, self.sigma)
 
@@ -110,6 +126,10 @@ class HalfNormal(Prior):
     pymc_class: ClassVar[type] = pm.HalfNormal
     _positive: ClassVar[tuple[str, ...]] = ("sigma",)
     _half: ClassVar[bool] = True
+
+    def _log_density(self, x: np.ndarray) -> np.ndarray:
+        z = x / self.sigma
+        return -0.5 * z * z - np.log(self.sigma) - 0.5 * np.log(2 * np.pi)
 
     def _scipy(self):
         return stats.norm(0.0, self.sigma)
@@ -127,6 +147,9 @@ class HalfStudentT(Prior):
     _positive: ClassVar[tuple[str, ...]] = ("nu", "sigma")
     _half: ClassVar[bool] = True
 
+    def _log_density(self, x: np.ndarray) -> np.ndarray:
+        return _student_t(x, self.nu, 0.0, self.sigma)
+
     def _scipy(self):
         return stats.t(self.nu, 0.0, self.sigma)
 
@@ -142,6 +165,9 @@ class HalfCauchy(Prior):
     _positive: ClassVar[tuple[str, ...]] = ("beta",)
     _half: ClassVar[bool] = True
 
+    def _log_density(self, x: np.ndarray) -> np.ndarray:
+        return -np.log(np.pi * self.beta) - np.log1p((x / self.beta) ** 2)
+
     def _scipy(self):
         return stats.cauchy(0.0, self.beta)
 
@@ -155,6 +181,9 @@ class Exponential(Prior):
     brms_name: ClassVar[str] = "exponential"
     pymc_class: ClassVar[type] = pm.Exponential
     _positive: ClassVar[tuple[str, ...]] = ("lam",)
+
+    def _log_density(self, x: np.ndarray) -> np.ndarray:
+        return np.log(self.lam) - self.lam * x
 
     def _scipy(self):
         return stats.expon(scale=1.0 / self.lam)
@@ -171,6 +200,12 @@ class Gamma(Prior):
     pymc_class: ClassVar[type] = pm.Gamma
     _positive: ClassVar[tuple[str, ...]] = ("alpha", "beta")
 
+    def _log_density(self, x: np.ndarray) -> np.ndarray:
+        return (
+            self.alpha * np.log(self.beta) - special.gammaln(self.alpha)
+            + (self.alpha - 1) * np.log(x) - self.beta * x
+        )
+
     def _scipy(self):
         return stats.gamma(self.alpha, scale=1.0 / self.beta)
 
@@ -185,6 +220,12 @@ class InverseGamma(Prior):
     brms_name: ClassVar[str] = "inv_gamma"
     pymc_class: ClassVar[type] = pm.InverseGamma
     _positive: ClassVar[tuple[str, ...]] = ("alpha", "beta")
+
+    def _log_density(self, x: np.ndarray) -> np.ndarray:
+        return (
+            self.alpha * np.log(self.beta) - special.gammaln(self.alpha)
+            - (self.alpha + 1) * np.log(x) - self.beta / x
+        )
 
     def _scipy(self):
         return stats.invgamma(self.alpha, scale=self.beta)

@@ -77,6 +77,11 @@ class CompiledGraph:
     precompute_fn: object
     point_fn: Callable[[int], dict[str, np.ndarray]]
     shared: list[SharedVariable]
+    description: str = "NUTS (nutpie)"
+
+    def run(self, options: SamplingOptions) -> xr.DataTree:
+        """Draw from the posterior with nutpie (see :func:`sample_nutpie`)."""
+        return sample_nutpie(self, options)
 
     def arguments(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Current data arguments of ``expand_fn`` and of ``logp_fn``."""

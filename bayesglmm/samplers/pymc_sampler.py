@@ -16,12 +16,25 @@ Examples
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 
 import pymc as pm
 import xarray as xr
 
 from bayesglmm.backend import PyMCGraph
 from bayesglmm.samplers.options import SamplingOptions
+
+
+@dataclass(frozen=True)
+class PyMCSampler:
+    """A PyMC graph to be sampled by PyMC's NUTS."""
+
+    graph: PyMCGraph
+    description: str = "NUTS (PyMC)"
+
+    def run(self, options: SamplingOptions) -> xr.DataTree:
+        """Draw from the posterior; returns ``posterior`` and ``sample_stats``."""
+        return sample_pymc(self.graph, options)
 
 
 def sample_pymc(graph: PyMCGraph, options: SamplingOptions) -> xr.DataTree:

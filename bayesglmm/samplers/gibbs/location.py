@@ -1,25 +1,28 @@
 """Location blocks: draws of the fixed and group effects given weights and a working response.
 
-Both schemes sample from the same conditional of the working model
-``z = X beta + sum_g Z_g u_g + e``, ``e ~ N(0, diag(1/w))``, ``beta ~ N(m, V)``,
-``u_g ~ N(0, I (x) Sigma_g)``:
+The working model is ``z = X beta + sum_g Z_g u_g + e``, ``e ~ N(0, diag(1/w))``,
+``beta ~ N(m, V)``, ``u_g ~ N(0, I (x) Sigma_g)``.
 
-* :class:`JointLocation` draws ``(beta, u)`` in one block from the mixed-model
-  equations ``C theta = A'Wz + P m`` with ``C = A'WA + P``, ``A = [X Z]``, by
-  perturb-then-solve (Garcia-Cortes & Sorensen 2001): solve ``C theta = rhs + A'W^1/2 e1
-  + P^1/2 e2``. ``C`` is factorised densely while ``p + q`` is small and otherwise by a
-  sparse LDL' (QDLDL) whose symbolic analysis is done once and reused every iteration.
-* :class:`CollapsedLocation` sweeps the grouping factors, drawing each factor's
-  effects jointly with ``beta``: first ``beta`` with that factor integrated out, then
-  the factor's effects given ``beta``. This is the collapsed Gibbs sampler of
-  Papaspiliopoulos, Roberts & Zanella (2020, Biometrika 107:25-40) for crossed
-  random effects; it costs O(rows) per sweep whatever the number of levels.
+:class:`JointLocation` draws ``beta`` and a set of grouping factors' effects in one
+block from the mixed-model equations ``C theta = A'Wz + P m`` with ``C = A'WA + P``
+and ``A = [X Z]``, by perturb-then-solve (Garcia-Cortes & Sorensen 2001): solve
+``C theta = A'Wz + P m + A'W^1/2 e1 + P^1/2 e2`` with standard normal ``e1, e2``.
+``C`` is factorised densely while its size is small and otherwise by a sparse LDL'
+(QDLDL) whose symbolic analysis is done once and reused every iteration.
+
+:class:`BlockedLocation` sweeps over clusters of grouping factors, drawing each cluster
+jointly with ``beta`` given the others. Factors linked by nesting share a cluster,
+because nested effects are strongly correlated and their joint factorisation stays
+sparse; crossed factors go to separate clusters, whose joint factorisation would fill
+in. With one factor per cluster this is the collapsed Gibbs sampler of
+Papaspiliopoulos, Roberts & Zanella (2020, Biometrika 107:25-40) for crossed random
+effects: drawing ``(beta, u_g)`` jointly is drawing ``beta`` with ``u_g`` integrated
+out and then ``u_g`` given ``beta``, at O(rows) cost per sweep.
 
 Examples
 --------
->>> import numpy as np
 >>> JointLocation.dense_limit
-1500
+200
 """
 
 from __future__ import annotations
@@ -30,41 +33,39 @@ import scipy.linalg
 import scipy.sparse as sparse
 
 from bayesglmm.samplers.gibbs.design import GibbsDesign
-from bayesglmm.samplers.gibbs.kernels import (
-    accumulate_pairs,
-    collapse_levels,
-    draw_levels,
-    group_contribution,
-    level_statistics,
-    transpose_times,
-)
+from bayesglmm.samplers.gibbs.kernels import accumulate_pairs, group_contribution, transpose_times
 
 
 def _precision_half(covariance: np.ndarray, noise: np.ndarray) -> np.ndarray:
     """Rows ``L^-T e`` with ``L L' = Sigma``: draws with covariance ``Sigma^-1``."""
     factor = np.linalg.cholesky(covariance)
-    return scipy.linalg.solve_triangular(factor, noise.T, lower=True, trans="T").T
+    if factor.shape[0] == 1:
+        return noise / factor[0, 0]
+    return scipy.linalg.solve_triangular(
+        factor, noise.T, lower=True, trans="T", check_finite=False
+    ).T
 
 
 class JointLocation:
-    """Draw all fixed and group effects in one block from the mixed-model equations."""
+    """Draw the fixed effects and the effects of ``members`` (group positions) in one block."""
 
-    dense_limit = 1500
-    """Largest ``p + q`` factorised as a dense matrix."""
+    dense_limit = 200
+    """Largest ``p + q`` factorised as a dense matrix; above it QDLDL is faster."""
 
-    def __init__(self, design: GibbsDesign):
+    def __init__(self, design: GibbsDesign, members: tuple[int, ...]):
         self.design = design
+        self.members = members
         fixed = design.fixed.matrix
         n, p = fixed.shape
         columns = [np.broadcast_to(np.arange(p), (n, p))]
         values = [fixed]
         self.offsets = [p]
-        for group in design.groups:
-            q = group.q
+        for g in members:
+            group = design.groups[g]
             start = self.offsets[-1]
-            columns.append(start + group.index[:, None] * q + np.arange(q))
+            columns.append(start + group.index[:, None] * group.q + np.arange(group.q))
             values.append(group.values)
-            self.offsets.append(start + group.n_levels * q)
+            self.offsets.append(start + group.n_levels * group.q)
         self.size = self.offsets[-1]
         self.entry_columns = np.ascontiguousarray(np.hstack(columns), dtype=np.int64)
         self.entry_values = np.ascontiguousarray(np.hstack(values), dtype=float)
@@ -75,23 +76,25 @@ class JointLocation:
         ).reshape(-1, 2)
         self.p = p
         self.dense = self.size <= self.dense_limit
+        self.fixed_upper = np.triu_indices(p)
+        self.unit_products = None
         self._build_pattern()
 
     def _upper_keys(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         low, high = np.minimum(rows, cols), np.maximum(rows, cols)
-        return low + high * self.size if not self.dense else low * self.size + high
+        return low * self.size + high if self.dense else low + high * self.size
 
     def _build_pattern(self) -> None:
-        p, size = self.p, self.size
+        size = self.size
         first = self.entry_columns[:, self.pairs[:, 0]]
         second = self.entry_columns[:, self.pairs[:, 1]]
         pair_keys = self._upper_keys(first, second)
-        fixed_rows, fixed_cols = np.triu_indices(p)
-        fixed_keys = self._upper_keys(fixed_rows, fixed_cols)
+        fixed_keys = self._upper_keys(*self.fixed_upper)
         prior_keys = []
-        for g, group in enumerate(self.design.groups):
+        for position, g in enumerate(self.members):
+            group = self.design.groups[g]
             rows, cols = np.triu_indices(group.q)
-            starts = self.offsets[g] + np.arange(group.n_levels)[:, None] * group.q
+            starts = self.offsets[position] + np.arange(group.n_levels)[:, None] * group.q
             prior_keys.append(self._upper_keys(starts + rows, starts + cols).ravel())
         if self.dense:
             self.pair_positions = pair_keys
@@ -106,25 +109,36 @@ class JointLocation:
         self.column_pointer = np.searchsorted(keys // size, np.arange(size + 1)).astype(np.int64)
         self.solver = None
 
-    def _matrix_values(
-        self, weights: np.ndarray, fixed_precision: np.ndarray, group_precisions: list[np.ndarray]
-    ) -> np.ndarray:
+    def _weighted_products(self, weights: np.ndarray | float) -> np.ndarray:
+        """Entries of ``A'WA`` in storage order; cached for a constant weight."""
+        if np.ndim(weights) == 0:
+            if self.unit_products is None:
+                self.unit_products = self._weighted_products(np.ones(self.design.n_obs))
+            return self.unit_products * weights
         fixed = self.design.fixed.matrix
         length = self.size * self.size if self.dense else self.row_index.size
         values = np.zeros(length)
         accumulate_pairs(weights, self.entry_values, self.pairs, self.pair_positions, values)
-        gram = fixed.T @ (weights[:, None] * fixed) + np.diag(fixed_precision)
-        rows, cols = np.triu_indices(self.p)
-        values[self.fixed_positions] += gram[rows, cols]
-        for g, precision in enumerate(group_precisions):
-            rows, cols = np.triu_indices(precision.shape[0])
-            values[self.prior_positions[g]] += precision[rows, cols]
+        values[self.fixed_positions] += (fixed.T @ (weights[:, None] * fixed))[self.fixed_upper]
+        return values
+
+    def _matrix_values(
+        self, weights: np.ndarray | float, fixed_precision: np.ndarray,
+        group_precisions: list[np.ndarray],
+    ) -> np.ndarray:
+        values = self._weighted_products(weights)
+        rows, cols = self.fixed_upper
+        values[self.fixed_positions[rows == cols]] += fixed_precision
+        for position, (g, precision) in enumerate(zip(self.members, group_precisions, strict=True)):
+            upper = precision[np.triu_indices(precision.shape[0])]
+            values[self.prior_positions[position]] += np.tile(upper, self.design.groups[g].n_levels)
         return values
 
     def _solve(self, values: np.ndarray, rhs: np.ndarray) -> np.ndarray:
         if self.dense:
             upper = values.reshape(self.size, self.size)
-            return scipy.linalg.cho_solve(scipy.linalg.cho_factor(upper, lower=False), rhs)
+            factor = scipy.linalg.cho_factor(upper, lower=False, check_finite=False)
+            return scipy.linalg.cho_solve(factor, rhs, check_finite=False)
         matrix = sparse.csc_matrix(
             (values, self.row_index, self.column_pointer), shape=(self.size, self.size)
         )
@@ -135,63 +149,54 @@ class JointLocation:
         return self.solver.solve(rhs)
 
     def draw(self, state, working: np.ndarray, weights: np.ndarray, rng: np.random.Generator) -> None:
-        """Replace ``state.beta`` and ``state.effects`` with a joint conditional draw."""
+        """Replace ``state.beta`` and the members' ``state.effects`` with a joint draw.
+
+        ``working`` must already exclude the contributions of grouping factors that are
+        not members.
+        """
         design = self.design
         prior = state.fixed_prior_variance
-        group_precisions = [
-            np.linalg.inv(covariance) for covariance in state.covariances
-        ]
-        values = self._matrix_values(weights, 1.0 / prior, group_precisions)
+        covariances = [state.covariances[g] for g in self.members]
+        values = self._matrix_values(weights, 1.0 / prior, [np.linalg.inv(c) for c in covariances])
         rhs = np.zeros(self.size)
-        vector = weights * working + np.sqrt(weights) * rng.standard_normal(weights.size)
+        vector = weights * working + np.sqrt(weights) * rng.standard_normal(working.size)
         transpose_times(self.entry_columns, self.entry_values, vector, rhs)
-        rhs[: self.p] += design.fixed.prior_mean / prior + rng.standard_normal(self.p) / np.sqrt(
-            prior
+        rhs[: self.p] += (
+            design.fixed.prior_mean / prior + rng.standard_normal(self.p) / np.sqrt(prior)
         )
-        for g, group in enumerate(design.groups):
+        for position, (g, covariance) in enumerate(zip(self.members, covariances, strict=True)):
+            group = design.groups[g]
             noise = rng.standard_normal((group.n_levels, group.q))
-            rhs[self.offsets[g] : self.offsets[g + 1]] += _precision_half(
-                state.covariances[g], noise
+            rhs[self.offsets[position] : self.offsets[position + 1]] += _precision_half(
+                covariance, noise
             ).ravel()
         theta = self._solve(values, rhs)
         state.beta = theta[: self.p]
-        state.effects = [
-            theta[self.offsets[g] : self.offsets[g + 1]].reshape(group.n_levels, group.q)
-            for g, group in enumerate(design.groups)
-        ]
+        for position, g in enumerate(self.members):
+            group = design.groups[g]
+            block = theta[self.offsets[position] : self.offsets[position + 1]]
+            state.effects[g] = block.reshape(group.n_levels, group.q)
 
 
-class CollapsedLocation:
-    """Sweep the grouping factors, drawing each with the fixed effects (Papaspiliopoulos et al. 2020)."""
+class BlockedLocation:
+    """Sweep clusters of grouping factors, drawing each cluster jointly with the fixed effects."""
 
-    def __init__(self, design: GibbsDesign):
+    def __init__(self, design: GibbsDesign, clusters: tuple[tuple[int, ...], ...]):
         self.design = design
+        self.blocks = [JointLocation(design, cluster) for cluster in clusters]
 
     def draw(self, state, working: np.ndarray, weights: np.ndarray, rng: np.random.Generator) -> None:
-        """Update ``state.beta`` and each factor's ``state.effects`` in turn."""
-        design = self.design
-        fixed = design.fixed.matrix
-        prior = state.fixed_prior_variance
+        """Update ``state.beta`` and every factor's ``state.effects``, one cluster at a time."""
+        groups = self.design.groups
         contributions = [
             group_contribution(group.index, group.values, effects)
-            for group, effects in zip(design.groups, state.effects, strict=True)
+            for group, effects in zip(groups, state.effects, strict=True)
         ]
-        gram = fixed.T @ (weights[:, None] * fixed) + np.diag(1.0 / prior)
-        for g, group in enumerate(design.groups):
-            residual = working - (sum(contributions) - contributions[g])
-            ztwz, ztwx, ztwr = level_statistics(
-                group.index, group.values, fixed, weights, residual, group.n_levels
-            )
-            precision = np.linalg.inv(state.covariances[g])
-            chol, quad, lin = collapse_levels(ztwz, ztwx, ztwr, precision)
-            beta_precision = gram - quad
-            beta_rhs = fixed.T @ (weights * residual) - lin + design.fixed.prior_mean / prior
-            factor = np.linalg.cholesky(beta_precision)
-            half = scipy.linalg.solve_triangular(factor, beta_rhs, lower=True)
-            half += rng.standard_normal(half.size)
-            state.beta = scipy.linalg.solve_triangular(factor, half, lower=True, trans="T")
-            noise = rng.standard_normal((group.n_levels, group.q))
-            state.effects[g] = draw_levels(chol, ztwx, ztwr, state.beta, noise)
-            contributions[g] = group_contribution(group.index, group.values, state.effects[g])
-        if not design.groups:
-            JointLocation(design).draw(state, working, weights, rng)
+        total = sum(contributions, np.zeros_like(working))
+        for block in self.blocks:
+            inside = sum((contributions[g] for g in block.members), np.zeros_like(working))
+            block.draw(state, working - (total - inside), weights, rng)
+            for g in block.members:
+                total -= contributions[g]
+                contributions[g] = group_contribution(groups[g].index, groups[g].values, state.effects[g])
+                total += contributions[g]

@@ -1,0 +1,205 @@
+"""Gibbs-style block samplers for conditionally conjugate GLMMs (``fit(sampler="gibbs")``).
+
+See :mod:`.design` for which models qualify, :mod:`.location` for the two location
+schemes, :mod:`.variances` for the prior each update targets (the same priors as the
+NUTS backend), and :mod:`.chain` for one iteration. Chains run in parallel processes
+with a progress bar; draws come back in the same DataTree layout as NUTS.
+
+Examples
+--------
+>>> import bayesglmm as bg
+>>> model = bg.Model("Reaction ~ Days + (Days | Subject)", bg.datasets.load("sleepstudy"))
+>>> fit = model.fit(sampler="gibbs", draws=300, tune=300, chains=2, seed=1, progress=False)
+>>> sorted(fit.idata.posterior.data_vars)
+['b', 'cor_Subject', 'r_Subject', 'sd_Subject', 'sigma']
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import xarray as xr
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from threadpoolctl import threadpool_limits
+
+from bayesglmm.errors import SamplerError
+from bayesglmm.formula.spec import ModelSpec
+from bayesglmm.samplers.gibbs.chain import run_chain
+from bayesglmm.samplers.gibbs.design import GibbsDesign, gibbs_design, gibbs_ineligibility
+from bayesglmm.samplers.gibbs.location import JointLocation
+from bayesglmm.samplers.options import ModelParts, SamplingOptions
+
+__all__ = ["GibbsSampler", "choose_clusters", "gibbs_ineligibility", "prepare_gibbs"]
+
+
+def _nested(inner: np.ndarray, outer: np.ndarray, inner_levels: int) -> bool:
+    """True when every level of ``inner`` sits within one level of ``outer``."""
+    pairs = np.unique(np.column_stack([inner, outer]), axis=0)
+    return len(pairs) == inner_levels
+
+
+def choose_clusters(design: GibbsDesign) -> tuple[tuple[int, ...], ...]:
+    """Grouping factors to draw jointly with the fixed effects, cluster by cluster.
+
+    All factors form one cluster (a fully joint draw) while the mixed-model equations
+    are small enough to factor densely. Beyond that, factors linked by nesting share a
+    cluster and crossed factors are kept apart: the sparse factor of crossed factors
+    fills in (for an InstEval-sized design it is nearly dense), that of nested ones does
+    not. ``benchmarks/README.md`` has the measurements behind the rule.
+    """
+    groups = design.groups
+    everything = tuple(range(len(groups)))
+    size = design.fixed.prior_mean.size + sum(g.n_levels * g.q for g in groups)
+    if size <= JointLocation.dense_limit:
+        return (everything,) if groups else ((),)
+    cluster_of = list(everything)
+    for i, first in enumerate(groups):
+        for j in range(i + 1, len(groups)):
+            second = groups[j]
+            if _nested(first.index, second.index, first.n_levels) or _nested(
+                second.index, first.index, second.n_levels
+            ):
+                old, new = cluster_of[j], cluster_of[i]
+                cluster_of = [new if c == old else c for c in cluster_of]
+    return tuple(
+        tuple(g for g in everything if cluster_of[g] == label) for label in dict.fromkeys(cluster_of)
+    )
+
+
+_COUNTERS = None
+"""Iterations finished per chain, shared with the worker processes for the progress bar."""
+
+
+def _share_counters(counters) -> None:
+    global _COUNTERS
+    _COUNTERS = counters
+
+
+def _start_worker(counters) -> None:
+    """Worker set-up: the progress counters, and one BLAS thread per chain process."""
+    _share_counters(counters)
+    threadpool_limits(1)
+
+
+def _worker(design, clusters, draws, tune, seed, chain):
+    def report(done: int) -> None:
+        _COUNTERS[chain] = done
+
+    return run_chain(design, clusters, draws, tune, seed, report)
+
+
+def _run_chains(
+    design: GibbsDesign, clusters: tuple[tuple[int, ...], ...], options: SamplingOptions
+) -> list[dict]:
+    seeds = np.random.SeedSequence(options.seed).spawn(options.chains)
+    total = options.tune + options.draws
+    method = "fork" if sys.platform.startswith("linux") else "spawn"
+    context = multiprocessing.get_context(method)
+    counters = context.Array("q", options.chains, lock=False)
+    _share_counters(counters)
+    jobs = [
+        (design, clusters, options.draws, options.tune, seed, chain)
+        for chain, seed in enumerate(seeds)
+    ]
+    columns = [TextColumn("Gibbs"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+               TimeElapsedColumn()]
+    with Progress(*columns, disable=not options.progress, transient=False) as bar:
+        task = bar.add_task("chains", total=total * options.chains)
+        if options.cores == 1 or options.chains == 1:
+            results = []
+            for job in jobs:
+                results.append(_worker(*job))
+                bar.update(task, completed=sum(counters))
+            return results
+        processes = min(options.cores, options.chains)
+        with context.Pool(processes, initializer=_start_worker, initargs=(counters,)) as pool:
+            pending = pool.starmap_async(_worker, jobs)
+            while not pending.ready():
+                bar.update(task, completed=sum(counters))
+                time.sleep(0.1)
+            bar.update(task, completed=total * options.chains)
+            return pending.get()
+
+
+def _datatree(spec: ModelSpec, chains: list[dict], scheme: str) -> xr.DataTree:
+    coords: dict[str, list] = {"coef": list(spec.fixed.names)}
+    dims: dict[str, tuple[str, ...]] = {"b": ("coef",)}
+    for group in spec.groups:
+        g = group.name
+        coords[g] = list(group.levels)
+        coords[f"{g}_term"] = list(group.terms)
+        dims[f"sd_{g}"] = (f"{g}_term",)
+        dims[f"r_{g}"] = (g, f"{g}_term")
+        if group.correlated_blocks:
+            coords[f"{g}_term2"] = list(group.terms)
+            dims[f"cor_{g}"] = (f"{g}_term", f"{g}_term2")
+    sample = {"chain": np.arange(len(chains)), "draw": np.arange(chains[0]["b"].shape[0])}
+    posterior = xr.Dataset(
+        {
+            name: (("chain", "draw", *dims.get(name, ())), np.stack([c[name] for c in chains]))
+            for name in chains[0]
+            if name != "mh_accept"
+        },
+        coords={**sample, **coords},
+        attrs={"inference_library": "bayesglmm", "gibbs_scheme": scheme},
+    )
+    blocks = [
+        f"{g.name}[{','.join(g.terms[t] for t in block)}]"
+        for g in spec.groups for block in g.correlated_blocks
+    ]
+    accepted = np.stack([c["mh_accept"] for c in chains])
+    stats = xr.Dataset(
+        {
+            "diverging": (("chain", "draw"), np.zeros(accepted.shape[:2], dtype=bool)),
+            "mh_accept": (("chain", "draw", "correlated_block"), accepted),
+        },
+        coords={**sample, "correlated_block": blocks},
+    )
+    return xr.DataTree.from_dict({"posterior": posterior, "sample_stats": stats})
+
+
+@dataclass(frozen=True)
+class GibbsSampler:
+    """A model prepared for Gibbs sampling."""
+
+    spec: ModelSpec
+    design: GibbsDesign
+    clusters: tuple[tuple[int, ...], ...]
+
+    @property
+    def scheme(self) -> str:
+        """How the location is drawn: jointly, or in blocks of grouping factors."""
+        if len(self.clusters) == 1:
+            return "joint location block"
+        names = [", ".join(self.design.groups[g].name for g in c) for c in self.clusters]
+        return "location blocks " + " | ".join(names)
+
+    @property
+    def description(self) -> str:
+        """Short name for printouts."""
+        return f"Gibbs ({self.scheme})"
+
+    def run(self, options: SamplingOptions) -> xr.DataTree:
+        """Draw ``options.chains`` chains in parallel; same DataTree layout as NUTS."""
+        chains = _run_chains(self.design, self.clusters, options)
+        return _datatree(self.spec, chains, self.scheme)
+
+
+def prepare_gibbs(parts: ModelParts) -> GibbsSampler:
+    """Check that the model qualifies and set up its Gibbs sampler.
+
+    Raises
+    ------
+    SamplerError
+        Saying why the model does not qualify, and suggesting NUTS.
+    """
+    reason = gibbs_ineligibility(parts)
+    if reason is not None:
+        raise SamplerError(f"sampler='gibbs' cannot fit this model: {reason}")
+    design = gibbs_design(parts)
+    return GibbsSampler(parts.spec, design, choose_clusters(design))
+
