@@ -220,8 +220,10 @@ class Model:
             self._prepared[sampler] = chosen.prepare(parts)
         prepared = self._prepared[sampler]
         if progress and isinstance(prepared, AutoChoice):
-            print(f"sampler='auto' chose {prepared.chosen.description}: {prepared.reason}.",
-                  file=sys.stderr)
+            print(
+                f"sampler='auto' chose {prepared.chosen.description}: {prepared.reason}.",
+                file=sys.stderr,
+            )
         prepared_at = time.perf_counter()
         raw = prepared.run(options)
         finished = time.perf_counter()

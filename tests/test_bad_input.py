@@ -248,7 +248,7 @@ def test_unknown_sampler_is_named(cbpp):
     with pytest.raises(bg.SamplerError) as caught:
         model.fit(sampler="nuts")
     assert str(caught.value) == (
-        "unknown sampler 'nuts'. Did you mean 'nutpie'? Known samplers: nutpie, pymc."
+        "unknown sampler 'nuts'. Did you mean 'nutpie'? Known samplers: nutpie, pymc, gibbs, auto."
     )
 
 
@@ -258,3 +258,11 @@ def test_bad_sampling_options_are_refused(cbpp):
         model.fit(target_accept=1.5)
     with pytest.raises(ValueError, match="draws must be a positive integer, got 0"):
         model.fit(draws=0)
+
+
+def test_grouping_factor_named_like_a_model_variable_is_refused(cbpp):
+    error = error_of("incidence ~ period + (1 | b)", cbpp.assign(b=cbpp["herd"]), family="poisson")
+    assert str(error) == (
+        "grouping factor 'b' gives dimension 'b', a name bayesglmm uses for a model variable; "
+        "rename the column."
+    )

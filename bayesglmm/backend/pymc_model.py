@@ -249,13 +249,19 @@ def _group_part(
         pm.Deterministic(f"cor_{g}", correlation, dims=(f"{g}_term", f"{g}_term2"))
         names.append(f"cor_{g}")
     names.append(f"r_{g}")
-    gathered = effects[pm.Data(f"{g}__index", data[f"{g}__index"])]
-    ones = group.constant_terms
-    contribution = gathered[:, np.flatnonzero(ones)].sum(axis=1) if ones.any() else 0.0
-    if not ones.all():
-        values = pm.Data(f"{g}__values", data[f"{g}__values"])
-        contribution = contribution + (values * gathered[:, np.flatnonzero(~ones)]).sum(axis=1)
+    index = pm.Data(f"{g}__index", data[f"{g}__index"])
+    values = pm.Data(f"{g}__values", data[f"{g}__values"]) if f"{g}__values" in data else None
+    contribution = 0.0
+    for term, column in enumerate(_value_columns(group.constant_terms)):
+        gathered = effects[:, term][index]
+        contribution = contribution + (gathered if column is None else values[:, column] * gathered)
     return contribution, names
+
+
+def _value_columns(ones: np.ndarray) -> list[int | None]:
+    """Per term: None for an all-ones column, else its column in the group's ``__values`` data."""
+    positions = np.cumsum(~ones) - 1
+    return [None if one else int(position) for one, position in zip(ones, positions, strict=True)]
 
 
 def build_pymc_model(
@@ -285,14 +291,15 @@ def build_pymc_model(
     >>> sorted(model.graph.model.coords)
     ['Subject', 'Subject_term', 'Subject_term2', 'coef', 'obs', 'slope']
     """
+    data = graph_data(spec, family, priors)
+    taken = RESERVED_DIMS | {"b", "Intercept", "b_slopes", *family.dispersion_names, *data}
     for group in spec.groups:
-        for dim in (group.name, f"{group.name}_term"):
-            if dim in RESERVED_DIMS:
+        for dim in (group.name, f"{group.name}_term", f"{group.name}_term2"):
+            if dim in taken:
                 raise DataError(
                     f"grouping factor '{group.name}' gives dimension '{dim}', a name bayesglmm "
-                    "reserves; rename the column."
+                    "uses for a model variable; rename the column."
                 )
-    data = graph_data(spec, family, priors)
     with pm.Model(check_bounds=False) as model:
         fixed_length = structural_dims(spec)
         for dim, values in graph_coords(spec).items():

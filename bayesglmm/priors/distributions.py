@@ -29,8 +29,11 @@ from scipy import special, stats
 def _student_t(x: np.ndarray, nu: float, mu: float, sigma: float) -> np.ndarray:
     z = (x - mu) / sigma
     return (
-        special.gammaln((nu + 1) / 2) - special.gammaln(nu / 2) - 0.5 * np.log(nu * np.pi)
-        - np.log(sigma) - (nu + 1) / 2 * np.log1p(z * z / nu)
+        special.gammaln((nu + 1) / 2)
+        - special.gammaln(nu / 2)
+        - 0.5 * np.log(nu * np.pi)
+        - np.log(sigma)
+        - (nu + 1) / 2 * np.log1p(z * z / nu)
     )
 
 
@@ -202,8 +205,10 @@ class Gamma(Prior):
 
     def _log_density(self, x: np.ndarray) -> np.ndarray:
         return (
-            self.alpha * np.log(self.beta) - special.gammaln(self.alpha)
-            + (self.alpha - 1) * np.log(x) - self.beta * x
+            self.alpha * np.log(self.beta)
+            - special.gammaln(self.alpha)
+            + (self.alpha - 1) * np.log(x)
+            - self.beta * x
         )
 
     def _scipy(self):
@@ -223,8 +228,10 @@ class InverseGamma(Prior):
 
     def _log_density(self, x: np.ndarray) -> np.ndarray:
         return (
-            self.alpha * np.log(self.beta) - special.gammaln(self.alpha)
-            - (self.alpha + 1) * np.log(x) - self.beta / x
+            self.alpha * np.log(self.beta)
+            - special.gammaln(self.alpha)
+            - (self.alpha + 1) * np.log(x)
+            - self.beta / x
         )
 
     def _scipy(self):

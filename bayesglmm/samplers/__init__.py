@@ -23,7 +23,7 @@ import xarray as xr
 
 from bayesglmm.errors import SamplerError
 from bayesglmm.samplers.gibbs import gibbs_ineligibility, prepare_gibbs
-from bayesglmm.samplers.nutpie_sampler import compile_graph
+from bayesglmm.samplers.nutpie_sampler import prepare_nutpie
 from bayesglmm.samplers.options import ModelParts, SamplingOptions
 from bayesglmm.samplers.pymc_sampler import PyMCSampler
 
@@ -69,10 +69,11 @@ def prepare_auto(parts: ModelParts) -> AutoChoice:
     if reason is None:
         return AutoChoice(
             prepare_gibbs(parts),
-            f"the {parts.family.name} model with {parts.link.name} link is conditionally "
-            "conjugate",
+            f"the {parts.family.name} model with {parts.link.name} link is conditionally conjugate",
         )
-    return AutoChoice(compile_graph(parts.graph), f"no Gibbs sampler applies: {reason}")
+    return AutoChoice(
+        prepare_nutpie(parts.graph, parts.spec), f"no Gibbs sampler applies: {reason}"
+    )
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,11 @@ class Sampler:
 SAMPLERS: dict[str, Sampler] = {
     sampler.name: sampler
     for sampler in [
-        Sampler("nutpie", "NUTS by nutpie, with a cached numba compile", lambda p: compile_graph(p.graph)),
+        Sampler(
+            "nutpie",
+            "NUTS by nutpie, with a cached numba compile",
+            lambda parts: prepare_nutpie(parts.graph, parts.spec),
+        ),
         Sampler("pymc", "NUTS by PyMC", lambda parts: PyMCSampler(parts.graph)),
         Sampler("gibbs", "block Gibbs for conditionally conjugate models", prepare_gibbs),
         Sampler("auto", "Gibbs where it applies, nutpie otherwise", prepare_auto),
@@ -117,5 +122,7 @@ def get_sampler(name: str) -> Sampler:
     if name not in SAMPLERS:
         close = difflib.get_close_matches(str(name), SAMPLERS, n=1)
         hint = f" Did you mean '{close[0]}'?" if close else ""
-        raise SamplerError(f"unknown sampler '{name}'.{hint} Known samplers: {', '.join(SAMPLERS)}.")
+        raise SamplerError(
+            f"unknown sampler '{name}'.{hint} Known samplers: {', '.join(SAMPLERS)}."
+        )
     return SAMPLERS[name]

@@ -24,7 +24,7 @@ from __future__ import annotations
 import threading
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import nutpie
@@ -207,6 +207,66 @@ def _nutpie_model(compiled: CompiledGraph):
         dims=dims,
         make_initial_point_fn=initial_point,
     )
+
+
+@dataclass
+class NativeNutpie:
+    """A PyMC graph compiled by nutpie's own numba path.
+
+    nutpie's native C callback runs chains in parallel without Python in the loop, but
+    its compile cannot be cached and takes 10-20 s, so it pays off only on large data
+    (see :data:`NATIVE_WORK`). The compile is redone when ``Model.set_data`` changes the
+    sizes.
+    """
+
+    graph: PyMCGraph
+    description: str = "NUTS (nutpie, native compile)"
+    _compiled: dict = field(default_factory=dict)
+
+    def _shared_values(self) -> dict[str, np.ndarray]:
+        return {v.name: np.asarray(v.get_value()) for v in self.graph.model.data_vars}
+
+    def run(self, options: SamplingOptions) -> xr.DataTree:
+        """Compile for the current data sizes if needed, then sample."""
+        values = self._shared_values()
+        shapes = tuple((name, value.shape) for name, value in values.items())
+        if shapes not in self._compiled:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                self._compiled[shapes] = nutpie.compile_pymc_model(
+                    self.graph.model, var_names=list(self.graph.public_names)
+                )
+        compiled = self._compiled[shapes].with_data(**values)
+        trace = nutpie.sample(
+            compiled,
+            draws=options.draws,
+            tune=options.tune,
+            chains=options.chains,
+            cores=options.cores,
+            seed=options.seed,
+            progress_bar=options.progress,
+            target_accept=options.target_accept,
+            save_warmup=False,
+            **NUTPIE_SETTINGS,
+        )
+        return xr.DataTree.from_dict(
+            {
+                "posterior": trace["posterior"].to_dataset(),
+                "sample_stats": trace["sample_stats"].to_dataset(),
+            }
+        )
+
+
+NATIVE_WORK = 200_000
+"""Rows x columns (fixed plus group terms) above which nutpie's native compile is used."""
+
+
+def prepare_nutpie(graph: PyMCGraph, spec) -> CompiledGraph | NativeNutpie:
+    """The cached-compile path for small data, nutpie's native path for large data."""
+    columns = spec.fixed.matrix.shape[1] + sum(len(g.terms) for g in spec.groups)
+    if spec.n_obs * columns > NATIVE_WORK:
+        return NativeNutpie(graph)
+    return compile_graph(graph)
 
 
 def sample_nutpie(compiled: CompiledGraph, options: SamplingOptions) -> xr.DataTree:

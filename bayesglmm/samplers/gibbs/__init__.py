@@ -2,7 +2,7 @@
 
 See :mod:`.design` for which models qualify, :mod:`.location` for the two location
 schemes, :mod:`.variances` for the prior each update targets (the same priors as the
-NUTS backend), and :mod:`.chain` for one iteration. Chains run in parallel processes
+NUTS backend), and :mod:`.chain` for one iteration. Chains run in parallel threads
 with a progress bar; draws come back in the same DataTree layout as NUTS.
 
 Examples
@@ -16,9 +16,8 @@ Examples
 
 from __future__ import annotations
 
-import multiprocessing
-import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,8 +53,8 @@ def choose_clusters(design: GibbsDesign) -> tuple[tuple[int, ...], ...]:
     groups = design.groups
     everything = tuple(range(len(groups)))
     size = design.fixed.prior_mean.size + sum(g.n_levels * g.q for g in groups)
-    if size <= JointLocation.dense_limit:
-        return (everything,) if groups else ((),)
+    if size <= JointLocation.dense_limit or not groups:
+        return (everything,)
     cluster_of = list(everything)
     for i, first in enumerate(groups):
         for j in range(i + 1, len(groups)):
@@ -66,63 +65,49 @@ def choose_clusters(design: GibbsDesign) -> tuple[tuple[int, ...], ...]:
                 old, new = cluster_of[j], cluster_of[i]
                 cluster_of = [new if c == old else c for c in cluster_of]
     return tuple(
-        tuple(g for g in everything if cluster_of[g] == label) for label in dict.fromkeys(cluster_of)
+        tuple(g for g in everything if cluster_of[g] == label)
+        for label in dict.fromkeys(cluster_of)
     )
-
-
-_COUNTERS = None
-"""Iterations finished per chain, shared with the worker processes for the progress bar."""
-
-
-def _share_counters(counters) -> None:
-    global _COUNTERS
-    _COUNTERS = counters
-
-
-def _start_worker(counters) -> None:
-    """Worker set-up: the progress counters, and one BLAS thread per chain process."""
-    _share_counters(counters)
-    threadpool_limits(1)
-
-
-def _worker(design, clusters, draws, tune, seed, chain):
-    def report(done: int) -> None:
-        _COUNTERS[chain] = done
-
-    return run_chain(design, clusters, draws, tune, seed, report)
 
 
 def _run_chains(
     design: GibbsDesign, clusters: tuple[tuple[int, ...], ...], options: SamplingOptions
 ) -> list[dict]:
+    """Run the chains in ``options.cores`` threads, with a progress bar.
+
+    The heavy work of an iteration (numba loops over rows, the sparse factorisation,
+    NumPy on long arrays) runs without the GIL, so threads use several cores without
+    the start-up and fork hazards of processes. BLAS runs single-threaded meanwhile,
+    one core per chain.
+    """
     seeds = np.random.SeedSequence(options.seed).spawn(options.chains)
     total = options.tune + options.draws
-    method = "fork" if sys.platform.startswith("linux") else "spawn"
-    context = multiprocessing.get_context(method)
-    counters = context.Array("q", options.chains, lock=False)
-    _share_counters(counters)
-    jobs = [
-        (design, clusters, options.draws, options.tune, seed, chain)
-        for chain, seed in enumerate(seeds)
+    done = [0] * options.chains
+
+    def chain(index: int) -> dict:
+        def report(finished: int) -> None:
+            done[index] = finished
+
+        return run_chain(design, clusters, options.draws, options.tune, seeds[index], report)
+
+    columns = [
+        TextColumn("Gibbs"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
     ]
-    columns = [TextColumn("Gibbs"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-               TimeElapsedColumn()]
-    with Progress(*columns, disable=not options.progress, transient=False) as bar:
+    with (
+        Progress(*columns, disable=not options.progress) as bar,
+        threadpool_limits(1 if options.cores > 1 else None),
+        ThreadPoolExecutor(max_workers=min(options.cores, options.chains)) as pool,
+    ):
         task = bar.add_task("chains", total=total * options.chains)
-        if options.cores == 1 or options.chains == 1:
-            results = []
-            for job in jobs:
-                results.append(_worker(*job))
-                bar.update(task, completed=sum(counters))
-            return results
-        processes = min(options.cores, options.chains)
-        with context.Pool(processes, initializer=_start_worker, initargs=(counters,)) as pool:
-            pending = pool.starmap_async(_worker, jobs)
-            while not pending.ready():
-                bar.update(task, completed=sum(counters))
-                time.sleep(0.1)
-            bar.update(task, completed=total * options.chains)
-            return pending.get()
+        futures = [pool.submit(chain, index) for index in range(options.chains)]
+        while not all(future.done() for future in futures):
+            bar.update(task, completed=sum(done))
+            time.sleep(0.1)
+        bar.update(task, completed=total * options.chains)
+        return [future.result() for future in futures]
 
 
 def _datatree(spec: ModelSpec, chains: list[dict], scheme: str) -> xr.DataTree:
@@ -149,7 +134,8 @@ def _datatree(spec: ModelSpec, chains: list[dict], scheme: str) -> xr.DataTree:
     )
     blocks = [
         f"{g.name}[{','.join(g.terms[t] for t in block)}]"
-        for g in spec.groups for block in g.correlated_blocks
+        for g in spec.groups
+        for block in g.correlated_blocks
     ]
     accepted = np.stack([c["mh_accept"] for c in chains])
     stats = xr.Dataset(
@@ -202,4 +188,3 @@ def prepare_gibbs(parts: ModelParts) -> GibbsSampler:
         raise SamplerError(f"sampler='gibbs' cannot fit this model: {reason}")
     design = gibbs_design(parts)
     return GibbsSampler(parts.spec, design, choose_clusters(design))
-

@@ -36,7 +36,6 @@ from polyagamma import random_polyagamma
 from scipy import special
 
 from bayesglmm.samplers.gibbs.design import GibbsDesign
-from bayesglmm.samplers.gibbs.kernels import group_contribution
 from bayesglmm.samplers.gibbs.location import BlockedLocation
 from bayesglmm.samplers.gibbs.variances import (
     CorrelatedBlockUpdate,
@@ -45,12 +44,18 @@ from bayesglmm.samplers.gibbs.variances import (
     student_t_precision_scales,
 )
 
+
 @dataclass
 class ChainState:
-    """Current values of everything the chain updates."""
+    """Current values of everything the chain updates.
+
+    ``contributions`` holds each grouping factor's part of the linear predictor, kept in
+    step with ``effects`` by the location block.
+    """
 
     beta: np.ndarray
     effects: list[np.ndarray]
+    contributions: list[np.ndarray]
     covariances: list[np.ndarray]
     fixed_prior_variance: np.ndarray
     dispersion: float
@@ -68,6 +73,7 @@ def _initial_state(design: GibbsDesign, rng: np.random.Generator) -> ChainState:
     return ChainState(
         beta=fixed.prior_mean + jitter,
         effects=[np.zeros((group.n_levels, group.q)) for group in design.groups],
+        contributions=[np.zeros(design.n_obs) for _ in design.groups],
         covariances=covariances,
         fixed_prior_variance=fixed.prior_scale**2,
         dispersion=dispersion,
@@ -76,8 +82,8 @@ def _initial_state(design: GibbsDesign, rng: np.random.Generator) -> ChainState:
 
 def _linear_predictor(design: GibbsDesign, state: ChainState) -> np.ndarray:
     eta = design.fixed.matrix @ state.beta + design.offset
-    for group, effects in zip(design.groups, state.effects, strict=True):
-        eta += group_contribution(group.index, group.values, effects)
+    for contribution in state.contributions:
+        eta += contribution
     return eta
 
 
@@ -110,7 +116,9 @@ def _negbinomial_shape(design: GibbsDesign, state: ChainState, rng: np.random.Ge
     def log_density(log_shape: float) -> float:
         r = np.exp(log_shape)
         loglik = np.sum(
-            special.gammaln(y + r) - special.gammaln(r) + r * np.log(r / (r + mean))
+            special.gammaln(y + r)
+            - special.gammaln(r)
+            + r * np.log(r / (r + mean))
             + y * np.log(mean / (r + mean))
         )
         return float(loglik + prior.logpdf(r) + log_shape)
@@ -143,8 +151,10 @@ class _VarianceUpdates:
                 index = np.array(block)
                 if isinstance(update, ScaleUpdate):
                     sd = update.draw(
-                        float(np.sum(effects[:, index] ** 2)), effects.shape[0],
-                        float(np.sqrt(covariance[index[0], index[0]])), rng,
+                        float(np.sum(effects[:, index] ** 2)),
+                        effects.shape[0],
+                        float(np.sqrt(covariance[index[0], index[0]])),
+                        rng,
                     )
                     covariance[index[0], index[0]] = sd**2
                 else:
@@ -169,7 +179,11 @@ def _record_names(design: GibbsDesign) -> dict[str, tuple[int, ...]]:
 
 
 def run_chain(
-    design: GibbsDesign, clusters: tuple[tuple[int, ...], ...], draws: int, tune: int, seed,
+    design: GibbsDesign,
+    clusters: tuple[tuple[int, ...], ...],
+    draws: int,
+    tune: int,
+    seed,
     report: Callable[[int], None] | None = None,
 ) -> dict[str, np.ndarray]:
     """Run one chain; return post-warm-up draws by variable name plus ``mh_accept``.

@@ -1,15 +1,16 @@
 """What the Gibbs sampler needs from a model, and whether a model qualifies.
 
-A model qualifies when it is conditionally conjugate after augmentation:
+A model qualifies when it is conditionally conjugate after augmentation. Fixed effects
+always are: bayesglmm allows only Normal and Student-t priors on them, and a Student-t
+prior is a scale mixture of normals. The families that qualify are
 
 * gaussian with the identity link;
 * binomial or bernoulli with the logit link (Polya-Gamma augmentation,
   Polson, Scott & Windle 2013);
 * negbinomial with the log link (Polya-Gamma augmentation of the location,
-  a slice update for the shape);
+  a slice update for the shape).
 
-and its fixed effects have Normal or Student-t priors (a Student-t prior is a
-scale mixture of normals). Priors on standard deviations, correlations and
+Priors on standard deviations, correlations and
 dispersion may be any bayesglmm prior.
 
 Examples
@@ -28,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bayesglmm.priors.distributions import Normal, Prior, StudentT
+from bayesglmm.priors.distributions import Prior
 from bayesglmm.samplers.options import ModelParts
 
 CONJUGATE_KINDS = {
@@ -130,14 +131,6 @@ def gibbs_ineligibility(parts: ModelParts) -> str | None:
             "sampler handles gaussian (identity link), binomial and bernoulli (logit link) and "
             "negbinomial (log link) models. Use sampler='nutpie'."
         )
-    for key, prior in parts.priors.items():
-        if (key == "Intercept" or key.startswith("b[")) and not isinstance(
-            prior, Normal | StudentT
-        ):
-            return (
-                f"the prior on {key} is {prior}; the Gibbs sampler needs Normal or StudentT "
-                "priors on fixed effects. Change the prior or use sampler='nutpie'."
-            )
     return None
 
 

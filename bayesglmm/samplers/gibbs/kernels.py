@@ -14,7 +14,7 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def group_contribution(index, values, effects):
     """``rowsum(values * effects[index])``: a grouping factor's part of the linear predictor."""
     n, q = values.shape
@@ -28,7 +28,7 @@ def group_contribution(index, values, effects):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def accumulate_pairs(weights, entry_values, pairs, positions, out):
     """Add ``w_i a_ia a_ib`` of every row and listed entry pair to ``out[positions[i, pair]]``."""
     n = weights.shape[0]
@@ -39,11 +39,16 @@ def accumulate_pairs(weights, entry_values, pairs, positions, out):
             out[positions[i, t]] += w * entry_values[i, pairs[t, 0]] * entry_values[i, pairs[t, 1]]
 
 
-@njit(cache=True)
-def transpose_times(entry_columns, entry_values, vector, out):
-    """``out += A' vector`` for a matrix given by its row entries."""
+@njit(cache=True, nogil=True)
+def perturbed_transpose(entry_columns, entry_values, working, weights, noise, out):
+    """``out += A'(w z + sqrt(w) e)``: the data part of a perturbed mixed-model right-hand side.
+
+    ``A`` is given by its row entries, ``z`` is the working response, ``w`` the weights
+    (a zero-stride array when all rows share one weight) and ``e`` standard normal noise.
+    """
     n, k = entry_columns.shape
     for i in range(n):
-        v = vector[i]
+        w = weights[i]
+        v = w * working[i] + np.sqrt(w) * noise[i]
         for a in range(k):
             out[entry_columns[i, a]] += entry_values[i, a] * v

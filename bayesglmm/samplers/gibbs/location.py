@@ -33,7 +33,11 @@ import scipy.linalg
 import scipy.sparse as sparse
 
 from bayesglmm.samplers.gibbs.design import GibbsDesign
-from bayesglmm.samplers.gibbs.kernels import accumulate_pairs, group_contribution, transpose_times
+from bayesglmm.samplers.gibbs.kernels import (
+    accumulate_pairs,
+    group_contribution,
+    perturbed_transpose,
+)
 
 
 def _precision_half(covariance: np.ndarray, noise: np.ndarray) -> np.ndarray:
@@ -123,7 +127,9 @@ class JointLocation:
         return values
 
     def _matrix_values(
-        self, weights: np.ndarray | float, fixed_precision: np.ndarray,
+        self,
+        weights: np.ndarray | float,
+        fixed_precision: np.ndarray,
         group_precisions: list[np.ndarray],
     ) -> np.ndarray:
         values = self._weighted_products(weights)
@@ -148,7 +154,9 @@ class JointLocation:
             self.solver.update(matrix, upper=True)
         return self.solver.solve(rhs)
 
-    def draw(self, state, working: np.ndarray, weights: np.ndarray, rng: np.random.Generator) -> None:
+    def draw(
+        self, state, working: np.ndarray, weights: np.ndarray, rng: np.random.Generator
+    ) -> None:
         """Replace ``state.beta`` and the members' ``state.effects`` with a joint draw.
 
         ``working`` must already exclude the contributions of grouping factors that are
@@ -159,10 +167,11 @@ class JointLocation:
         covariances = [state.covariances[g] for g in self.members]
         values = self._matrix_values(weights, 1.0 / prior, [np.linalg.inv(c) for c in covariances])
         rhs = np.zeros(self.size)
-        vector = weights * working + np.sqrt(weights) * rng.standard_normal(working.size)
-        transpose_times(self.entry_columns, self.entry_values, vector, rhs)
-        rhs[: self.p] += (
-            design.fixed.prior_mean / prior + rng.standard_normal(self.p) / np.sqrt(prior)
+        row_weights = np.broadcast_to(weights, working.shape)
+        noise = rng.standard_normal(working.size)
+        perturbed_transpose(self.entry_columns, self.entry_values, working, row_weights, noise, rhs)
+        rhs[: self.p] += design.fixed.prior_mean / prior + rng.standard_normal(self.p) / np.sqrt(
+            prior
         )
         for position, (g, covariance) in enumerate(zip(self.members, covariances, strict=True)):
             group = design.groups[g]
@@ -185,18 +194,26 @@ class BlockedLocation:
         self.design = design
         self.blocks = [JointLocation(design, cluster) for cluster in clusters]
 
-    def draw(self, state, working: np.ndarray, weights: np.ndarray, rng: np.random.Generator) -> None:
-        """Update ``state.beta`` and every factor's ``state.effects``, one cluster at a time."""
+    def draw(
+        self, state, working: np.ndarray, weights: np.ndarray, rng: np.random.Generator
+    ) -> None:
+        """Update ``state.beta``, every factor's ``state.effects`` and ``state.contributions``.
+
+        ``state.contributions`` must hold each factor's part of the linear predictor on entry;
+        it is kept in step with the new effects.
+        """
         groups = self.design.groups
-        contributions = [
-            group_contribution(group.index, group.values, effects)
-            for group, effects in zip(groups, state.effects, strict=True)
-        ]
-        total = sum(contributions, np.zeros_like(working))
+        contributions = state.contributions
+        total = np.sum(contributions, axis=0) if contributions else np.zeros_like(working)
         for block in self.blocks:
-            inside = sum((contributions[g] for g in block.members), np.zeros_like(working))
-            block.draw(state, working - (total - inside), weights, rng)
+            others = total.copy()
             for g in block.members:
-                total -= contributions[g]
-                contributions[g] = group_contribution(groups[g].index, groups[g].values, state.effects[g])
+                others -= contributions[g]
+            block.draw(state, working - others, weights, rng)
+            for g in block.members:
+                contributions[g] = group_contribution(
+                    groups[g].index, groups[g].values, state.effects[g]
+                )
+            total = others
+            for g in block.members:
                 total += contributions[g]

@@ -39,7 +39,7 @@ def inverse_gamma(shape: float, scale: float, rng: np.random.Generator) -> float
 
 
 def inverse_wishart(dof: float, scale: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """One draw from IW(dof, scale): the inverse of a Wishart(dof, scale^-1) draw (Bartlett 1933)."""
+    """One draw from IW(dof, scale), the inverse of a Wishart(dof, scale^-1) (Bartlett 1933)."""
     k = scale.shape[0]
     factor = np.linalg.cholesky(np.linalg.inv(scale))
     bartlett = np.tril(rng.standard_normal((k, k)), -1)
@@ -49,8 +49,11 @@ def inverse_wishart(dof: float, scale: np.ndarray, rng: np.random.Generator) -> 
 
 
 def slice_sample(
-    log_density: Callable[[float], float], start: float, width: float,
-    rng: np.random.Generator, max_steps: int = 50,
+    log_density: Callable[[float], float],
+    start: float,
+    width: float,
+    rng: np.random.Generator,
+    max_steps: int = 50,
 ) -> float:
     """One univariate slice-sampling update with stepping out and shrinkage (Neal 2003)."""
     level = log_density(start) - rng.exponential()
@@ -91,7 +94,9 @@ class ScaleUpdate:
         self.expansion = half_t_parameters(prior)
         self.auxiliary = 1.0
 
-    def draw(self, sum_squares: float, count: float, current: float, rng: np.random.Generator) -> float:
+    def draw(
+        self, sum_squares: float, count: float, current: float, rng: np.random.Generator
+    ) -> float:
         """A new standard deviation given ``sum_squares`` of ``count`` N(0, sd^2) terms."""
         if self.expansion is not None:
             nu, scale = self.expansion
@@ -101,8 +106,10 @@ class ScaleUpdate:
 
         def log_density(log_sd: float) -> float:
             return float(
-                -count * log_sd - sum_squares * np.exp(-2 * log_sd) / 2
-                + self.prior.logpdf(np.exp(log_sd)) + log_sd
+                -count * log_sd
+                - sum_squares * np.exp(-2 * log_sd) / 2
+                + self.prior.logpdf(np.exp(log_sd))
+                + log_sd
             )
 
         return float(np.exp(slice_sample(log_density, np.log(current), 1.0, rng)))
@@ -133,7 +140,7 @@ class CorrelatedBlockUpdate:
     def draw(
         self, effects: np.ndarray, current: np.ndarray, rng: np.random.Generator
     ) -> tuple[np.ndarray, bool]:
-        """A new covariance for the block given its effects ``(levels, k)``; and whether accepted."""
+        """A new covariance given the block's effects ``(levels, k)``; and if it was accepted."""
         squares = effects.T @ effects
         if effects.shape[0] <= self.size or np.linalg.eigvalsh(squares)[0] <= 0:
             return current, False
@@ -144,10 +151,13 @@ class CorrelatedBlockUpdate:
 
 
 def student_t_precision_scales(
-    coefficients: np.ndarray, mean: np.ndarray, scale: np.ndarray, nu: np.ndarray,
+    coefficients: np.ndarray,
+    mean: np.ndarray,
+    scale: np.ndarray,
+    nu: np.ndarray,
     rng: np.random.Generator,
 ) -> np.ndarray:
-    """Prior variances of fixed effects: ``scale^2 / lambda`` with ``lambda`` drawn for Student-t priors."""
+    """Prior variances of fixed effects, ``scale^2 / lambda`` with ``lambda`` drawn for t priors."""
     variance = scale**2
     heavy = np.isfinite(nu)
     if heavy.any():

@@ -1,16 +1,19 @@
-"""End-to-end NUTS benchmark: bayesglmm against Bambi on the bundled datasets.
+"""End-to-end benchmark on the bundled datasets: bayesglmm (nutpie or Gibbs) and Bambi.
 
 Each (tool, dataset) pair runs in a fresh Python process, so in-process caches do
-not help either tool; both keep their on-disk compile caches (PyTensor's C cache for
+not help any tool; all keep their on-disk compile caches (PyTensor's C cache for
 Bambi's PyMC sampler, PyTensor's numba cache for bayesglmm), and one untimed warm-up
 run per pair fills them. The timed run measures model build + compile + sampling
 with 4 chains x (1000 tune + 1000 draws) and reports the minimum bulk ESS over the
 fixed effects and group sds, and ESS per second of wall time.
 
-Run with the bench extra installed (``pip install -e ".[bench]"``)::
+Tools: ``bayesglmm`` (default sampler, nutpie), ``gibbs`` (bayesglmm's Gibbs sampler,
+for the datasets it applies to) and ``bambi`` (needs the bench extra,
+``pip install -e ".[bench]"``)::
 
-    bash tools/run python benchmarks/nuts_vs_bambi.py            # prints a markdown table
-    bash tools/run python benchmarks/nuts_vs_bambi.py --tools bayesglmm
+    bash tools/run python benchmarks/end_to_end.py                      # nutpie vs Bambi
+    bash tools/run python benchmarks/end_to_end.py --tools bayesglmm gibbs \
+        --datasets cbpp infection sleepstudy
 """
 
 from __future__ import annotations
@@ -25,10 +28,12 @@ CASES = {
     "cbpp": {
         "bayesglmm": ("incidence | trials(size) ~ period + (1 | herd)", "binomial"),
         "bambi": ("p(incidence, size) ~ period + (1 | herd)", "binomial"),
+        "gibbs": ("incidence | trials(size) ~ period + (1 | herd)", "binomial"),
     },
     "sleepstudy": {
         "bayesglmm": ("Reaction ~ Days + (Days | Subject)", "gaussian"),
         "bambi": ("Reaction ~ Days + (Days | Subject)", "gaussian"),
+        "gibbs": ("Reaction ~ Days + (Days | Subject)", "gaussian"),
     },
     "epil": {
         "bayesglmm": ("y ~ lbase * trt + lage + V4 + (1 | subject)", "poisson"),
@@ -37,30 +42,34 @@ CASES = {
     "infection": {
         "bayesglmm": ("favorable | trials(n) ~ treatment + (1 | clinic)", "binomial"),
         "bambi": ("p(favorable, n) ~ treatment + (1 | clinic)", "binomial"),
+        "gibbs": ("favorable | trials(n) ~ treatment + (1 | clinic)", "binomial"),
     },
 }
 
+BAYESGLMM = textwrap.dedent(
+    """
+    import json, sys, time, warnings
+    warnings.simplefilter("ignore")
+    import bayesglmm as bg
+    formula, family, dataset, sampler = sys.argv[1:5]
+    data = bg.datasets.load(dataset)
+    began = time.perf_counter()
+    fit = bg.Model(formula, data, family=family).fit(
+        draws=1000, tune=1000, chains=4, seed=1, progress=False, sampler=sampler)
+    seconds = time.perf_counter() - began
+    table = fit.summary()
+    keep = [i for i in table.index if i.startswith(("b[", "sd_"))]
+    print(json.dumps({"seconds": seconds, "min_ess": float(table.loc[keep, "ess_bulk"].min()),
+                      "divergences": int(fit.idata.sample_stats["diverging"].sum())}))
+    """
+)
+
 RUNNERS = {
-    "bayesglmm": textwrap.dedent(
-        """
-        import json, sys, time, warnings
-        warnings.simplefilter("ignore")
-        start = time.perf_counter()
-        import bayesglmm as bg
-        formula, family, dataset = sys.argv[1:4]
-        data = bg.datasets.load(dataset)
-        began = time.perf_counter()
-        fit = bg.Model(formula, data, family=family).fit(
-            draws=1000, tune=1000, chains=4, seed=1, progress=False)
-        seconds = time.perf_counter() - began
-        table = fit.summary()
-        keep = [i for i in table.index if i.startswith(("b[", "sd_"))]
-        print(json.dumps({"seconds": seconds, "min_ess": float(table.loc[keep, "ess_bulk"].min()),
-                          "divergences": int(fit.idata.sample_stats["diverging"].sum())}))
-        """
-    ),
-    "bambi": textwrap.dedent(
-        """
+    "bayesglmm": (BAYESGLMM, "nutpie"),
+    "gibbs": (BAYESGLMM, "gibbs"),
+    "bambi": (
+        textwrap.dedent(
+            """
         import json, sys, time, warnings
         warnings.simplefilter("ignore")
         import arviz_stats as azs
@@ -82,6 +91,8 @@ RUNNERS = {
                           "min_ess": float(min(float(ess[v].min()) for v in keep)),
                           "divergences": divergences}))
         """
+        ),
+        "",
     ),
 }
 
@@ -89,7 +100,8 @@ RUNNERS = {
 def run(tool: str, dataset: str) -> dict:
     """One timed run of ``tool`` on ``dataset`` in a fresh process (after an untimed warm-up)."""
     formula, family = CASES[dataset][tool]
-    command = [sys.executable, "-c", RUNNERS[tool], formula, family, dataset]
+    script, sampler = RUNNERS[tool]
+    command = [sys.executable, "-c", script, formula, family, dataset, sampler]
     subprocess.run(command, check=True, capture_output=True, text=True)
     result = subprocess.run(command, check=True, capture_output=True, text=True)
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -102,7 +114,7 @@ def main() -> None:
     args = parser.parse_args()
     rows = []
     for dataset in args.datasets:
-        results = {tool: run(tool, dataset) for tool in args.tools}
+        results = {tool: run(tool, dataset) for tool in args.tools if tool in CASES[dataset]}
         for tool, r in results.items():
             r["ess_per_second"] = r["min_ess"] / r["seconds"]
             rows.append((dataset, tool, r))

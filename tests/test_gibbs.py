@@ -1,0 +1,223 @@
+"""Gibbs block samplers: agreement with NUTS, recovery, exact updates, eligibility, layout."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import special, stats
+
+import bayesglmm as bg
+from bayesglmm.samplers import ModelParts
+from bayesglmm.samplers.gibbs import choose_clusters
+from bayesglmm.samplers.gibbs.design import gibbs_design
+from bayesglmm.samplers.gibbs.variances import (
+    ScaleUpdate,
+    inverse_wishart,
+    slice_sample,
+)
+
+from .conftest import quiet_fit, reference
+
+SHARED_CASES = {
+    "cbpp": "binomial",
+    "infection": "binomial",
+    "sleepstudy": "gaussian",
+    "epil": "negbinomial",
+}
+
+
+def parts_of(model: bg.Model) -> ModelParts:
+    return ModelParts(model.graph, model.spec, model.family, model.link, model.priors)
+
+
+@pytest.mark.parametrize("name", list(SHARED_CASES))
+def test_gibbs_and_nuts_agree_on_the_shared_datasets(name):
+    """Means within 3 combined Monte Carlo standard errors, posterior sds within 10%."""
+    formula = reference(name)["formula"]
+    model = bg.Model(formula, bg.datasets.load(name), family=SHARED_CASES[name])
+    gibbs = quiet_fit(model, sampler="gibbs", draws=2000, tune=1000, chains=4, seed=4).summary()
+    nuts = quiet_fit(model, draws=2000, tune=1000, chains=4, seed=4, target_accept=0.95).summary()
+    mcse = np.sqrt(gibbs["sd"] ** 2 / gibbs["ess_bulk"] + nuts["sd"] ** 2 / nuts["ess_bulk"])
+    distance = ((gibbs["mean"] - nuts["mean"]) / mcse).abs()
+    assert distance.max() < 3, distance.round(2).to_dict()
+    ratio = gibbs["sd"] / nuts["sd"]
+    assert ratio.between(0.9, 1.1).all(), ratio.round(3).to_dict()
+
+
+def simulate(kind: str, seed: int) -> tuple[pd.DataFrame, dict[str, float]]:
+    """Data with known truths for each Gibbs path."""
+    rng = np.random.default_rng(seed)
+    n_a, n_h, n = 25, 12, 600
+    a = rng.integers(0, n_a, n)
+    h = rng.integers(0, n_h, n)
+    x = rng.normal(size=n)
+    truth = {"b[Intercept]": 0.4, "b[x]": -0.6, "sd_a[Intercept]": 0.7, "sd_h[Intercept]": 0.5}
+    eta = (
+        truth["b[Intercept]"]
+        + truth["b[x]"] * x
+        + rng.normal(0, truth["sd_a[Intercept]"], n_a)[a]
+        + rng.normal(0, truth["sd_h[Intercept]"], n_h)[h]
+    )
+    data = pd.DataFrame({"x": x, "a": a, "h": h, "n": 6})
+    if kind == "gaussian":
+        truth["sigma"] = 0.8
+        data["y"] = rng.normal(eta, truth["sigma"])
+    elif kind == "bernoulli":
+        data["y"] = rng.binomial(1, special.expit(eta))
+    elif kind == "binomial":
+        data["y"] = rng.binomial(6, special.expit(eta))
+    else:
+        truth["shape"] = 3.0
+        mean = np.exp(eta)
+        data["y"] = rng.negative_binomial(truth["shape"], truth["shape"] / (truth["shape"] + mean))
+    return data, truth
+
+
+@pytest.mark.parametrize("kind", ["gaussian", "bernoulli", "binomial", "negbinomial"])
+def test_gibbs_recovers_crossed_effects(kind):
+    tables = []
+    for seed in (31, 32):
+        data, truth = simulate(kind, seed)
+        response = "y | trials(n)" if kind == "binomial" else "y"
+        model = bg.Model(f"{response} ~ x + (1 | a) + (1 | h)", data, family=kind)
+        summary = quiet_fit(
+            model, sampler="gibbs", draws=1000, tune=500, chains=2, seed=seed
+        ).summary()
+        table = summary.loc[list(truth)].assign(truth=pd.Series(truth))
+        tables.append(table)
+    table = pd.concat(tables)
+    z = (table["truth"] - table["mean"]) / table["sd"]
+    assert z.abs().max() < 4, z.round(2).to_dict()
+    covered = (table["2.5%"] < table["truth"]) & (table["truth"] < table["97.5%"])
+    assert covered.mean() >= 0.8
+
+
+def test_gibbs_recovers_correlated_slopes():
+    rng = np.random.default_rng(8)
+    groups, per_group = 40, 12
+    g = np.repeat(np.arange(groups), per_group)
+    x = rng.uniform(0, 9, g.size)
+    cov = np.array([[25.0**2, 0.5 * 25 * 6], [0.5 * 25 * 6, 6.0**2]])
+    effects = rng.multivariate_normal([0, 0], cov, groups)
+    y = 250 + 10 * x + effects[g, 0] + effects[g, 1] * x + rng.normal(0, 20, g.size)
+    model = bg.Model("y ~ x + (x | g)", pd.DataFrame({"y": y, "x": x, "g": g}))
+    summary = quiet_fit(model, sampler="gibbs", draws=1500, tune=500, chains=2, seed=8).summary()
+    truth = {
+        "b[Intercept]": 250,
+        "b[x]": 10,
+        "sd_g[Intercept]": 25,
+        "sd_g[x]": 6,
+        "cor_g[Intercept,x]": 0.5,
+        "sigma": 20,
+    }
+    for name, value in truth.items():
+        row = summary.loc[name]
+        assert abs(value - row["mean"]) < 3.5 * row["sd"], (name, row["mean"], row["sd"])
+
+
+def test_half_t_expansion_keeps_the_half_t_prior():
+    """With no data the parameter-expanded update must sample half-t(3, 2) itself."""
+    update = ScaleUpdate(bg.priors.HalfStudentT(3, 2.0))
+    rng = np.random.default_rng(0)
+    draws = np.array([update.draw(0.0, 0, 1.0, rng) for _ in range(60_000)])
+    halft = stats.t(3, 0, 2.0)
+    result = stats.kstest(draws[::30], lambda s: 2 * halft.cdf(s) - 1)
+    assert result.pvalue > 0.01
+
+
+def test_slice_update_keeps_any_sd_prior():
+    update = ScaleUpdate(bg.priors.Gamma(3.0, 2.0))
+    rng = np.random.default_rng(1)
+    current, draws = 1.0, []
+    for _ in range(20_000):
+        current = update.draw(0.0, 0, current, rng)
+        draws.append(current)
+    result = stats.kstest(np.array(draws[::10]), stats.gamma(3.0, scale=0.5).cdf)
+    assert result.pvalue > 0.01
+
+
+def test_slice_sampler_draws_from_the_target():
+    rng = np.random.default_rng(2)
+    current, draws = 0.0, []
+    for _ in range(6000):
+        current = slice_sample(lambda t: stats.norm.logpdf(t, 1.5, 0.7), current, 1.0, rng)
+        draws.append(current)
+    assert abs(np.mean(draws) - 1.5) < 0.05
+    assert abs(np.std(draws) - 0.7) < 0.05
+
+
+def test_inverse_wishart_draws_have_the_right_mean():
+    rng = np.random.default_rng(3)
+    scale = np.array([[2.0, 0.3], [0.3, 1.0]])
+    mean = np.mean([inverse_wishart(10, scale, rng) for _ in range(40_000)], axis=0)
+    np.testing.assert_allclose(mean, scale / (10 - 2 - 1), rtol=0.03, atol=0.003)
+
+
+def test_gibbs_refuses_models_that_are_not_conjugate():
+    model = bg.Model("y ~ trt + (1 | subject)", bg.datasets.load("epil"), family="poisson")
+    with pytest.raises(bg.SamplerError) as caught:
+        model.fit(sampler="gibbs")
+    assert str(caught.value) == (
+        "sampler='gibbs' cannot fit this model: family 'poisson' with link 'log' is not "
+        "conditionally conjugate; the Gibbs sampler handles gaussian (identity link), binomial "
+        "and bernoulli (logit link) and negbinomial (log link) models. Use sampler='nutpie'."
+    )
+
+
+def test_gibbs_output_has_the_nuts_layout():
+    model = bg.Model("Reaction ~ Days + (Days | Subject)", bg.datasets.load("sleepstudy"))
+    gibbs = quiet_fit(model, sampler="gibbs", draws=100, tune=100, chains=2, seed=1)
+    nuts = quiet_fit(model, draws=100, tune=100, chains=2, seed=1)
+    a, b = gibbs.idata.posterior, nuts.idata.posterior
+    assert sorted(a.data_vars) == sorted(b.data_vars)
+    for name in a.data_vars:
+        assert a[name].dims == b[name].dims
+    for coord in a.coords:
+        np.testing.assert_array_equal(a[coord].values, b[coord].values)
+    assert sorted(gibbs.idata.children) == sorted(nuts.idata.children)
+    assert gibbs.idata.sample_stats["mh_accept"].dims == ("chain", "draw", "correlated_block")
+    assert gibbs.varcorr()[["group", "term", "term2"]].values.tolist() == (
+        nuts.varcorr()[["group", "term", "term2"]].values.tolist()
+    )
+
+
+def test_gibbs_is_reproducible_with_a_seed():
+    model = bg.Model(
+        "favorable | trials(n) ~ treatment + (1 | clinic)",
+        bg.datasets.load("infection"),
+        family="binomial",
+    )
+    first = quiet_fit(model, sampler="gibbs", draws=100, tune=50, chains=2, seed=9)
+    second = quiet_fit(model, sampler="gibbs", draws=100, tune=50, chains=2, seed=9)
+    np.testing.assert_array_equal(first.idata.posterior["b"], second.idata.posterior["b"])
+
+
+def test_auto_chooses_gibbs_only_where_it_applies(capsys):
+    sleep = bg.Model("Reaction ~ Days + (1 | Subject)", bg.datasets.load("sleepstudy"))
+    fit = quiet_fit(sleep, sampler="auto", draws=50, tune=50, chains=1, seed=1)
+    assert fit.idata.posterior.attrs["sampler"] == (
+        "Gibbs (joint location block), chosen by sampler='auto'"
+    )
+    counts = bg.Model("y ~ trt + (1 | subject)", bg.datasets.load("epil"), family="poisson")
+    with pytest.warns(bg.ConvergenceWarning):
+        fit = counts.fit(sampler="auto", draws=50, tune=50, chains=1, seed=1)
+    assert fit.idata.posterior.attrs["sampler"] == "NUTS (nutpie), chosen by sampler='auto'"
+    assert "sampler='auto' chose NUTS (nutpie): no Gibbs sampler applies: family 'poisson'" in (
+        capsys.readouterr().err
+    )
+
+
+def test_crossed_factors_are_drawn_in_separate_blocks():
+    rng = np.random.default_rng(0)
+    n = 4000
+    data = pd.DataFrame(
+        {
+            "y": rng.normal(size=n),
+            "s": rng.integers(0, 900, n),
+            "d": rng.integers(0, 400, n),
+        }
+    )
+    data["dept"] = data["d"] % 7
+    model = bg.Model("y ~ (1 | s) + (1 | d) + (1 | dept)", data)
+    assert choose_clusters(gibbs_design(parts_of(model))) == ((0,), (1, 2))
+    small = bg.Model("Reaction ~ Days + (1 | Subject)", bg.datasets.load("sleepstudy"))
+    assert choose_clusters(gibbs_design(parts_of(small))) == ((0,),)
