@@ -57,6 +57,10 @@ def _log_scale(y: np.ndarray, trials: np.ndarray | None) -> np.ndarray:
     return np.log(y)
 
 
+def _inverse_link_mean(eta: np.ndarray, link, params) -> np.ndarray:
+    return link.inverse_np(eta)
+
+
 def _binary_log_probs(eta: np.ndarray, link) -> tuple[np.ndarray, np.ndarray]:
     log_odds = link.log_odds_np(eta)
     return -np.logaddexp(0.0, -log_odds), -np.logaddexp(0.0, log_odds)
@@ -94,6 +98,7 @@ FAMILIES: dict[str, Family] = {
                 y, link.inverse_np(eta), p["sigma"]
             ),
             random=lambda rng, eta, link, p, trials: rng.normal(link.inverse_np(eta), p["sigma"]),
+            expected=_inverse_link_mean,
             mean_scale=_identity_scale,
             residual_sd=True,
         ),
@@ -117,6 +122,7 @@ FAMILIES: dict[str, Family] = {
                 link.inverse_np(eta)
                 + p["sigma"] * rng.standard_t(np.broadcast_to(p["nu"], np.shape(eta)))
             ),
+            expected=_inverse_link_mean,
             mean_scale=_identity_scale,
             residual_sd=True,
         ),
@@ -134,6 +140,7 @@ FAMILIES: dict[str, Family] = {
             random=lambda rng, eta, link, p, trials: rng.lognormal(
                 link.inverse_np(eta), p["sigma"]
             ),
+            expected=lambda eta, link, p: np.exp(link.inverse_np(eta) + p["sigma"] ** 2 / 2),
             mean_scale=_log_scale,
             residual_sd=True,
         ),
@@ -155,6 +162,7 @@ FAMILIES: dict[str, Family] = {
             random=lambda rng, eta, link, p, trials: rng.gamma(
                 p["shape"], link.inverse_np(eta) / p["shape"]
             ),
+            expected=_inverse_link_mean,
             mean_scale=_identity_scale,
         ),
         Family(
@@ -175,6 +183,7 @@ FAMILIES: dict[str, Family] = {
             random=lambda rng, eta, link, p, trials: rng.beta(
                 link.inverse_np(eta) * p["phi"], link.complement_np(eta) * p["phi"]
             ),
+            expected=_inverse_link_mean,
             mean_scale=_identity_scale,
         ),
         Family(
@@ -187,6 +196,7 @@ FAMILIES: dict[str, Family] = {
             ),
             log_likelihood=_bernoulli_loglik,
             random=lambda rng, eta, link, p, trials: rng.binomial(1, link.inverse_np(eta)),
+            expected=_inverse_link_mean,
             mean_scale=_proportion_scale,
         ),
         Family(
@@ -201,6 +211,7 @@ FAMILIES: dict[str, Family] = {
             random=lambda rng, eta, link, p, trials: rng.binomial(
                 trials.astype(np.int64), link.inverse_np(eta)
             ),
+            expected=_inverse_link_mean,
             mean_scale=_proportion_scale,
         ),
         Family(
@@ -215,6 +226,7 @@ FAMILIES: dict[str, Family] = {
                 y, link.inverse_np(eta)
             ),
             random=lambda rng, eta, link, p, trials: rng.poisson(link.inverse_np(eta)),
+            expected=_inverse_link_mean,
             mean_scale=_identity_scale,
         ),
         Family(
@@ -231,6 +243,7 @@ FAMILIES: dict[str, Family] = {
             random=lambda rng, eta, link, p, trials: rng.negative_binomial(
                 p["shape"], _nb_p(link.inverse_np(eta), p["shape"])
             ),
+            expected=_inverse_link_mean,
             mean_scale=_identity_scale,
         ),
     ]

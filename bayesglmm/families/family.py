@@ -68,6 +68,9 @@ class Family:
         on NumPy arrays that broadcast against each other.
     random
         ``random(rng, eta, link, params, trials)``: one predictive draw per element.
+    expected
+        ``expected(eta, link, params)``: the mean of the response per row (per trial
+        for binomial families), for predictions.
     mean_scale
         ``mean_scale(y, trials)``: the response on the scale of the mean
         (proportions for binomial, ``log y`` for lognormal), used to autoscale priors.
@@ -83,6 +86,7 @@ class Family:
     likelihood: Callable[..., pt.TensorVariable]
     log_likelihood: Callable[..., np.ndarray]
     random: Callable[..., np.ndarray]
+    expected: Callable[..., np.ndarray]
     mean_scale: Callable[[np.ndarray, np.ndarray | None], np.ndarray]
     residual_sd: bool = False
 

@@ -80,7 +80,7 @@ def build_spec(
     response = _response(parsed, frame, family)
     fixed = _fixed_design(parsed, frame)
     groups = _group_designs(parsed, frame)
-    offset = _offset(parsed, frame)
+    offset = offset_values(parsed, frame)
     return ModelSpec(
         formula=parsed,
         response=response,
@@ -92,16 +92,14 @@ def build_spec(
     )
 
 
-def _required_columns(parsed: ParsedFormula) -> dict[str, str]:
-    """Data columns the formula uses, each with the first place it is used."""
+def required_columns(parsed: ParsedFormula, response: bool = True) -> dict[str, str]:
+    """Data columns the formula uses, each with the first place it is used.
+
+    With ``response=False`` only the columns of the right-hand side (for predictions).
+    """
     pieces: list[tuple[str, Iterable[str]]] = []
-    response = parsed.response
-    pieces.append((response.text, _variables(response.outcome)))
-    for name, argument in response.helpers:
-        if not _INTEGER.match(argument):
-            pieces.append((f"{name}({argument})", _variables(argument)))
-    if response.failures is not None:
-        pieces.append((response.text, _variables(response.failures)))
+    if response:
+        pieces.extend(response_columns(parsed))
     pieces.append((parsed.fixed, _variables(parsed.fixed)))
     for term in parsed.random:
         pieces.append((term.text, [*_variables(term.expr), *term.group]))
@@ -112,6 +110,18 @@ def _required_columns(parsed: ParsedFormula) -> dict[str, str]:
         for name in names:
             used.setdefault(name, where)
     return used
+
+
+def response_columns(parsed: ParsedFormula) -> list[tuple[str, set[str]]]:
+    """``(where, columns)`` of the response, its helpers and cbind()'s failures."""
+    response = parsed.response
+    pieces = [(response.text, _variables(response.outcome))]
+    for name, argument in response.helpers:
+        if not _INTEGER.match(argument):
+            pieces.append((f"{name}({argument})", _variables(argument)))
+    if response.failures is not None:
+        pieces.append((response.text, _variables(response.failures)))
+    return pieces
 
 
 def _variables(expression: str) -> set[str]:
@@ -130,7 +140,7 @@ def _used_rows(
         raise DataError(f"na_action must be one of {NA_ACTIONS}, not {na_action!r}.")
     if len(data) == 0:
         raise DataError("data has no rows; a model needs at least one observation.")
-    used = _required_columns(parsed)
+    used = required_columns(parsed)
     columns = [str(column) for column in data.columns]
     for name, where in used.items():
         if name not in columns:
@@ -168,7 +178,7 @@ def _used_rows(
     return kept, frame.index[rows_with_na.to_numpy()]
 
 
-def _evaluate(expression: str, frame: pd.DataFrame, where: str) -> pd.Series:
+def evaluate_expression(expression: str, frame: pd.DataFrame, where: str) -> pd.Series:
     """Value of a one-column expression: a column name, a number or a formulaic expression."""
     if expression in frame.columns:
         return frame[expression]
@@ -195,16 +205,16 @@ def _materialize(formula: str, frame: pd.DataFrame, where: str):
 
 def _response(parsed: ParsedFormula, frame: pd.DataFrame, family: Family) -> ResponseDesign:
     syntax = parsed.response
-    outcome = _evaluate(syntax.outcome, frame, syntax.text)
+    outcome = evaluate_expression(syntax.outcome, frame, syntax.text)
     trials_expression = syntax.helper("trials")
     trials = None
     if syntax.failures is not None:
-        failures = _evaluate(syntax.failures, frame, syntax.text)
+        failures = evaluate_expression(syntax.failures, frame, syntax.text)
         trials = (outcome.astype(float) + failures.astype(float)).rename(
             f"{syntax.outcome} + {syntax.failures}"
         )
     elif trials_expression is not None:
-        trials = _evaluate(trials_expression, frame, f"trials({trials_expression})")
+        trials = evaluate_expression(trials_expression, frame, f"trials({trials_expression})")
     if trials is not None and not family.needs_trials:
         raise FormulaError(
             f"'{syntax.text}' gives trials, but family '{family.name}' has none; "
@@ -264,7 +274,7 @@ def _check_rank(values: np.ndarray, names: tuple[str, ...]) -> None:
         )
 
 
-def _level_labels(column: pd.Series) -> tuple[np.ndarray, list[str]]:
+def level_labels(column: pd.Series) -> tuple[np.ndarray, list[str]]:
     """Integer codes and sorted string labels of one factor; numbers sort numerically."""
     codes, uniques = pd.factorize(column, sort=True)
     if pd.api.types.is_float_dtype(uniques.dtype) and np.all(np.mod(uniques, 1) == 0):
@@ -275,7 +285,7 @@ def _level_labels(column: pd.Series) -> tuple[np.ndarray, list[str]]:
 
 
 def _grouping(term: RandomTermSyntax, frame: pd.DataFrame) -> tuple[np.ndarray, tuple[str, ...]]:
-    coded = [_level_labels(frame[factor]) for factor in term.group]
+    coded = [level_labels(frame[factor]) for factor in term.group]
     codes = np.column_stack([c for c, _ in coded])
     combos, index = np.unique(codes, axis=0, return_inverse=True)
     levels = tuple(
@@ -344,12 +354,14 @@ def _group_designs(parsed: ParsedFormula, frame: pd.DataFrame) -> tuple[GroupDes
     )
 
 
-def _offset(parsed: ParsedFormula, frame: pd.DataFrame) -> np.ndarray | None:
+def offset_values(parsed: ParsedFormula, frame: pd.DataFrame) -> np.ndarray | None:
     if not parsed.offsets:
         return None
     total = np.zeros(len(frame))
     for expression in parsed.offsets:
-        values = _evaluate(expression, frame, f"offset({expression})").to_numpy(dtype=float)
+        values = evaluate_expression(expression, frame, f"offset({expression})").to_numpy(
+            dtype=float
+        )
         if not np.all(np.isfinite(values)):
             raise DataError(
                 f"offset({expression}) is not finite in {int(np.sum(~np.isfinite(values)))} "

@@ -25,11 +25,18 @@ import xarray as xr
 from bayesglmm.errors import ConvergenceWarning, DataWarning
 from bayesglmm.families.family import Family
 from bayesglmm.families.links import Link
+from bayesglmm.formula.newdata import NewDataDesign, new_data_design
 from bayesglmm.formula.spec import ModelSpec
 from bayesglmm.priors.resolve import Priors
 from bayesglmm.results.diagnostics import convergence_messages
 from bayesglmm.results.display import format_estimates, format_header
 from bayesglmm.results.linear_predictor import pointwise_log_likelihood
+from bayesglmm.results.predict import (
+    predict_draws,
+    prediction_summary,
+    prediction_tree,
+    thinned_draws,
+)
 from bayesglmm.results.tables import STAT_COLUMNS, correlation_pairs, pair_draws, summarize
 
 LOG_LIKELIHOOD_MAX_ELEMENTS = 50_000_000
@@ -221,6 +228,66 @@ class Fit:
         if dispersion is not None:
             parts.append(dispersion)
         return pd.concat(parts)
+
+    def predict(
+        self,
+        newdata: pd.DataFrame | None = None,
+        kind: str = "mean",
+        re: str = "conditional",
+        new_levels: str = "population",
+        ndraws: int | None = None,
+        summary: bool = True,
+        seed=None,
+    ) -> pd.DataFrame | xr.DataTree:
+        """Posterior predictions for the fitted rows or ``newdata``.
+
+        Parameters
+        ----------
+        newdata
+            Rows to predict, with every predictor, grouping and offset column (and the
+            trials column to draw binomial responses); the fitted rows when None.
+        kind
+            ``"mean"``: the mean response (a probability for binomial and bernoulli);
+            ``"linpred"``: the linear predictor; ``"response"``: new responses drawn from
+            the family.
+        re
+            ``"conditional"``: subject-specific, with each row's group effects;
+            ``"marginal"``: population-averaged, the mean integrated over the
+            random-effects distribution by Gauss-Hermite quadrature (see
+            :mod:`bayesglmm.results.predict`); ``"none"``: group effects set to zero.
+        new_levels
+            For levels the fit has not seen: ``"population"`` draws their effects from the
+            fitted distribution; ``"error"`` refuses them.
+        ndraws
+            Use about this many posterior draws, thinned evenly from every chain.
+        summary
+            Return a table (mean, sd, 2.5%, 97.5% per row, indexed like ``newdata``);
+            with False, a DataTree whose ``predictions`` group holds every draw.
+        seed
+            Seed for new-level effects and response draws.
+
+        Examples
+        --------
+        >>> import bayesglmm as bg
+        >>> model = bg.Model("favorable | trials(n) ~ treatment + (1 | clinic)",
+        ...                  bg.datasets.load("infection"), family="binomial")
+        >>> fit = model.fit(draws=300, tune=300, chains=2, seed=1, progress=False)
+        >>> table = fit.predict(re="none")
+        >>> bool(table["mean"].between(0, 1).all())
+        True
+        """
+        design = (
+            NewDataDesign.from_spec(self.spec)
+            if newdata is None
+            else new_data_design(self.spec, newdata, trials=kind == "response")
+        )
+        posterior = thinned_draws(self.posterior, ndraws)
+        chunks = predict_draws(
+            posterior, design, self.family, self.link, kind, re, new_levels, seed
+        )
+        if summary:
+            return prediction_summary(chunks, design.row_labels)
+        return prediction_tree(chunks, posterior, design.row_labels, self.observed_name)
 
     @cached_property
     def _all_parameters(self) -> pd.DataFrame:

@@ -1,0 +1,203 @@
+"""New data for predictions, coded exactly as the data the model was fitted to.
+
+Fixed-effect columns come from formulaic's stored spec, so categorical codings, reference
+levels and stateful transforms such as ``scale(x)`` (with the fitted mean and sd) carry
+over. Group levels are matched by label; a level the fit has not seen gets index -1 and
+is listed in ``new_levels``.
+
+Examples
+--------
+>>> import bayesglmm as bg
+>>> data = bg.datasets.load("sleepstudy")
+>>> spec = bg.Model("Reaction ~ Days + (Days | Subject)", data).spec
+>>> new = new_data_design(spec, pd.DataFrame({"Days": [0, 9], "Subject": [308, 999]}))
+>>> new.fixed.tolist(), new.groups[0].index.tolist(), new.groups[0].new_levels
+([[1.0, 0.0], [1.0, 9.0]], [0, -1], ('999',))
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from formulaic.errors import FormulaicError
+
+from bayesglmm.errors import DataError
+from bayesglmm.formula.design import (
+    FORMULA_CONTEXT,
+    evaluate_expression,
+    level_labels,
+    offset_values,
+    required_columns,
+    response_columns,
+)
+from bayesglmm.formula.spec import GroupDesign, ModelSpec
+
+_UNSEEN_CATEGORIES = re.compile(r"categories outside of the nominated levels.*?: (\{.*?\})")
+
+
+@dataclass(frozen=True)
+class NewGroupDesign:
+    """One grouping factor on new rows.
+
+    Attributes
+    ----------
+    name
+        The grouping factor.
+    index
+        Position of each row's level among the fitted levels; -1 for a new level.
+    values
+        ``(rows, terms)`` values of the term columns.
+    new_levels
+        Labels of the levels the fit has not seen, in order of appearance.
+    new_index
+        For rows of a new level, its position in ``new_levels``; -1 elsewhere.
+    """
+
+    name: str
+    index: np.ndarray
+    values: np.ndarray
+    new_levels: tuple[str, ...]
+    new_index: np.ndarray
+
+
+@dataclass(frozen=True)
+class NewDataDesign:
+    """Everything needed to evaluate the linear predictor on new rows.
+
+    Attributes
+    ----------
+    fixed
+        ``(rows, coefficients)`` fixed-effects design.
+    groups
+        One entry per fitted grouping factor.
+    offset
+        Offset per row, or None.
+    trials
+        Trials per row for binomial families when known, else None.
+    row_labels
+        Index labels of the rows.
+    """
+
+    fixed: np.ndarray
+    groups: tuple[NewGroupDesign, ...]
+    offset: np.ndarray | None
+    trials: np.ndarray | None
+    row_labels: pd.Index
+
+    @property
+    def n_rows(self) -> int:
+        """Number of rows."""
+        return self.fixed.shape[0]
+
+    @classmethod
+    def from_spec(cls, spec: ModelSpec) -> NewDataDesign:
+        """The fitted rows themselves."""
+        groups = tuple(
+            NewGroupDesign(
+                group.name, group.index, group.values, (), np.full(spec.n_obs, -1, dtype=np.int64)
+            )
+            for group in spec.groups
+        )
+        return cls(spec.fixed.matrix, groups, spec.offset, spec.response.trials, spec.row_labels)
+
+
+def new_data_design(spec: ModelSpec, data: pd.DataFrame, trials: bool = False) -> NewDataDesign:
+    """Code ``data`` like the fitted data.
+
+    Parameters
+    ----------
+    spec
+        The fitted model's spec.
+    data
+        New rows with the predictor, grouping and offset columns; it is never modified.
+    trials
+        Also read the binomial trials (needed to draw new responses).
+
+    Raises
+    ------
+    DataError
+        For a missing column, missing values, or a categorical level the fit has not seen.
+    """
+    if not isinstance(data, pd.DataFrame) or len(data) == 0:
+        raise DataError("newdata must be a pandas DataFrame with at least one row.")
+    parsed = spec.formula
+    used = required_columns(parsed, response=False)
+    if trials and spec.response.trials is not None:
+        used.update(
+            {name: where for where, names in response_columns(parsed)[1:] for name in names}
+        )
+        if parsed.response.failures is not None:
+            used.update({name: parsed.response.text for name in response_columns(parsed)[0][1]})
+    columns = [str(column) for column in data.columns]
+    for name, where in used.items():
+        if name not in columns:
+            close = difflib.get_close_matches(name, columns, n=1)
+            hint = f" Did you mean '{close[0]}'?" if close else ""
+            raise DataError(
+                f"newdata has no column '{name}' (used in '{where}').{hint} "
+                "Add it: predictions need every predictor, grouping factor and offset."
+            )
+    frame = data.loc[:, list(used)]
+    missing = frame.isna().sum()
+    if missing.any():
+        report = ", ".join(f"'{name}' ({count})" for name, count in missing.items() if count)
+        raise DataError(
+            f"newdata has missing values in {report}; drop or fill those rows before predicting."
+        )
+    return NewDataDesign(
+        fixed=_matrix(spec.fixed.formulaic_spec, frame, parsed.fixed),
+        groups=tuple(_new_group(group, frame) for group in spec.groups),
+        offset=offset_values(parsed, frame),
+        trials=_trials(spec, frame) if trials else None,
+        row_labels=data.index,
+    )
+
+
+def _matrix(formulaic_spec, frame: pd.DataFrame, where: str) -> np.ndarray:
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            matrix = formulaic_spec.get_model_matrix(frame, context=FORMULA_CONTEXT)
+    except FormulaicError as error:
+        raise DataError(f"cannot code newdata for '{where}': {error}.") from None
+    for warning in caught:
+        found = _UNSEEN_CATEGORIES.search(str(warning.message))
+        if found:
+            raise DataError(
+                f"newdata has categories in '{where}' that the fit has not seen: "
+                f"{found.group(1)}. A fixed effect has no estimate for them; use levels "
+                "from the fitted data."
+            )
+    return matrix.to_numpy(dtype=float)
+
+
+def _new_group(group: GroupDesign, frame: pd.DataFrame) -> NewGroupDesign:
+    labels = [level_labels(frame[factor]) for factor in group.factors]
+    combined = [
+        ":".join(names[code] for (_, names), code in zip(labels, codes, strict=True))
+        for codes in zip(*(codes for codes, _ in labels), strict=True)
+    ]
+    position = {level: i for i, level in enumerate(group.levels)}
+    index = np.array([position.get(label, -1) for label in combined], dtype=np.int64)
+    unseen = tuple(dict.fromkeys(label for label in combined if label not in position))
+    new_position = {level: i for i, level in enumerate(unseen)}
+    new_index = np.array([new_position.get(label, -1) for label in combined], dtype=np.int64)
+    values = np.column_stack([_matrix(spec, frame, group.name) for spec in group.formulaic_specs])
+    return NewGroupDesign(group.name, index, values, unseen, new_index)
+
+
+def _trials(spec: ModelSpec, frame: pd.DataFrame) -> np.ndarray | None:
+    syntax = spec.formula.response
+    if syntax.failures is not None:
+        outcome = evaluate_expression(syntax.outcome, frame, syntax.text)
+        failures = evaluate_expression(syntax.failures, frame, syntax.text)
+        return (outcome + failures).to_numpy(dtype=float)
+    expression = syntax.helper("trials")
+    if expression is None:
+        return None
+    return evaluate_expression(expression, frame, f"trials({expression})").to_numpy(dtype=float)
