@@ -22,6 +22,7 @@ from bayesglmm.errors import (
 )
 from bayesglmm.families import FAMILIES, LINKS
 from bayesglmm.model import Model
+from bayesglmm.persist import load
 from bayesglmm.results import Fit
 
 __version__ = "0.1.0"
@@ -41,5 +42,6 @@ __all__ = [
     "SamplerError",
     "__version__",
     "datasets",
+    "load",
     "priors",
 ]

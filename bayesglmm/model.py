@@ -238,7 +238,15 @@ class Model:
             sampling_seconds=finished - prepared_at,
             seconds=finished - start,
         )
-        return Fit(raw, self.spec, self.family, self.link, self.priors, self.graph.observed_name)
+        return Fit(
+            raw,
+            self.spec,
+            self.family,
+            self.link,
+            self.priors,
+            self.graph.observed_name,
+            self.centered,
+        )
 
     def _groups_text(self) -> str:
         lines = []

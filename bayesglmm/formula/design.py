@@ -89,6 +89,7 @@ def build_spec(
         offset=offset,
         row_labels=frame.index,
         dropped_rows=dropped,
+        data=frame,
     )
 
 

@@ -141,6 +141,9 @@ class ModelSpec:
         Index labels of the caller's rows that were used.
     dropped_rows
         Index labels of rows dropped for missing values (``na_action="drop"``).
+    data
+        A copy of the used rows and the columns the formula names, enough to rebuild
+        the spec (for example after saving a fit).
     """
 
     formula: ParsedFormula
@@ -150,6 +153,7 @@ class ModelSpec:
     offset: np.ndarray | None
     row_labels: pd.Index
     dropped_rows: pd.Index
+    data: pd.DataFrame
 
     @property
     def n_obs(self) -> int:

@@ -17,6 +17,8 @@ from __future__ import annotations
 import textwrap
 import warnings
 from functools import cached_property
+from importlib.metadata import version
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -37,6 +39,13 @@ from bayesglmm.results.predict import (
     prediction_tree,
     thinned_draws,
 )
+from bayesglmm.results.storage import (
+    DATA_GROUP,
+    RECORD_KEY,
+    ModelRecord,
+    frame_to_dataset,
+    user_priors,
+)
 from bayesglmm.results.tables import STAT_COLUMNS, correlation_pairs, pair_draws, summarize
 
 LOG_LIKELIHOOD_MAX_ELEMENTS = 50_000_000
@@ -55,6 +64,8 @@ class Fit:
         What the model was built from.
     observed_name
         Name of the observed variable.
+    centered
+        Grouping factors parametrised centred, recorded so a saved fit can be rebuilt.
 
     Attributes
     ----------
@@ -72,8 +83,10 @@ class Fit:
         link: Link,
         priors: Priors,
         observed_name: str,
+        centered: frozenset[str] = frozenset(),
     ):
         self.spec = spec
+        self.centered = centered
         self.family = family
         self.link = link
         self.priors = priors
@@ -85,16 +98,14 @@ class Fit:
         )
         self.idata = xr.DataTree.from_dict(groups)
         posterior = self.idata.posterior.to_dataset()
-        if (
-            posterior.sizes["chain"] * posterior.sizes["draw"] * spec.n_obs
-            <= LOG_LIKELIHOOD_MAX_ELEMENTS
-        ):
+        elements = posterior.sizes["chain"] * posterior.sizes["draw"] * spec.n_obs
+        too_large = elements > LOG_LIKELIHOOD_MAX_ELEMENTS
+        if "log_likelihood" not in groups and not too_large:
             self.add_log_likelihood()
-        else:
+        elif "log_likelihood" not in groups:
             warnings.warn(
-                "the pointwise log-likelihood is not stored because it would hold "
-                f"{posterior.sizes['chain'] * posterior.sizes['draw'] * spec.n_obs:,} values; "
-                "call fit.add_log_likelihood() before LOO if you need it.",
+                f"the pointwise log-likelihood is not stored because it would hold "
+                f"{elements:,} values; call fit.add_log_likelihood() before LOO if you need it.",
                 DataWarning,
                 stacklevel=3,
             )
@@ -288,6 +299,39 @@ class Fit:
         if summary:
             return prediction_summary(chunks, design.row_labels)
         return prediction_tree(chunks, posterior, design.row_labels, self.observed_name)
+
+    def save(self, path: str | Path) -> None:
+        """Write the fit to a zarr store at ``path`` (a directory); read it with ``bg.load``.
+
+        The store holds every draw bit for bit, the sampler settings, the formula, family,
+        link, the user's priors, the centred factors and the used data with its level
+        coding, so a loaded fit prints, summarises and predicts like this one.
+
+        Examples
+        --------
+        >>> import tempfile, bayesglmm as bg
+        >>> model = bg.Model("favorable | trials(n) ~ treatment + (1 | clinic)",
+        ...                  bg.datasets.load("infection"), family="binomial")
+        >>> fit = model.fit(draws=200, tune=200, chains=2, seed=1, progress=False)
+        >>> path = tempfile.mkdtemp() + "/infection.zarr"
+        >>> fit.save(path)
+        >>> bg.load(path).fixef().equals(fit.fixef())
+        True
+        """
+        record = ModelRecord(
+            formula=self.spec.formula.text,
+            family=self.family.name,
+            link=self.link.name,
+            priors=user_priors(self.priors),
+            centered=tuple(sorted(self.centered)),
+            observed_name=self.observed_name,
+            version=version("bayesglmm"),
+        )
+        groups = {name: self.idata[name].to_dataset() for name in self.idata.children}
+        groups[DATA_GROUP] = frame_to_dataset(self.spec.data)
+        tree = xr.DataTree.from_dict(groups)
+        tree.attrs[RECORD_KEY] = record.to_json()
+        tree.to_zarr(path, mode="w", consolidated=False)
 
     @cached_property
     def _all_parameters(self) -> pd.DataFrame:
