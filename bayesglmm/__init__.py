@@ -23,7 +23,7 @@ from bayesglmm.errors import (
 from bayesglmm.families import FAMILIES, LINKS
 from bayesglmm.model import Model
 from bayesglmm.persist import load
-from bayesglmm.results import Fit
+from bayesglmm.results import Fit, compare
 
 __version__ = "0.1.0"
 
@@ -41,6 +41,7 @@ __all__ = [
     "PriorError",
     "SamplerError",
     "__version__",
+    "compare",
     "datasets",
     "load",
     "priors",

@@ -99,6 +99,7 @@ FAMILIES: dict[str, Family] = {
             ),
             random=lambda rng, eta, link, p, trials: rng.normal(link.inverse_np(eta), p["sigma"]),
             expected=_inverse_link_mean,
+            variance=lambda mean, p, trials: np.broadcast_to(p["sigma"] ** 2, np.shape(mean)),
             mean_scale=_identity_scale,
             residual_sd=True,
         ),
@@ -123,6 +124,10 @@ FAMILIES: dict[str, Family] = {
                 + p["sigma"] * rng.standard_t(np.broadcast_to(p["nu"], np.shape(eta)))
             ),
             expected=_inverse_link_mean,
+            variance=lambda mean, p, trials: np.broadcast_to(
+                np.where(p["nu"] > 2, p["sigma"] ** 2 * p["nu"] / (p["nu"] - 2), np.inf),
+                np.shape(mean),
+            ),
             mean_scale=_identity_scale,
             residual_sd=True,
         ),
@@ -141,6 +146,7 @@ FAMILIES: dict[str, Family] = {
                 link.inverse_np(eta), p["sigma"]
             ),
             expected=lambda eta, link, p: np.exp(link.inverse_np(eta) + p["sigma"] ** 2 / 2),
+            variance=lambda mean, p, trials: (np.exp(p["sigma"] ** 2) - 1) * mean**2,
             mean_scale=_log_scale,
             residual_sd=True,
         ),
@@ -163,6 +169,7 @@ FAMILIES: dict[str, Family] = {
                 p["shape"], link.inverse_np(eta) / p["shape"]
             ),
             expected=_inverse_link_mean,
+            variance=lambda mean, p, trials: mean**2 / p["shape"],
             mean_scale=_identity_scale,
         ),
         Family(
@@ -184,6 +191,7 @@ FAMILIES: dict[str, Family] = {
                 link.inverse_np(eta) * p["phi"], link.complement_np(eta) * p["phi"]
             ),
             expected=_inverse_link_mean,
+            variance=lambda mean, p, trials: mean * (1 - mean) / (1 + p["phi"]),
             mean_scale=_identity_scale,
         ),
         Family(
@@ -197,6 +205,7 @@ FAMILIES: dict[str, Family] = {
             log_likelihood=_bernoulli_loglik,
             random=lambda rng, eta, link, p, trials: rng.binomial(1, link.inverse_np(eta)),
             expected=_inverse_link_mean,
+            variance=lambda mean, p, trials: mean * (1 - mean),
             mean_scale=_proportion_scale,
         ),
         Family(
@@ -212,6 +221,7 @@ FAMILIES: dict[str, Family] = {
                 trials.astype(np.int64), link.inverse_np(eta)
             ),
             expected=_inverse_link_mean,
+            variance=lambda mean, p, trials: mean * (1 - mean) / trials,
             mean_scale=_proportion_scale,
         ),
         Family(
@@ -227,6 +237,7 @@ FAMILIES: dict[str, Family] = {
             ),
             random=lambda rng, eta, link, p, trials: rng.poisson(link.inverse_np(eta)),
             expected=_inverse_link_mean,
+            variance=lambda mean, p, trials: mean,
             mean_scale=_identity_scale,
         ),
         Family(
@@ -244,6 +255,7 @@ FAMILIES: dict[str, Family] = {
                 p["shape"], _nb_p(link.inverse_np(eta), p["shape"])
             ),
             expected=_inverse_link_mean,
+            variance=lambda mean, p, trials: mean + mean**2 / p["shape"],
             mean_scale=_identity_scale,
         ),
     ]

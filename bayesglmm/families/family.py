@@ -87,6 +87,7 @@ class Family:
     log_likelihood: Callable[..., np.ndarray]
     random: Callable[..., np.ndarray]
     expected: Callable[..., np.ndarray]
+    variance: Callable[..., np.ndarray]
     mean_scale: Callable[[np.ndarray, np.ndarray | None], np.ndarray]
     residual_sd: bool = False
 

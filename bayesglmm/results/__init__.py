@@ -7,7 +7,7 @@ Examples
 ['mean', 'sd']
 """
 
-from bayesglmm.results.fit import Fit
+from bayesglmm.results.fit import Fit, compare
 from bayesglmm.results.tables import STAT_COLUMNS, summarize
 
-__all__ = ["STAT_COLUMNS", "Fit", "summarize"]
+__all__ = ["STAT_COLUMNS", "Fit", "compare", "summarize"]

@@ -24,15 +24,22 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from bayesglmm.errors import ConvergenceWarning, DataWarning
+from bayesglmm.errors import ConvergenceWarning, DataError, DataWarning
 from bayesglmm.families.family import Family
 from bayesglmm.families.links import Link
 from bayesglmm.formula.newdata import NewDataDesign, new_data_design
 from bayesglmm.formula.spec import ModelSpec
 from bayesglmm.priors.resolve import Priors
+from bayesglmm.results.comparison import (
+    bayes_r2_draws,
+    compare_fits,
+    loo_result,
+    waic_table,
+    waic_warning,
+)
 from bayesglmm.results.diagnostics import convergence_messages
 from bayesglmm.results.display import format_estimates, format_header
-from bayesglmm.results.linear_predictor import pointwise_log_likelihood
+from bayesglmm.results.linear_predictor import pointwise_log_likelihood, stacked_draws
 from bayesglmm.results.predict import (
     predict_draws,
     prediction_summary,
@@ -300,6 +307,64 @@ class Fit:
             return prediction_summary(chunks, design.row_labels)
         return prediction_tree(chunks, posterior, design.row_labels, self.observed_name)
 
+    def _log_likelihood(self) -> np.ndarray:
+        if "log_likelihood" not in self.idata.children:
+            self.add_log_likelihood()
+        values = self.idata.log_likelihood[self.observed_name]
+        return values.transpose("chain", "draw", "obs").to_numpy()
+
+    def loo(self):
+        """PSIS-LOO cross-validation (arviz-stats), warning when Pareto k values are high.
+
+        Returns
+        -------
+        arviz_stats.ELPDData
+            ``elpd``, ``se``, ``p`` and pointwise ``elpd_i`` and ``pareto_k``.
+
+        Examples
+        --------
+        >>> import bayesglmm as bg
+        >>> model = bg.Model("Reaction ~ Days + (Days | Subject)", bg.datasets.load("sleepstudy"))
+        >>> fit = model.fit(draws=300, tune=300, chains=2, seed=1, progress=False)
+        >>> round(float(fit.loo().elpd) / 100)
+        -9
+        """
+        self._log_likelihood()
+        result, message = loo_result(self.idata, self.spec.row_labels)
+        if message is not None:
+            warnings.warn(message, ConvergenceWarning, stacklevel=2)
+        return result
+
+    def waic(self) -> pd.Series:
+        """WAIC (Watanabe 2010): ``elpd_waic``, its ``se``, ``p_waic`` and ``waic``.
+
+        Prefer :meth:`loo`; a warning says when WAIC is unreliable.
+        """
+        log_likelihood = self._log_likelihood()
+        message = waic_warning(log_likelihood)
+        if message is not None:
+            warnings.warn(message, ConvergenceWarning, stacklevel=2)
+        return waic_table(log_likelihood)
+
+    def r2(self) -> pd.DataFrame:
+        """Bayesian R^2 (Gelman et al. 2019) of the conditional means, one row ``R2``.
+
+        The residual variance is the family's variance at each row's mean (sigma^2 for
+        gaussian, ``mu`` for poisson, ``p(1-p)/n`` for binomial proportions).
+        """
+        design = NewDataDesign.from_spec(self.spec)
+        posterior = self.posterior
+        params = {
+            name: stacked_draws(posterior, name)[:, None] for name in self.family.dispersion_names
+        }
+        trials = design.trials
+        chunks = (
+            (mean, self.family.variance(mean, params, None if trials is None else trials[rows]))
+            for rows, mean in predict_draws(posterior, design, self.family, self.link)
+        )
+        draws = bayes_r2_draws(chunks).reshape(posterior.sizes["chain"], posterior.sizes["draw"])
+        return summarize(xr.DataArray(draws, dims=("chain", "draw"))).set_axis(["R2"])
+
     def save(self, path: str | Path) -> None:
         """Write the fit to a zarr store at ``path`` (a directory); read it with ``bg.load``.
 
@@ -395,3 +460,41 @@ class Fit:
             ]
             sections.append("Warnings:\n" + "\n".join(items))
         return "\n\n".join(sections)
+
+
+def compare(fits: dict[str, Fit]) -> pd.DataFrame:
+    """Rank fitted models by PSIS-LOO expected log predictive density (arviz-stats).
+
+    Parameters
+    ----------
+    fits
+        ``{"name": fit, ...}``; the models must be fitted to the same rows.
+
+    Returns
+    -------
+    DataFrame
+        One row per model, best first: ``elpd``, ``p``, ``elpd_diff``, ``weight``
+        (stacking), ``se``, ``dse`` and whether a warning applies.
+
+    Examples
+    --------
+    >>> import bayesglmm as bg
+    >>> data = bg.datasets.load("epil")
+    >>> poisson = bg.Model("y ~ trt + (1 | subject)", data, family="poisson")
+    >>> negbin = bg.Model("y ~ trt + (1 | subject)", data, family="negbinomial")
+    >>> table = bg.compare({"poisson": poisson.fit(draws=300, tune=300, chains=2, seed=1,
+    ...                                             progress=False),
+    ...                     "negbinomial": negbin.fit(draws=300, tune=300, chains=2, seed=1,
+    ...                                               progress=False)})
+    >>> table.index[0]
+    'negbinomial'
+    """
+    rows = {fit.spec.n_obs for fit in fits.values()}
+    if len(rows) > 1:
+        raise DataError(
+            f"the fits use different numbers of rows ({sorted(rows)}); LOO compares models "
+            "only on the same data."
+        )
+    for fit in fits.values():
+        fit._log_likelihood()
+    return compare_fits({name: fit.idata for name, fit in fits.items()})
