@@ -15,6 +15,10 @@ Examples
 
 from __future__ import annotations
 
+import html
+from dataclasses import dataclass
+
+import numpy as np
 import pandas as pd
 import xarray as xr
 
@@ -67,3 +71,151 @@ def convergence_messages(table: pd.DataFrame, sample_stats: xr.Dataset) -> list[
             "when the low-ESS parameters are group sds."
         )
     return messages
+
+
+TREE_DEPTH_SHARE_MAX = 0.01
+"""Share of draws at the maximum tree depth above which NUTS is flagged as inefficient."""
+BFMI_MIN = 0.3
+"""E-BFMI below this in a chain means momentum resampling explores energy poorly
+(Betancourt 2016, arXiv:1604.00695)."""
+
+
+@dataclass
+class Diagnosis:
+    """The result of :meth:`bayesglmm.Fit.diagnose`.
+
+    Attributes
+    ----------
+    table
+        R-hat, bulk and tail ESS, Monte Carlo standard errors of the mean and sd, and
+        the posterior sd of every reported parameter.
+    verdicts
+        One plain-language sentence per check, problems first.
+    problems
+        How many checks failed.
+    """
+
+    table: pd.DataFrame
+    verdicts: list[str]
+    problems: int
+
+    def __repr__(self) -> str:
+        head = "No problems found." if not self.problems else f"{self.problems} problem(s) found."
+        lines = [head, *(f"  * {verdict}" for verdict in self.verdicts), ""]
+        return "\n".join(lines) + self.table.round(4).to_string()
+
+    def _repr_html_(self) -> str:
+        head = "No problems found." if not self.problems else f"{self.problems} problem(s) found."
+        items = "".join(f"<li>{html.escape(verdict)}</li>" for verdict in self.verdicts)
+        return f"<p><b>{head}</b></p><ul>{items}</ul>{self.table.round(4).to_html()}"
+
+
+def divergence_location(
+    diverging: np.ndarray, scales: dict[str, np.ndarray]
+) -> tuple[str, float, float] | None:
+    """The positive parameter whose log differs most between divergent and other draws.
+
+    Returns ``(label, mean in divergent draws, mean in the others)``, or None.
+    """
+    if not scales or diverging.all() or not diverging.any():
+        return None
+    best, best_score = None, 0.0
+    for label, values in scales.items():
+        logs = np.log(values)
+        spread = logs.std()
+        if spread == 0:
+            continue
+        score = abs(logs[diverging].mean() - logs[~diverging].mean()) / spread
+        if score > best_score:
+            best, best_score = label, score
+    if best is None:
+        return None
+    values = scales[best]
+    return best, float(values[diverging].mean()), float(values[~diverging].mean())
+
+
+def diagnosis(
+    reported: pd.DataFrame,
+    everything: pd.DataFrame,
+    sample_stats: xr.Dataset,
+    bfmi: np.ndarray | None,
+    scales: dict[str, np.ndarray],
+) -> Diagnosis:
+    """Run every check.
+
+    Parameters
+    ----------
+    reported
+        :data:`~bayesglmm.results.tables.DIAGNOSTIC_COLUMNS` of the reported parameters.
+    everything
+        ``rhat`` and ``ess_bulk`` of all parameters, group-level effects included.
+    sample_stats
+        The sampler's statistics (ArviZ names).
+    bfmi
+        E-BFMI per chain, or None when the sampler records no energy.
+    scales
+        Draws ``(chain, draw)`` of the sds and dispersion parameters, by label, to
+        locate divergences.
+    """
+    problems = convergence_messages(everything, sample_stats)
+    fine = []
+    tail = reported["ess_tail"].dropna()
+    low_tail = tail[tail < ESS_MIN]
+    if len(low_tail):
+        problems.append(
+            f"tail ESS is below {ESS_MIN} for {_count(len(low_tail), 'parameter')} (lowest: "
+            f"{low_tail.idxmin()} at {low_tail.min():.0f}): the 95% intervals are imprecise. "
+            "Draw more (for example fit(draws=2000))."
+        )
+    if "diverging" in sample_stats and int(sample_stats["diverging"].sum()):
+        diverging = sample_stats["diverging"].transpose("chain", "draw").to_numpy()
+        per_chain = ", ".join(str(int(n)) for n in diverging.sum(axis=1))
+        where = divergence_location(diverging, scales)
+        text = f"Divergences by chain: {per_chain}."
+        if where is not None:
+            label, inside, outside = where
+            side = "small" if inside < outside else "large"
+            text += (
+                f" They gather at {side} values of {label} (mean {inside:.3g} in divergent "
+                f"draws, {outside:.3g} in the others)"
+            )
+            text += (
+                ": a funnel between a group sd and its effects. Switch that factor's "
+                "parametrisation with centered=, or give the sd a tighter prior."
+                if label.startswith("sd_")
+                else "."
+            )
+        problems[0] = f"{problems[0]} {text}"
+    elif "diverging" in sample_stats:
+        fine.append("No transition diverged.")
+    if "reached_max_treedepth" in sample_stats:
+        share = float(sample_stats["reached_max_treedepth"].mean())
+        if share > TREE_DEPTH_SHARE_MAX:
+            problems.append(
+                f"{share:.1%} of draws hit the maximum tree depth: NUTS needed very long "
+                "trajectories, which is slow and often means strong correlations or very "
+                "different scales. Try centered= for factors with many rows per level, or "
+                "tighter priors."
+            )
+        else:
+            fine.append(f"Tree depth saturated in {share:.1%} of draws.")
+    if bfmi is not None:
+        low = [f"chain {c} ({value:.2f})" for c, value in enumerate(bfmi) if value < BFMI_MIN]
+        if low:
+            problems.append(
+                f"E-BFMI is below {BFMI_MIN} in {', '.join(low)}: the sampler explores the "
+                "energy distribution poorly, typically because of heavy tails or a funnel. "
+                "Reparameterise with centered=, or use tighter priors on the group sds."
+            )
+        else:
+            fine.append(f"E-BFMI is at least {min(bfmi):.2f} in every chain.")
+    share = (reported["mcse_mean"] / reported["sd"]).replace([np.inf], np.nan).dropna()
+    if len(share):
+        worst = share.idxmax()
+        fine.append(
+            f"Monte Carlo error of the posterior means is at most {share.max():.1%} of the "
+            f"posterior sd (worst: {worst}, MCSE {reported.loc[worst, 'mcse_mean']:.3g})."
+        )
+    if not problems:
+        fine.insert(0, f"R-hat is at most {RHAT_MAX} and bulk ESS at least {ESS_MIN} everywhere.")
+    return Diagnosis(reported, problems + fine, len(problems))

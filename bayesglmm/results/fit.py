@@ -20,6 +20,7 @@ from functools import cached_property
 from importlib.metadata import version
 from pathlib import Path
 
+import arviz_stats as azs
 import numpy as np
 import pandas as pd
 import xarray as xr
@@ -37,7 +38,7 @@ from bayesglmm.results.comparison import (
     waic_table,
     waic_warning,
 )
-from bayesglmm.results.diagnostics import convergence_messages
+from bayesglmm.results.diagnostics import Diagnosis, convergence_messages, diagnosis
 from bayesglmm.results.display import format_estimates, format_header
 from bayesglmm.results.linear_predictor import pointwise_log_likelihood, stacked_draws
 from bayesglmm.results.predict import (
@@ -53,7 +54,13 @@ from bayesglmm.results.storage import (
     frame_to_dataset,
     user_priors,
 )
-from bayesglmm.results.tables import STAT_COLUMNS, correlation_pairs, pair_draws, summarize
+from bayesglmm.results.tables import (
+    STAT_COLUMNS,
+    correlation_pairs,
+    diagnostic_stats,
+    pair_draws,
+    summarize,
+)
 
 LOG_LIKELIHOOD_MAX_ELEMENTS = 50_000_000
 """Above this many (draw x row) values the log-likelihood is computed only on request."""
@@ -225,27 +232,67 @@ class Fit:
             return None
         return pd.concat([summarize(self.posterior[name]).set_axis([name]) for name in names])
 
+    def _reported_draws(self) -> list[tuple[list[str], xr.DataArray]]:
+        """Labels and draws of every parameter but the group-level effects."""
+        posterior = self.posterior
+        parts = [([f"b[{name}]" for name in self.spec.fixed.names], posterior["b"])]
+        for group in self.spec.groups:
+            parts.append(
+                ([f"sd_{group.name}[{t}]" for t in group.terms], posterior[f"sd_{group.name}"])
+            )
+            pairs = correlation_pairs(list(group.terms), list(group.correlated_blocks))
+            if pairs:
+                labels = [f"cor_{group.name}[{a},{b}]" for a, b in pairs]
+                parts.append((labels, pair_draws(posterior[f"cor_{group.name}"], pairs)))
+        parts.extend(([name], posterior[name]) for name in self.family.dispersion_names)
+        return parts
+
+    def diagnose(self) -> Diagnosis:
+        """Convergence and efficiency checks with plain-language verdicts and remedies.
+
+        Covers R-hat, bulk and tail ESS, divergences (how many, by chain, and at which
+        values of the group sds they gather), tree-depth saturation, E-BFMI and the Monte
+        Carlo standard errors of the reported quantities.
+
+        Examples
+        --------
+        >>> import bayesglmm as bg
+        >>> model = bg.Model("favorable | trials(n) ~ treatment + (1 | clinic)",
+        ...                  bg.datasets.load("infection"), family="binomial")
+        >>> fit = model.fit(draws=1000, tune=1000, chains=2, seed=1, progress=False)
+        >>> fit.diagnose().table.columns.tolist()
+        ['rhat', 'ess_bulk', 'ess_tail', 'mcse_mean', 'mcse_sd', 'sd']
+        """
+        reported = pd.concat(
+            [
+                summarize(draws, diagnostic_stats).set_axis(labels)
+                for labels, draws in self._reported_draws()
+            ]
+        )
+        posterior = self.posterior
+        scales = {
+            f"sd_{group.name}[{term}]": posterior[f"sd_{group.name}"]
+            .sel({f"{group.name}_term": term})
+            .transpose("chain", "draw")
+            .to_numpy()
+            for group in self.spec.groups
+            for term in group.terms
+        }
+        for name in self.family.dispersion_names:
+            scales[name] = posterior[name].transpose("chain", "draw").to_numpy()
+        stats = self.idata.sample_stats.to_dataset()
+        bfmi = azs.bfmi(self.idata)["energy"].to_numpy() if "energy" in stats else None
+        return diagnosis(reported, self._all_parameters, stats, bfmi, scales)
+
     def summary(self) -> pd.DataFrame:
         """Every parameter but the group-level effects, one row per element.
 
         Labels read ``b[<coef>]``, ``sd_<group>[<term>]``, ``cor_<group>[<t1>,<t2>]``
         and the dispersion names.
         """
-        parts = [self.fixef().set_axis([f"b[{name}]" for name in self.spec.fixed.names])]
-        for row in self.varcorr().itertuples(index=False):
-            label = (
-                row.term
-                if row.group == "Residual"
-                else f"sd_{row.group}[{row.term}]"
-                if not row.term2
-                else f"cor_{row.group}[{row.term},{row.term2}]"
-            )
-            if row.group != "Residual":
-                parts.append(pd.DataFrame([row[3:]], columns=STAT_COLUMNS, index=[label]))
-        dispersion = self._dispersion_table()
-        if dispersion is not None:
-            parts.append(dispersion)
-        return pd.concat(parts)
+        return pd.concat(
+            [summarize(draws).set_axis(labels) for labels, draws in self._reported_draws()]
+        )
 
     def predict(
         self,

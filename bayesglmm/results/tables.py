@@ -20,6 +20,7 @@ import pandas as pd
 import xarray as xr
 
 STAT_COLUMNS = ["mean", "sd", "2.5%", "97.5%", "ess_bulk", "ess_tail", "rhat"]
+DIAGNOSTIC_COLUMNS = ["rhat", "ess_bulk", "ess_tail", "mcse_mean", "mcse_sd", "sd"]
 SAMPLE_DIMS = ("chain", "draw")
 
 
@@ -45,8 +46,24 @@ def summary_stats(draws: xr.DataArray) -> xr.DataArray:
     return xr.concat(stats, dim=pd.Index(STAT_COLUMNS, name="stat"))
 
 
-def summarize(draws: xr.DataArray) -> pd.DataFrame:
+def diagnostic_stats(draws: xr.DataArray) -> xr.DataArray:
+    """R-hat, ESS, Monte Carlo standard errors of mean and sd, and the posterior sd."""
+    values = draws.astype(float)
+    stats = [
+        azs.rhat(values),
+        azs.ess(values, method="bulk"),
+        azs.ess(values, method="tail"),
+        azs.mcse(values, method="mean"),
+        azs.mcse(values, method="sd"),
+        values.std(SAMPLE_DIMS, ddof=1),
+    ]
+    return xr.concat(stats, dim=pd.Index(DIAGNOSTIC_COLUMNS, name="stat"))
+
+
+def summarize(draws: xr.DataArray, statistics=summary_stats) -> pd.DataFrame:
     """One row per element of ``draws`` (indexed by its coordinates), one column per statistic.
+
+    ``statistics`` is :func:`summary_stats` (the default) or :func:`diagnostic_stats`.
 
     Examples
     --------
@@ -55,15 +72,16 @@ def summarize(draws: xr.DataArray) -> pd.DataFrame:
     >>> float(summarize(draws).loc[0, "mean"])
     1.5
     """
-    stats = summary_stats(draws)
+    stats = statistics(draws)
+    columns = stats.indexes["stat"].tolist()
     element_dims = [dim for dim in stats.dims if dim != "stat"]
     if not element_dims:
-        return pd.DataFrame([stats.to_numpy()], columns=STAT_COLUMNS)
+        return pd.DataFrame([stats.to_numpy()], columns=columns)
     stacked = stats.stack(element=element_dims).transpose("element", "stat")
     index = stacked.indexes["element"]
     if len(element_dims) == 1:
         index = pd.Index(index.get_level_values(0), name=element_dims[0])
-    return pd.DataFrame(stacked.to_numpy(), index=index, columns=STAT_COLUMNS)
+    return pd.DataFrame(stacked.to_numpy(), index=index, columns=columns)
 
 
 def correlation_pairs(terms: list[str], blocks: list[tuple[int, ...]]) -> list[tuple[str, str]]:

@@ -236,25 +236,7 @@ class NativeNutpie:
                 self._compiled[shapes] = nutpie.compile_pymc_model(
                     self.graph.model, var_names=list(self.graph.public_names)
                 )
-        compiled = self._compiled[shapes].with_data(**values)
-        trace = nutpie.sample(
-            compiled,
-            draws=options.draws,
-            tune=options.tune,
-            chains=options.chains,
-            cores=options.cores,
-            seed=options.seed,
-            progress_bar=options.progress,
-            target_accept=options.target_accept,
-            save_warmup=False,
-            **NUTPIE_SETTINGS,
-        )
-        return xr.DataTree.from_dict(
-            {
-                "posterior": trace["posterior"].to_dataset(),
-                "sample_stats": trace["sample_stats"].to_dataset(),
-            }
-        )
+        return draw_with_nutpie(self._compiled[shapes].with_data(**values), options)
 
 
 NATIVE_WORK = 200_000
@@ -269,13 +251,19 @@ def prepare_nutpie(graph: PyMCGraph, spec) -> CompiledGraph | NativeNutpie:
     return compile_graph(graph)
 
 
-def sample_nutpie(compiled: CompiledGraph, options: SamplingOptions) -> xr.DataTree:
-    """Draw from the posterior with nutpie's NUTS.
+ARVIZ_STAT_NAMES = {
+    "depth": "tree_depth",
+    "maxdepth_reached": "reached_max_treedepth",
+    "mean_tree_accept": "acceptance_rate",
+    "logp": "lp",
+}
+"""nutpie's sampler statistics renamed to ArviZ's (and PyMC's) conventions."""
 
-    Returns a DataTree with ``posterior`` (the public variables) and ``sample_stats``.
-    """
+
+def draw_with_nutpie(nutpie_model, options: SamplingOptions) -> xr.DataTree:
+    """Run nutpie on a compiled model; ``posterior`` and ``sample_stats`` with ArviZ names."""
     trace = nutpie.sample(
-        _nutpie_model(compiled),
+        nutpie_model,
         draws=options.draws,
         tune=options.tune,
         chains=options.chains,
@@ -286,9 +274,16 @@ def sample_nutpie(compiled: CompiledGraph, options: SamplingOptions) -> xr.DataT
         save_warmup=False,
         **NUTPIE_SETTINGS,
     )
+    stats = trace["sample_stats"].to_dataset()
+    stats = stats.rename({old: new for old, new in ARVIZ_STAT_NAMES.items() if old in stats})
     return xr.DataTree.from_dict(
-        {
-            "posterior": trace["posterior"].to_dataset(),
-            "sample_stats": trace["sample_stats"].to_dataset(),
-        }
+        {"posterior": trace["posterior"].to_dataset(), "sample_stats": stats}
     )
+
+
+def sample_nutpie(compiled: CompiledGraph, options: SamplingOptions) -> xr.DataTree:
+    """Draw from the posterior with nutpie's NUTS.
+
+    Returns a DataTree with ``posterior`` (the public variables) and ``sample_stats``.
+    """
+    return draw_with_nutpie(_nutpie_model(compiled), options)
