@@ -40,6 +40,16 @@ from bayesglmm.results.comparison import (
 )
 from bayesglmm.results.diagnostics import Diagnosis, convergence_messages, diagnosis
 from bayesglmm.results.display import format_estimates, format_header
+from bayesglmm.results.effects import (
+    CONTRAST_SCALES,
+    evaluate_expression,
+    hypothesis_parts,
+    is_categorical,
+    levels_of,
+    parse_contrast,
+    reference_grid,
+    variable_values,
+)
 from bayesglmm.results.linear_predictor import pointwise_log_likelihood, stacked_draws
 from bayesglmm.results.predict import (
     predict_draws,
@@ -411,6 +421,143 @@ class Fit:
         )
         draws = bayes_r2_draws(chunks).reshape(posterior.sizes["chain"], posterior.sizes["draw"])
         return summarize(xr.DataArray(draws, dims=("chain", "draw"))).set_axis(["R2"])
+
+    def _grid_predictions(self, grid: pd.DataFrame, kind: str) -> np.ndarray:
+        """Draws ``(samples, rows)`` of population-level predictions on ``grid``."""
+        tree = self.predict(grid, kind=kind, re="none", summary=False)
+        values = tree["predictions"][self.observed_name].to_numpy()
+        return values.reshape(-1, values.shape[-1])
+
+    def effects(self, variable: str, by: str | None = None) -> pd.DataFrame:
+        """Conditional effects: the mean response as ``variable`` (and ``by``) vary.
+
+        Other numeric predictors sit at their mean, other categorical ones at their first
+        level, and group effects at zero (see :mod:`bayesglmm.results.effects`).
+
+        Examples
+        --------
+        >>> import bayesglmm as bg
+        >>> model = bg.Model("favorable | trials(n) ~ treatment + (1 | clinic)",
+        ...                  bg.datasets.load("infection"), family="binomial")
+        >>> fit = model.fit(draws=300, tune=300, chains=2, seed=1, progress=False)
+        >>> fit.effects("treatment")["treatment"].tolist()
+        ['control', 'drug']
+        """
+        varying = {variable: variable_values(self.spec.data, variable, "variable")}
+        if by is not None:
+            varying[by] = variable_values(self.spec.data, by, "by")
+        grid = reference_grid(self.spec.data, varying)
+        draws = self._grid_predictions(grid, "mean")
+        low, high = np.quantile(draws, [0.025, 0.975], axis=0)
+        table = grid[list(varying)].copy()
+        return table.assign(
+            mean=draws.mean(0), sd=draws.std(0, ddof=1), **{"2.5%": low, "97.5%": high}
+        )
+
+    def contrast(self, variable: str, contrast: str, scale: str = "link") -> pd.DataFrame:
+        """A comparison of two levels of a categorical predictor, e.g. ``"drug - control"``.
+
+        Parameters
+        ----------
+        variable
+            The categorical predictor.
+        contrast
+            ``"level - other level"``.
+        scale
+            ``"link"`` (difference of linear predictors), ``"response"`` (difference of
+            means), ``"odds_ratio"`` (logit link only) or ``"ratio"`` (ratio of means,
+            e.g. a rate ratio).
+
+        Returns
+        -------
+        DataFrame
+            One row: mean, sd, 2.5%, 97.5% and ``pd``, the probability of direction
+            (the posterior probability that the contrast has the sign of its median,
+            on the link scale).
+
+        Examples
+        --------
+        >>> import bayesglmm as bg
+        >>> model = bg.Model("favorable | trials(n) ~ treatment + (1 | clinic)",
+        ...                  bg.datasets.load("infection"), family="binomial")
+        >>> fit = model.fit(draws=300, tune=300, chains=2, seed=1, progress=False)
+        >>> fit.contrast("treatment", "drug - control", scale="odds_ratio").index.tolist()
+        ['drug - control']
+        """
+        if scale not in CONTRAST_SCALES:
+            raise ValueError(
+                f"scale must be one of {', '.join(map(repr, CONTRAST_SCALES))}, not {scale!r}."
+            )
+        kind, combine, needs_link = CONTRAST_SCALES[scale]
+        if needs_link is not None and self.link.name != needs_link:
+            raise DataError(
+                f"scale='{scale}' needs the {needs_link} link, but this model uses "
+                f"{self.link.name}; use scale='link' or 'response'."
+            )
+        if variable not in self.spec.data or not is_categorical(self.spec.data[variable]):
+            raise DataError(
+                f"'{variable}' is not a categorical predictor of this model; contrasts compare "
+                "levels of one. For a numeric predictor use fit.hypothesis('b[...] > 0')."
+            )
+        first, second = parse_contrast(contrast, levels_of(self.spec.data[variable]))
+        grid = reference_grid(self.spec.data, {variable: [first, second]})
+        values = self._grid_predictions(grid, kind)
+        linear = self._grid_predictions(grid, "linpred")
+        draws = combine(values[:, 0], values[:, 1])
+        direction = linear[:, 0] - linear[:, 1]
+        share = float(np.mean(direction > 0))
+        low, high = np.quantile(draws, [0.025, 0.975])
+        return pd.DataFrame(
+            {
+                "mean": [draws.mean()],
+                "sd": [draws.std(ddof=1)],
+                "2.5%": [low],
+                "97.5%": [high],
+                "pd": [max(share, 1 - share)],
+            },
+            index=[contrast],
+        )
+
+    def hypothesis(self, hypotheses: str | list[str]) -> pd.DataFrame:
+        """Test statements such as ``"b[x] > 0"`` or ``"sd_g[Intercept] > sigma"``.
+
+        Each statement compares two expressions of parameter labels (as in
+        :meth:`summary`) with ``<``, ``>``, ``<=``, ``>=`` or ``=``. Reported: the
+        difference ``left - right`` (mean, sd, 95% interval), the posterior probability
+        of the statement (``prob``; empty for ``=``) and the evidence ratio
+        ``prob / (1 - prob)``, as brms's ``hypothesis()``.
+
+        Examples
+        --------
+        >>> import bayesglmm as bg
+        >>> model = bg.Model("favorable | trials(n) ~ treatment + (1 | clinic)",
+        ...                  bg.datasets.load("infection"), family="binomial")
+        >>> fit = model.fit(draws=300, tune=300, chains=2, seed=1, progress=False)
+        >>> fit.hypothesis("b[treatment[T.drug]] > 0").columns.tolist()
+        ['estimate', 'sd', '2.5%', '97.5%', 'prob', 'evidence_ratio']
+        """
+        statements = [hypotheses] if isinstance(hypotheses, str) else list(hypotheses)
+        draws = {}
+        for labels, array in self._reported_draws():
+            values = array.transpose("chain", "draw", ...).to_numpy()
+            flat = values.reshape(values.shape[0] * values.shape[1], len(labels))
+            draws.update(zip(labels, flat.T, strict=True))
+        rows = []
+        for statement in statements:
+            left, op, right = hypothesis_parts(statement)
+            difference = evaluate_expression(left, draws) - evaluate_expression(right, draws)
+            prob = {
+                ">": np.mean(difference > 0),
+                ">=": np.mean(difference >= 0),
+                "<": np.mean(difference < 0),
+                "<=": np.mean(difference <= 0),
+                "=": np.nan,
+            }[op]
+            low, high = np.quantile(difference, [0.025, 0.975])
+            ratio = np.nan if op == "=" else prob / (1 - prob) if prob < 1 else np.inf
+            rows.append([difference.mean(), difference.std(ddof=1), low, high, prob, ratio])
+        columns = ["estimate", "sd", "2.5%", "97.5%", "prob", "evidence_ratio"]
+        return pd.DataFrame(rows, index=statements, columns=columns)
 
     def save(self, path: str | Path) -> None:
         """Write the fit to a zarr store at ``path`` (a directory); read it with ``bg.load``.

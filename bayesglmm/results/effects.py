@@ -1,0 +1,174 @@
+"""Conditional effects, contrasts between levels, and hypotheses about parameters.
+
+Effects and contrasts are predictions on a reference grid: the variables of interest
+vary, every other numeric predictor (and offset column) sits at its mean and every
+other categorical predictor at its first level. They are population-level predictions
+(``re="none"``, a typical group), as in brms's ``conditional_effects``.
+
+Examples
+--------
+>>> data = pd.DataFrame({"dose": [1.0, 3.0], "arm": ["a", "b"], "site": ["x", "y"]})
+>>> reference_grid(data, {"arm": ["a", "b"]}).to_dict("list")
+{'dose': [2.0, 2.0], 'arm': ['a', 'b'], 'site': ['x', 'x']}
+"""
+
+from __future__ import annotations
+
+import ast
+import itertools
+import re
+
+import numpy as np
+import pandas as pd
+
+from bayesglmm.errors import DataError, FormulaError
+
+GRID_POINTS = 25
+"""Values of a numeric variable in an effects grid, evenly spaced over its range."""
+
+CONTRAST_SCALES = {
+    "link": ("linpred", lambda first, second: first - second, None),
+    "response": ("mean", lambda first, second: first - second, None),
+    "odds_ratio": ("linpred", lambda first, second: np.exp(first - second), "logit"),
+    "ratio": ("mean", lambda first, second: first / second, None),
+}
+"""Per scale: the prediction it starts from, how two predictions combine, and the link
+it requires (an odds ratio needs the logit link)."""
+
+_FUNCTIONS = {
+    "exp": np.exp,
+    "log": np.log,
+    "sqrt": np.sqrt,
+    "abs": np.abs,
+    "expit": lambda x: 1 / (1 + np.exp(-x)),
+}
+
+
+def is_categorical(column: pd.Series) -> bool:
+    """True for columns whose values are labels rather than numbers."""
+    return not pd.api.types.is_numeric_dtype(column.dtype) or isinstance(
+        column.dtype, pd.CategoricalDtype
+    )
+
+
+def levels_of(column: pd.Series) -> list:
+    """Levels of a categorical column: its categories, or its sorted unique values."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.categories.tolist()
+    return sorted(column.unique().tolist())
+
+
+def reference_grid(data: pd.DataFrame, varying: dict[str, list]) -> pd.DataFrame:
+    """All combinations of ``varying``; other columns at their mean or first level."""
+    combos = list(itertools.product(*varying.values()))
+    grid = {}
+    for name, column in data.items():
+        if name in varying:
+            position = list(varying).index(name)
+            values = [combo[position] for combo in combos]
+            grid[name] = (
+                pd.Categorical(values, categories=column.cat.categories)
+                if isinstance(column.dtype, pd.CategoricalDtype)
+                else values
+            )
+        elif isinstance(column.dtype, pd.CategoricalDtype):
+            first = column.cat.categories[0]
+            grid[name] = pd.Categorical([first] * len(combos), categories=column.cat.categories)
+        elif is_categorical(column):
+            grid[name] = [levels_of(column)[0]] * len(combos)
+        else:
+            grid[name] = [float(column.mean())] * len(combos)
+    return pd.DataFrame(grid)
+
+
+def variable_values(data: pd.DataFrame, name: str, role: str) -> list:
+    """Grid values of ``name``: its levels, or evenly spaced values over its range.
+
+    For ``role="by"`` a numeric variable takes its mean and the mean plus and minus one sd.
+    """
+    if name not in data.columns:
+        raise DataError(
+            f"'{name}' is not a predictor of this model; choose from "
+            f"{', '.join(map(str, data.columns))}."
+        )
+    column = data[name]
+    if is_categorical(column):
+        return levels_of(column)
+    if role == "by":
+        mean, sd = float(column.mean()), float(column.std())
+        return [mean - sd, mean, mean + sd]
+    return np.linspace(column.min(), column.max(), GRID_POINTS).tolist()
+
+
+def parse_contrast(text: str, levels: list) -> tuple[object, object]:
+    """``"drug - control"`` to the two levels, checked against ``levels``."""
+    labels = {str(level): level for level in levels}
+    parts = [part.strip() for part in text.split(" - ")]
+    if len(parts) != 2 or not all(parts):
+        raise FormulaError(
+            f"a contrast reads 'level - other level', e.g. '{levels[-1]} - {levels[0]}'; "
+            f"got '{text}'"
+        )
+    for part in parts:
+        if part not in labels:
+            raise DataError(
+                f"'{part}' in contrast '{text}' is not a level; levels are {', '.join(labels)}."
+            )
+    return labels[parts[0]], labels[parts[1]]
+
+
+_LABEL = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\[[^\[\]]*(\[[^\[\]]*\][^\[\]]*)*\]")
+_COMPARISON = re.compile(r"^(?P<left>.+?)\s*(?P<op><=|>=|<|>|=)\s*(?P<right>.+)$")
+
+
+def hypothesis_parts(text: str) -> tuple[str, str, str]:
+    """Split ``"lhs op rhs"`` with op one of ``<``, ``>``, ``<=``, ``>=``, ``=``."""
+    found = _COMPARISON.match(text.strip())
+    if not found:
+        raise FormulaError(
+            f"a hypothesis compares two expressions with <, > or =, e.g. 'b[x] > 0'; got '{text}'"
+        )
+    return found["left"], found["op"], found["right"]
+
+
+def evaluate_expression(text: str, draws: dict[str, np.ndarray]) -> np.ndarray:
+    """Evaluate arithmetic over parameter labels (``b[x]``, ``sd_g[Intercept]``, ``sigma``).
+
+    Allowed: numbers, labels, ``+ - * / **``, and ``exp``, ``log``, ``sqrt``, ``abs``,
+    ``expit``.
+    """
+    names = {}
+    substituted = text
+    for label in sorted(draws, key=len, reverse=True):
+        if label in substituted:
+            token = f"_p{len(names)}"
+            names[token] = draws[label]
+            substituted = substituted.replace(label, token)
+    leftover = _LABEL.search(substituted)
+    if leftover:
+        raise DataError(
+            f"'{leftover.group(0)}' in '{text}' is not a parameter; parameters are "
+            f"{', '.join(list(draws)[:12])}{' ...' if len(draws) > 12 else ''}."
+        )
+    try:
+        tree = ast.parse(substituted.strip(), mode="eval")
+    except SyntaxError:
+        raise FormulaError(f"cannot read '{text}' as an expression of parameters") from None
+    allowed = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Constant, ast.Name, ast.Call, ast.Load)
+    allowed_ops = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.USub, ast.UAdd)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id not in names and node.id not in _FUNCTIONS:
+            raise DataError(
+                f"'{node.id}' in '{text}' is not a parameter; parameters are "
+                f"{', '.join(list(draws)[:12])}{' ...' if len(draws) > 12 else ''}."
+            )
+        if not isinstance(node, allowed + allowed_ops) or (
+            isinstance(node, ast.Call)
+            and not (isinstance(node.func, ast.Name) and node.func.id in _FUNCTIONS)
+        ):
+            raise FormulaError(
+                f"'{text}' may use parameters, numbers, + - * / ** and exp, log, sqrt, abs, "
+                "expit only"
+            )
+    code = compile(tree, "<hypothesis>", "eval")
+    return np.asarray(eval(code, {"__builtins__": {}}, {**_FUNCTIONS, **names}), dtype=float)
