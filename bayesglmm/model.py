@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import sys
 import time
+import warnings
 from collections.abc import Iterable, Mapping
 
 import pandas as pd
@@ -31,6 +32,7 @@ from bayesglmm.formula.spec import ModelSpec
 from bayesglmm.priors import Prior, default_priors, resolve_priors
 from bayesglmm.results import Fit
 from bayesglmm.results.display import format_header
+from bayesglmm.results.ppc import PredictiveCheck, response_scale
 from bayesglmm.samplers import AutoChoice, ModelParts, SamplingOptions, get_sampler
 
 
@@ -246,6 +248,35 @@ class Model:
             self.priors,
             self.graph.observed_name,
             self.centered,
+        )
+
+    def prior_predictive(self, draws: int = 500, seed=None) -> PredictiveCheck:
+        """Prior predictive check: data simulated from the priors against the observed.
+
+        Shows what the priors alone imply on the response scale; ``.plot(kind=...)``
+        draws the same figures as :meth:`Fit.ppc`, and ``.statistics`` tells how far the
+        observed data sit in the prior predictive distribution.
+
+        Examples
+        --------
+        >>> import bayesglmm as bg
+        >>> model = bg.Model("incidence | trials(size) ~ period + (1 | herd)",
+        ...                  bg.datasets.load("cbpp"), family="binomial")
+        >>> check = model.prior_predictive(draws=100, seed=1)
+        >>> check.replicated.shape
+        (100, 56)
+        """
+        name = self.graph.observed_name
+        with self.graph.model, warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = pm.sample_prior_predictive(draws=draws, var_names=[name], random_seed=seed)
+        values = tree["prior_predictive"][name].to_numpy().reshape(-1, self.spec.n_obs)
+        trials = self.spec.response.trials
+        return PredictiveCheck(
+            response_scale(self.spec.response.values, trials),
+            response_scale(values, trials),
+            name,
+            self.family.support.name,
         )
 
     def _groups_text(self) -> str:

@@ -20,6 +20,7 @@ from functools import cached_property
 from importlib.metadata import version
 from pathlib import Path
 
+import arviz_plots as azp
 import arviz_stats as azs
 import numpy as np
 import pandas as pd
@@ -51,6 +52,9 @@ from bayesglmm.results.effects import (
     variable_values,
 )
 from bayesglmm.results.linear_predictor import pointwise_log_likelihood, stacked_draws
+from bayesglmm.results.plots import caterpillar, shrinkage
+from bayesglmm.results.pooling import no_pooling_estimates
+from bayesglmm.results.ppc import PredictiveCheck, response_scale
 from bayesglmm.results.predict import (
     predict_draws,
     prediction_summary,
@@ -558,6 +562,117 @@ class Fit:
             rows.append([difference.mean(), difference.std(ddof=1), low, high, prob, ratio])
         columns = ["estimate", "sd", "2.5%", "97.5%", "prob", "evidence_ratio"]
         return pd.DataFrame(rows, index=statements, columns=columns)
+
+    def _group_index(self, group: str) -> tuple[np.ndarray, list]:
+        if any(g.name == group for g in self.spec.groups):
+            chosen = self.spec.group(group)
+            return chosen.index, list(chosen.levels)
+        if group in self.spec.data:
+            codes, levels = pd.factorize(self.spec.data[group], sort=True)
+            return codes, list(levels)
+        names = [g.name for g in self.spec.groups] + list(self.spec.data.columns)
+        raise DataError(
+            f"'{group}' is not a grouping factor or column; choose from {', '.join(names)}."
+        )
+
+    def ppc(
+        self,
+        kind: str | None = None,
+        group: str | None = None,
+        statistics: dict | None = None,
+        ndraws: int = 500,
+        seed=None,
+    ) -> PredictiveCheck:
+        """Posterior predictive check: replicated data against the observed.
+
+        Parameters
+        ----------
+        kind
+            Plot kind for ``check.plot()``; the family's default when None (density
+            overlay for continuous responses, rootogram for counts, binned calibration for
+            bernoulli and binomial). See :meth:`PredictiveCheck.plot`.
+        group
+            A grouping factor or column: the check's ``groups`` table and figure then
+            compare the mean per level.
+        statistics
+            Extra test statistics ``{"name": function}``, each mapping a response vector
+            to a number, next to mean, sd, proportion of zeros and max.
+        ndraws
+            Replicated datasets, thinned evenly from the posterior draws.
+        seed
+            Seed for the replicated responses.
+
+        Returns
+        -------
+        PredictiveCheck
+            ``statistics`` (Bayesian p-values), ``figure`` (the plot of ``kind``), and
+            with ``group`` also ``groups`` and ``group_figure``.
+
+        Examples
+        --------
+        >>> import bayesglmm as bg
+        >>> model = bg.Model("incidence | trials(size) ~ period + (1 | herd)",
+        ...                  bg.datasets.load("cbpp"), family="binomial")
+        >>> fit = model.fit(draws=300, tune=300, chains=2, seed=1, progress=False)
+        >>> check = fit.ppc(group="herd", seed=1)
+        >>> check.groups.shape
+        (15, 5)
+        """
+        trials = self.spec.response.trials
+        tree = self.predict(kind="response", ndraws=ndraws, summary=False, seed=seed)
+        replicated = tree["predictions"][self.observed_name].to_numpy()
+        replicated = replicated.reshape(-1, replicated.shape[-1])
+        predicted = self.predict(kind="mean", ndraws=ndraws)["mean"].to_numpy()
+        check = PredictiveCheck(
+            response_scale(self.spec.response.values, trials),
+            response_scale(replicated, trials),
+            self.observed_name,
+            self.family.support.name,
+            predicted=predicted,
+            functions=dict(statistics or {}),
+        )
+        check.figure = check.plot(kind)
+        if group is not None:
+            index, levels = self._group_index(group)
+            check.groups = check.by_group(index, levels)
+            check.group_figure = check.plot_groups(index, levels, group)
+        return check
+
+    def plot_trace(self, var_names: list[str] | None = None):
+        """Trace and density plots of the reported parameters (arviz-plots)."""
+        return azp.plot_trace_dist(self.idata, var_names=var_names or self._reported_names())
+
+    def plot_rank(self, var_names: list[str] | None = None):
+        """Rank plots of the reported parameters (arviz-plots), for mixing across chains."""
+        return azp.plot_rank(self.idata, var_names=var_names or self._reported_names())
+
+    def _reported_names(self) -> list[str]:
+        names = ["b", *(f"sd_{g.name}" for g in self.spec.groups)]
+        return names + list(self.family.dispersion_names)
+
+    def plot_ranef(self, group: str, term: str | None = None):
+        """Caterpillar plot: the group-level effects of ``group``, sorted, with 95% intervals."""
+        chosen = self.spec.group(group) if any(g.name == group for g in self.spec.groups) else None
+        if chosen is None:
+            names = ", ".join(g.name for g in self.spec.groups)
+            raise DataError(
+                f"'{group}' is not a grouping factor of this model; choose from {names}."
+            )
+        term = term or chosen.terms[0]
+        table = self.ranef().xs((group, term), level=("group", "term"))
+        return caterpillar(table, f"{group}: {term}")
+
+    def plot_shrinkage(self, group: str):
+        """Separate per-level estimates against the partially pooled ``coef()`` of ``group``.
+
+        Separate estimates are least-squares fits of the group's terms within each level
+        on the link scale (the response itself for an identity link, the link of the
+        level's mean response for an intercept otherwise); levels without enough rows are
+        left out.
+        """
+        separate = no_pooling_estimates(self.spec, self.family, self.link, group)
+        pooled = self.coef().loc[group]["mean"].unstack("term")
+        return shrinkage(separate, pooled, f"Shrinkage in {group}")
 
     def save(self, path: str | Path) -> None:
         """Write the fit to a zarr store at ``path`` (a directory); read it with ``bg.load``.

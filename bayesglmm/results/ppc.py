@@ -1,0 +1,194 @@
+"""Predictive checks: replicated data against the observed, with test statistics.
+
+A test statistic ``T`` is computed on the observed data and on every replicated dataset;
+its Bayesian p-value is ``P(T(y_rep) >= T(y))`` (Gelman, Meng & Stern 1996, Statistica
+Sinica 6:733-807). Values near 0 or 1 mean the model rarely reproduces that feature of
+the data. Binomial responses are compared as proportions of their trials.
+
+The same check serves posterior predictive draws (:meth:`bayesglmm.Fit.ppc`) and prior
+predictive draws (:meth:`bayesglmm.Model.prior_predictive`).
+
+Examples
+--------
+>>> rng = np.random.default_rng(1)
+>>> check = PredictiveCheck(rng.poisson(3, 40), rng.poisson(3, (200, 40)), "y", "count")
+>>> check.statistics.index.tolist()
+['mean', 'sd', 'zeros', 'max']
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from bayesglmm.results.plots import (
+    calibration,
+    density_overlay,
+    grouped_intervals,
+    rootogram,
+    statistic_histogram,
+)
+
+STATISTICS: dict[str, Callable[[np.ndarray], float]] = {
+    "mean": np.mean,
+    "sd": lambda values: np.std(values, ddof=1),
+    "zeros": lambda values: np.mean(values == 0),
+    "max": np.max,
+}
+"""Default test statistics, by name."""
+
+DEFAULT_KIND = {
+    "real": "density",
+    "positive": "density",
+    "open_unit": "density",
+    "count": "rootogram",
+    "binary": "calibration",
+    "binomial": "calibration",
+}
+"""The plot each response support gets by default."""
+
+KINDS = ("density", "rootogram", "calibration", "zeros", "stat")
+
+
+def response_scale(values: np.ndarray, trials: np.ndarray | None) -> np.ndarray:
+    """Binomial successes as proportions of their trials; other responses unchanged."""
+    return values if trials is None else values / trials
+
+
+def _statistic_over_draws(function: Callable, replicated: np.ndarray) -> np.ndarray:
+    return np.array([function(values) for values in replicated], dtype=float)
+
+
+def figure_png(figure: Figure) -> str:
+    """The figure as a base64-encoded PNG, for HTML."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=90)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+@dataclass
+class PredictiveCheck:
+    """Observed data against replicated datasets.
+
+    Parameters
+    ----------
+    observed
+        ``(rows,)`` observed response (proportions for binomial).
+    replicated
+        ``(datasets, rows)`` replicated responses on the same scale.
+    label
+        Name of the response.
+    support
+        The family's support name (``"real"``, ``"count"``, ``"binary"`` ...), which picks
+        the default plot.
+    predicted
+        ``(rows,)`` posterior mean predictions, used by the calibration plot.
+    functions
+        Extra test statistics by name, added to :data:`STATISTICS`.
+
+    Attributes
+    ----------
+    statistics
+        One row per test statistic: observed value, mean and 90% interval over the
+        replicated datasets, and the Bayesian p-value.
+    """
+
+    observed: np.ndarray
+    replicated: np.ndarray
+    label: str
+    support: str
+    predicted: np.ndarray | None = None
+    functions: dict[str, Callable[[np.ndarray], float]] = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.functions = {**STATISTICS, **self.functions}
+        rows = []
+        for function in self.functions.values():
+            observed = float(function(self.observed))
+            replicated = _statistic_over_draws(function, self.replicated)
+            low, high = np.quantile(replicated, [0.05, 0.95])
+            rows.append(
+                [observed, replicated.mean(), low, high, float(np.mean(replicated >= observed))]
+            )
+        self.statistics = pd.DataFrame(
+            rows,
+            index=list(self.functions),
+            columns=["observed", "replicated", "5%", "95%", "p_value"],
+        )
+
+    @property
+    def default_kind(self) -> str:
+        """The plot this response gets when none is asked for."""
+        return DEFAULT_KIND[self.support]
+
+    def by_group(self, index: np.ndarray, levels: list, statistic: str = "mean") -> pd.DataFrame:
+        """A test statistic per group level: observed, replicated mean and 90%, p-value."""
+        function = self.functions[statistic]
+        rows = []
+        for position in range(len(levels)):
+            rows_of_level = index == position
+            observed = float(function(self.observed[rows_of_level]))
+            replicated = _statistic_over_draws(function, self.replicated[:, rows_of_level])
+            low, high = np.quantile(replicated, [0.05, 0.95])
+            rows.append(
+                [observed, replicated.mean(), low, high, float(np.mean(replicated >= observed))]
+            )
+        return pd.DataFrame(
+            rows, index=pd.Index(levels), columns=["observed", "replicated", "5%", "95%", "p_value"]
+        )
+
+    def plot(self, kind: str | None = None, statistic: str = "mean") -> Figure:
+        """The check as a figure.
+
+        Parameters
+        ----------
+        kind
+            ``"density"`` (overlay), ``"rootogram"`` (counts), ``"calibration"`` (binned,
+            binary or binomial), ``"zeros"`` (proportion of zeros) or ``"stat"`` (the
+            histogram of ``statistic``); the family's default when None.
+        """
+        kind = kind or self.default_kind
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {', '.join(map(repr, KINDS))}, not {kind!r}.")
+        if kind == "density":
+            return density_overlay(self.observed, self.replicated, self.label)
+        if kind == "rootogram":
+            if self.support != "count":
+                raise ValueError("a rootogram needs counts; use kind='density' or 'stat'.")
+            return rootogram(self.observed, self.replicated, self.label)
+        if kind == "calibration":
+            if self.predicted is None or self.support not in ("binary", "binomial"):
+                raise ValueError(
+                    "a calibration plot needs a bernoulli or binomial posterior fit; "
+                    "use kind='stat' or 'density'."
+                )
+            return calibration(self.predicted, self.observed, self.replicated)
+        name = "zeros" if kind == "zeros" else statistic
+        function = self.functions[name]
+        return statistic_histogram(
+            float(function(self.observed)), _statistic_over_draws(function, self.replicated), name
+        )
+
+    def plot_groups(self, index: np.ndarray, levels: list, group: str, statistic: str = "mean"):
+        """Observed group statistics against their replicated intervals."""
+        return grouped_intervals(self.by_group(index, levels, statistic), group, statistic)
+
+    def __repr__(self) -> str:
+        return (
+            f"Predictive check of {self.label}: {self.replicated.shape[0]} replicated datasets\n"
+            f"{self.statistics.round(4).to_string()}"
+        )
+
+    def _repr_html_(self) -> str:
+        image = figure_png(self.plot())
+        return (
+            f"<p>Predictive check of <b>{self.label}</b>: {self.replicated.shape[0]} "
+            f"replicated datasets</p>{self.statistics.round(4).to_html()}"
+            f'<img src="data:image/png;base64,{image}"/>'
+        )

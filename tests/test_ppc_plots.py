@@ -1,0 +1,94 @@
+"""Predictive checks (numbers) and plots (written as PNGs and checked for size)."""
+
+import numpy as np
+import pytest
+
+import bayesglmm as bg
+
+from .conftest import quiet_fit
+
+
+@pytest.fixture(scope="module")
+def cbpp_fit():
+    model = bg.Model(
+        "incidence | trials(size) ~ period + (1 | herd)",
+        bg.datasets.load("cbpp"),
+        family="binomial",
+    )
+    return quiet_fit(model, draws=300, tune=300, chains=2, seed=2)
+
+
+def test_statistics_and_p_values_follow_their_definition(cbpp_fit):
+    check = cbpp_fit.ppc(statistics={"q90": lambda y: np.quantile(y, 0.9)}, ndraws=200, seed=3)
+    spec = cbpp_fit.spec
+    proportions = spec.response.values / spec.response.trials
+    assert check.observed == pytest.approx(proportions)
+    replicated_sd = check.replicated.std(axis=1, ddof=1)
+    row = check.statistics.loc["sd"]
+    assert row["observed"] == pytest.approx(proportions.std(ddof=1))
+    assert row["replicated"] == pytest.approx(replicated_sd.mean())
+    assert row["p_value"] == pytest.approx(np.mean(replicated_sd >= proportions.std(ddof=1)))
+    zeros = check.statistics.loc["zeros"]
+    assert zeros["observed"] == pytest.approx(np.mean(spec.response.values == 0))
+    assert check.statistics.index.tolist() == ["mean", "sd", "zeros", "max", "q90"]
+    assert check.replicated.shape == (200, 56)
+    counts = check.replicated * spec.response.trials
+    assert counts == pytest.approx(np.round(counts))
+
+
+def test_grouped_check_compares_each_herd(cbpp_fit):
+    check = cbpp_fit.ppc(group="herd", ndraws=200, seed=3)
+    herd = cbpp_fit.spec.group("herd")
+    first = herd.index == 0
+    observed = check.observed[first].mean()
+    replicated = check.replicated[:, first].mean(axis=1)
+    row = check.groups.iloc[0]
+    assert check.groups.index[0] == herd.levels[0]
+    assert row["observed"] == pytest.approx(observed)
+    assert row["p_value"] == pytest.approx(np.mean(replicated >= observed))
+
+
+def test_prior_predictive_draws_from_the_priors():
+    model = bg.Model("y ~ trt + (1 | subject)", bg.datasets.load("epil"), family="poisson")
+    check = model.prior_predictive(draws=300, seed=1)
+    assert check.replicated.shape == (300, 236)
+    assert check.default_kind == "rootogram"
+    zeros = np.mean(check.replicated == 0, axis=1)
+    assert check.statistics.loc["zeros", "replicated"] == pytest.approx(zeros.mean())
+    assert check.statistics.loc["zeros", "p_value"] == pytest.approx(
+        np.mean(zeros >= np.mean(check.observed == 0))
+    )
+
+
+def test_unknown_group_is_named(cbpp_fit):
+    with pytest.raises(bg.DataError, match="'farm' is not a grouping factor or column"):
+        cbpp_fit.ppc(group="farm")
+
+
+@pytest.mark.parametrize(
+    "draw",
+    [
+        lambda fit: fit.ppc(seed=1).figure,
+        lambda fit: fit.ppc(kind="zeros", seed=1).figure,
+        lambda fit: fit.ppc(kind="density", seed=1).figure,
+        lambda fit: fit.ppc(group="herd", seed=1).group_figure,
+        lambda fit: fit.plot_ranef("herd"),
+        lambda fit: fit.plot_shrinkage("herd"),
+        lambda fit: fit.plot_trace(),
+        lambda fit: fit.plot_rank(),
+    ],
+    ids=["calibration", "zeros", "density", "grouped", "caterpillar", "shrinkage", "trace", "rank"],
+)
+def test_plots_are_written_as_pngs(cbpp_fit, draw, tmp_path):
+    path = tmp_path / "plot.png"
+    draw(cbpp_fit).savefig(path)
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = int.from_bytes(header[16:20], "big"), int.from_bytes(header[20:24], "big")
+    assert width >= 300 and height >= 200
+    assert path.stat().st_size > 10_000
+
+
+def test_rootogram_needs_counts(cbpp_fit):
+    with pytest.raises(ValueError, match="a rootogram needs counts"):
+        cbpp_fit.ppc(kind="rootogram", seed=1)
