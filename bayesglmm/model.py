@@ -31,7 +31,7 @@ from bayesglmm.formula import build_spec, parse_formula
 from bayesglmm.formula.spec import ModelSpec
 from bayesglmm.priors import Prior, default_priors, resolve_priors
 from bayesglmm.results import Fit
-from bayesglmm.results.display import format_header
+from bayesglmm.results.display import STYLE, format_header, html_header, model_header
 from bayesglmm.results.ppc import PredictiveCheck, response_scale
 from bayesglmm.samplers import AutoChoice, ModelParts, SamplingOptions, get_sampler
 
@@ -290,26 +290,17 @@ class Model:
             lines.append(f"{group.name} ({group.n_levels} levels): {terms} [{kind}{centred}]")
         return "\n".join(lines)
 
-    def __repr__(self) -> str:
-        spec = self.spec
-        data_line = f"{spec.n_obs} observations"
-        if len(spec.dropped_rows):
-            data_line += f" ({len(spec.dropped_rows)} rows with missing values dropped)"
-        header = [
-            ("Family", self.family.name),
-            ("Links", f"mu = {self.link.name}"),
-            ("Formula", self.formula),
-            ("Data", data_line),
-        ]
-        response = spec.response
-        if response.event_level is not None:
-            header.append(
-                (
-                    "Response",
-                    f"{response.name}: '{response.event_level}' = 1, '{response.other_level}' = 0",
-                )
-            )
-        if spec.groups:
+    def _header(self) -> list[tuple[str, str]]:
+        header = model_header(self.spec, self.family.name, self.link.name)
+        if self.spec.groups:
             header.append(("Groups", self._groups_text()))
+        return header
+
+    def __repr__(self) -> str:
         priors = "\n".join(f"  {line}" for line in repr(self.priors).splitlines())
-        return f"bayesglmm model\n{format_header(header)}\n\nPriors:\n{priors}"
+        return f"bayesglmm model\n{format_header(self._header())}\n\nPriors:\n{priors}"
+
+    def _repr_html_(self) -> str:
+        priors = self.priors.to_frame().to_html(classes="bayesglmm")
+        header = html_header(self._header())
+        return f"{STYLE}<p><b>bayesglmm model</b></p>{header}<h4>Priors</h4>{priors}"

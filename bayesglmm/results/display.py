@@ -13,7 +13,10 @@ Intercept     1.23      0.50     0.20     2.20 1.00     1200      980
 
 from __future__ import annotations
 
+import html
 import math
+import textwrap
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -42,17 +45,8 @@ def _integer(value: float) -> str:
     return "NA" if not np.isfinite(value) else f"{int(value)}"
 
 
-def format_estimates(table: pd.DataFrame, labels: list[str] | None = None) -> str:
-    """A summary table as brms prints it, one row per parameter.
-
-    Parameters
-    ----------
-    table
-        Rows of summary statistics (columns of :data:`~bayesglmm.results.tables.STAT_COLUMNS`).
-    labels
-        Row labels; the table's index by default.
-    """
-    labels = [str(label) for label in (labels if labels is not None else table.index)]
+def _cells(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
+    """Column headers and formatted cells of a summary table, as brms shows them."""
     digits = _decimals(table)
     cells = []
     for _, row in table.iterrows():
@@ -64,6 +58,21 @@ def format_estimates(table: pd.DataFrame, labels: list[str] | None = None) -> st
     headers = [
         HEADERS[key] for key in ("mean", "sd", "2.5%", "97.5%", "rhat", "ess_bulk", "ess_tail")
     ]
+    return headers, cells
+
+
+def format_estimates(table: pd.DataFrame, labels: list[str] | None = None) -> str:
+    """A summary table as brms prints it, one row per parameter.
+
+    Parameters
+    ----------
+    table
+        Rows of summary statistics (columns of :data:`~bayesglmm.results.tables.STAT_COLUMNS`).
+    labels
+        Row labels; the table's index by default.
+    """
+    labels = [str(label) for label in (labels if labels is not None else table.index)]
+    headers, cells = _cells(table)
     widths = [max(len(header), *(len(row[i]) for row in cells)) for i, header in enumerate(headers)]
     label_width = max(len(label) for label in labels) if labels else 0
     lines = [
@@ -78,6 +87,24 @@ def format_estimates(table: pd.DataFrame, labels: list[str] | None = None) -> st
     return "\n".join(lines)
 
 
+def model_header(spec, family: str, link: str) -> list[tuple[str, str]]:
+    """Family, link, formula, data and (for labelled binary responses) the coding."""
+    data_line = f"{spec.n_obs} observations"
+    if len(spec.dropped_rows):
+        data_line += f" ({len(spec.dropped_rows)} rows with missing values dropped)"
+    header = [
+        ("Family", family),
+        ("Links", f"mu = {link}"),
+        ("Formula", spec.formula.text),
+        ("Data", data_line),
+    ]
+    response = spec.response
+    if response.event_level is not None:
+        coding = f"{response.name}: '{response.event_level}' = 1, '{response.other_level}' = 0"
+        header.append(("Response", coding))
+    return header
+
+
 def format_header(items: list[tuple[str, str]]) -> str:
     """Right-aligned ``name: value`` lines, as at the top of a brms printout."""
     width = max(len(name) for name, _ in items)
@@ -87,3 +114,74 @@ def format_header(items: list[tuple[str, str]]) -> str:
         lines.append(f"{name.rjust(width)}: {first}")
         lines.extend(" " * (width + 2) + line for line in rest)
     return "\n".join(lines)
+
+
+def html_estimates(table: pd.DataFrame) -> str:
+    """A summary table as an HTML table with brms's headers and rounding."""
+    headers, cells = _cells(table)
+    head = "".join(f"<th>{h}</th>" for h in ["", *headers])
+    body = "".join(
+        f"<tr><th>{html.escape(str(label))}</th>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>"
+        for label, row in zip(table.index, cells, strict=True)
+    )
+    return f"<table class='bayesglmm'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def html_header(items: list[tuple[str, str]]) -> str:
+    """The ``name: value`` header as a two-column HTML table."""
+    rows = "".join(
+        f"<tr><th style='text-align:right'>{html.escape(name)}</th>"
+        f"<td style='text-align:left'>{html.escape(value).replace(chr(10), '<br>')}</td></tr>"
+        for name, value in items
+    )
+    return f"<table class='bayesglmm-header'>{rows}</table>"
+
+
+STYLE = (
+    "<style>table.bayesglmm td{text-align:right;font-family:monospace}"
+    "table.bayesglmm th{text-align:left}.bayesglmm-warning{color:#a04000}</style>"
+)
+
+
+@dataclass
+class Printout:
+    """A fit's printout: header lines, titled sections of estimate tables, warnings.
+
+    ``text()`` renders it for a terminal as brms does, ``html()`` for a notebook.
+    """
+
+    header: list[tuple[str, str]]
+    sections: list[tuple[str, list[tuple[str | None, pd.DataFrame]]]]
+    warnings: list[str]
+
+    def text(self) -> str:
+        """The terminal printout."""
+        parts = [format_header(self.header)]
+        for title, tables in self.sections:
+            blocks = [f"{title}:"]
+            for subtitle, table in tables:
+                blocks.extend([subtitle] if subtitle else [])
+                blocks.extend(
+                    [format_estimates(table), ""] if subtitle else [format_estimates(table)]
+                )
+            parts.append("\n".join(blocks).rstrip())
+        if self.warnings:
+            items = [
+                textwrap.fill(message, width=88, initial_indent="  * ", subsequent_indent="    ")
+                for message in self.warnings
+            ]
+            parts.append("Warnings:\n" + "\n".join(items))
+        return "\n\n".join(parts)
+
+    def html(self) -> str:
+        """The notebook printout: the same content as styled tables."""
+        parts = [STYLE, html_header(self.header)]
+        for title, tables in self.sections:
+            parts.append(f"<h4>{html.escape(title)}</h4>")
+            for subtitle, table in tables:
+                parts.extend([f"<p><i>{html.escape(subtitle)}</i></p>"] if subtitle else [])
+                parts.append(html_estimates(table))
+        if self.warnings:
+            items = "".join(f"<li>{html.escape(message)}</li>" for message in self.warnings)
+            parts.append(f"<h4>Warnings</h4><ul class='bayesglmm-warning'>{items}</ul>")
+        return "".join(parts)

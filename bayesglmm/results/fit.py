@@ -14,7 +14,6 @@ Examples
 
 from __future__ import annotations
 
-import textwrap
 import warnings
 from functools import cached_property
 from importlib.metadata import version
@@ -40,7 +39,7 @@ from bayesglmm.results.comparison import (
     waic_warning,
 )
 from bayesglmm.results.diagnostics import Diagnosis, convergence_messages, diagnosis
-from bayesglmm.results.display import format_estimates, format_header
+from bayesglmm.results.display import Printout, model_header
 from bayesglmm.results.effects import (
     CONTRAST_SCALES,
     evaluate_expression,
@@ -713,26 +712,11 @@ class Fit:
         ranef.index = [f"r_{g}[{level},{term}]" for g, level, term in ranef.index]
         return pd.concat([self.summary(), ranef])
 
-    def __repr__(self) -> str:
+    def _layout(self) -> Printout:
+        """Header lines, estimate tables by section, and warnings: the printout's content."""
         attrs = self.idata.posterior.attrs
         spec = self.spec
-        response = spec.response
-        data_line = f"{spec.n_obs} observations"
-        if len(spec.dropped_rows):
-            data_line += f" ({len(spec.dropped_rows)} rows with missing values dropped)"
-        header = [
-            ("Family", self.family.name),
-            ("Links", f"mu = {self.link.name}"),
-            ("Formula", spec.formula.text),
-            ("Data", data_line),
-        ]
-        if response.event_level is not None:
-            header.append(
-                (
-                    "Response",
-                    f"{response.name}: '{response.event_level}' = 1, '{response.other_level}' = 0",
-                )
-            )
+        header = model_header(spec, self.family.name, self.link.name)
         draws, tune, chains = attrs["draws"], attrs["tune"], attrs["chains"]
         header.append(
             (
@@ -744,31 +728,30 @@ class Fit:
         header.append(
             ("Sampler", f"{attrs['sampler']}, seed {attrs['seed']}, {attrs['seconds']:.1f} s")
         )
-        sections = [format_header(header)]
+        sections = []
         varcorr = self.varcorr()
         if spec.groups:
-            blocks = ["Multilevel Hyperparameters:"]
+            tables = []
             for group in spec.groups:
                 rows = varcorr[varcorr["group"] == group.name]
                 labels = [
                     f"sd({row.term})" if not row.term2 else f"cor({row.term},{row.term2})"
                     for row in rows.itertuples()
                 ]
-                blocks.append(f"~{group.name} (Number of levels: {group.n_levels})")
-                blocks.append(format_estimates(rows, labels))
-                blocks.append("")
-            sections.append("\n".join(blocks).rstrip())
-        sections.append("Regression Coefficients:\n" + format_estimates(self.fixef()))
+                title = f"~{group.name} (Number of levels: {group.n_levels})"
+                tables.append((title, rows.set_axis(labels)))
+            sections.append(("Multilevel Hyperparameters", tables))
+        sections.append(("Regression Coefficients", [(None, self.fixef())]))
         dispersion = self._dispersion_table()
         if dispersion is not None:
-            sections.append("Further Distributional Parameters:\n" + format_estimates(dispersion))
-        if self.warnings:
-            items = [
-                textwrap.fill(message, width=88, initial_indent="  * ", subsequent_indent="    ")
-                for message in self.warnings
-            ]
-            sections.append("Warnings:\n" + "\n".join(items))
-        return "\n\n".join(sections)
+            sections.append(("Further Distributional Parameters", [(None, dispersion)]))
+        return Printout(header, sections, list(self.warnings))
+
+    def __repr__(self) -> str:
+        return self._layout().text()
+
+    def _repr_html_(self) -> str:
+        return self._layout().html()
 
 
 def compare(fits: dict[str, Fit]) -> pd.DataFrame:
