@@ -60,6 +60,7 @@ from bayesglmm.results.predict import (
     prediction_tree,
     thinned_draws,
 )
+from bayesglmm.results.report import write_report
 from bayesglmm.results.storage import (
     DATA_GROUP,
     RECORD_KEY,
@@ -672,6 +673,12 @@ class Fit:
         separate = no_pooling_estimates(self.spec, self.family, self.link, group)
         pooled = self.coef().loc[group]["mean"].unstack("term")
         return shrinkage(separate, pooled, f"Shrinkage in {group}")
+
+    def report(self, path: str | Path, title: str | None = None) -> Path:
+        """Write a self-contained HTML report: printout, priors, diagnostics, posterior
+        predictive check, trace plots and group-level effects (see
+        :mod:`bayesglmm.results.report`). Returns the path."""
+        return write_report(self, path, title)
 
     def save(self, path: str | Path) -> None:
         """Write the fit to a zarr store at ``path`` (a directory); read it with ``bg.load``.
