@@ -9,7 +9,7 @@ Examples
 ('binomial', 'logit')
 """
 
-from bayesglmm import datasets, priors
+from bayesglmm import datasets, priors, templates
 from bayesglmm.errors import (
     BayesGLMMError,
     ConvergenceWarning,
@@ -45,4 +45,5 @@ __all__ = [
     "datasets",
     "load",
     "priors",
+    "templates",
 ]

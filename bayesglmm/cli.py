@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import sys
 import warnings
+from pathlib import Path
 
 import click
+import pandas as pd
 
 import bayesglmm.datasets as datasets
-from bayesglmm.errors import ConvergenceWarning
+from bayesglmm import templates
+from bayesglmm.errors import ConvergenceWarning, DataError
+from bayesglmm.model import Model
 from bayesglmm.studies import CASE_STUDIES
 
 
@@ -56,19 +60,75 @@ def datasets_list() -> None:
         click.echo(name)
 
 
-@main.command(name="case-study")
-@click.argument("name", type=click.Choice(sorted(CASE_STUDIES)))
-@click.option("--draws", default=1000, show_default=True, help="Draws per chain after warm-up.")
-@click.option("--tune", default=1000, show_default=True, help="Warm-up iterations per chain.")
-@click.option("--chains", default=4, show_default=True, help="Number of chains.")
-@click.option("--seed", default=1, show_default=True, help="Random seed.")
-def case_study(name: str, draws: int, tune: int, chains: int, seed: int) -> None:
-    """Fit a bundled case study and print the model and its summary."""
-    study = CASE_STUDIES[name]
-    click.echo(f"{study.name}: {study.question}\n")
-    model = study.model()
+@main.group(name="templates")
+def templates_group() -> None:
+    """Model templates for classic designs."""
+
+
+@templates_group.command(name="list")
+def templates_list() -> None:
+    """List the templates."""
+    for row in templates.list().itertuples():
+        click.echo(f"{row.name:<20} {row.design} [{row.family}]")
+
+
+@templates_group.command(name="show")
+@click.argument("name")
+def templates_show(name: str) -> None:
+    """Explain one template: design, formula, roles, random terms and interpretation."""
+    click.echo(repr(templates.show(name)))
+
+
+def _sampling_options(function):
+    options = [
+        click.option("--draws", default=1000, show_default=True, help="Draws per chain."),
+        click.option("--tune", default=1000, show_default=True, help="Warm-up per chain."),
+        click.option("--chains", default=4, show_default=True, help="Number of chains."),
+        click.option("--seed", default=1, show_default=True, help="Random seed."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def _fit_and_report(model: Model, out: Path | None, title: str, **sampling) -> None:
     click.echo(f"{model}\n")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        fit = model.fit(draws=draws, tune=tune, chains=chains, seed=seed)
+        fit = model.fit(**sampling)
     click.echo(f"\n{fit}")
+    if out is not None:
+        click.echo(f"\nReport written to {fit.report(out, title=title)}")
+
+
+@main.command(name="fit")
+@click.argument("data", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("formula")
+@click.option("--family", default="gaussian", show_default=True, help="Response family.")
+@click.option("--link", default=None, help="Link function (the family's default if omitted).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="HTML report path.")
+@_sampling_options
+def fit_command(
+    data: Path, formula: str, family: str, link: str | None, out: Path | None, **sampling
+) -> None:
+    """Fit FORMULA to the CSV file DATA, print the summary and optionally write a report."""
+    frame = pd.read_csv(data)
+    if frame.empty:
+        raise DataError(f"{data} has no rows.")
+    _fit_and_report(Model(formula, frame, family=family, link=link), out, formula, **sampling)
+
+
+@main.command(name="case-study")
+@click.argument("name", type=click.Choice(sorted(CASE_STUDIES)))
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="HTML report path [default: NAME-report.html].",
+)
+@_sampling_options
+def case_study(name: str, out: Path | None, **sampling) -> None:
+    """Fit a bundled case study, print the model and its summary, and write its report."""
+    study = CASE_STUDIES[name]
+    click.echo(f"{study.name}: {study.question}\n")
+    report = out or Path(f"{name}-report.html")
+    _fit_and_report(study.model(), report, f"Case study: {study.name}", **sampling)

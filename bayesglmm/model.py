@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping
 import pandas as pd
 import pymc as pm
 
+from bayesglmm import templates
 from bayesglmm.backend import build_pymc_model
 from bayesglmm.backend.pymc_model import graph_coords, graph_data, structural_dims
 from bayesglmm.errors import DataError
@@ -108,6 +109,54 @@ class Model:
         self.centered = _centered_groups(centered, self.spec)
         self.graph = build_pymc_model(self.spec, self.family, self.link, self.priors, self.centered)
         self._prepared: dict[str, object] = {}
+
+    @classmethod
+    def from_template(
+        cls,
+        name: str,
+        data: pd.DataFrame,
+        family: str | None = None,
+        priors: Mapping[str, Prior] | None = None,
+        centered: bool | Iterable[str] = False,
+        na_action: str = "error",
+        **roles: str | list[str],
+    ) -> Model:
+        """A model for a classic design from ``bg.templates``, with roles given as columns.
+
+        Parameters
+        ----------
+        name
+            Template name (see ``bg.templates.list()``).
+        data
+            The data.
+        family
+            Overrides the template's family.
+        priors
+            Priors on top of the template's (which are on top of the defaults).
+        centered, na_action
+            As for :class:`Model`.
+        **roles
+            Column for each role of the template, e.g. ``response="y", block="field"``;
+            a list of columns joins them with ``+``.
+
+        Examples
+        --------
+        >>> import bayesglmm as bg
+        >>> model = bg.Model.from_template(
+        ...     "multicentre_trial", bg.datasets.load("infection"),
+        ...     successes="favorable", trials="n", treatment="treatment", centre="clinic")
+        >>> model.formula
+        'favorable | trials(n) ~ treatment + (1 | clinic) + (1 | clinic:treatment)'
+        """
+        template = templates.show(name)
+        return cls(
+            template.formula_for(roles),
+            data,
+            family=family or template.family,
+            priors={**template.priors, **(priors or {})},
+            centered=centered,
+            na_action=na_action,
+        )
 
     @property
     def pymc_model(self) -> pm.Model:

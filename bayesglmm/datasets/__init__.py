@@ -2,7 +2,8 @@
 
 Use :func:`list` to see them, :func:`load` to get one as a DataFrame with its
 factors as ordered categoricals, and :func:`describe` for its source, citation,
-columns and units.
+columns and units. :func:`simulate_hospital` and :func:`simulate_split_plot` generate
+data with known truths for the case studies.
 
 Examples
 --------
@@ -22,6 +23,12 @@ from importlib import resources
 
 import pandas as pd
 
+from bayesglmm.datasets.simulate import (
+    HOSPITAL_TRUTH,
+    SPLIT_PLOT_TRUTH,
+    simulate_hospital,
+    simulate_split_plot,
+)
 from bayesglmm.errors import DataError
 
 
@@ -187,3 +194,15 @@ def describe(name: str) -> str:
     infection: Multi-centre trial of a drug cream against a control at 8 clinics
     """
     return _dataset(name).describe()
+
+
+__all__ = [
+    "HOSPITAL_TRUTH",
+    "SPLIT_PLOT_TRUTH",
+    "Dataset",
+    "describe",
+    "list",
+    "load",
+    "simulate_hospital",
+    "simulate_split_plot",
+]
