@@ -12,20 +12,20 @@ import bayesglmm as bg
 
 DRAWS = int(os.environ.get("BAYESGLMM_CASE_DRAWS", "1000"))
 data = bg.datasets.load("cbpp")
-data = data.assign(obs=range(len(data)))
+data = data.assign(observation=range(len(data)))
 data.head()
 
 # %% [markdown]
 # ## Two models
 #
 # 1. Herd intercepts: `incidence | trials(size) ~ period + (1 | herd)`.
-# 2. The same with an observation-level random effect `(1 | obs)`, one normal deviation
+# 2. The same with an observation-level random effect `(1 | observation)`, one normal deviation
 #    per herd-period on the logit scale: a logit-normal-binomial model for overdispersion.
 
 # %%
 herd = bg.Model("incidence | trials(size) ~ period + (1 | herd)", data, family="binomial")
 olre = bg.Model(
-    "incidence | trials(size) ~ period + (1 | herd) + (1 | obs)", data, family="binomial"
+    "incidence | trials(size) ~ period + (1 | herd) + (1 | observation)", data, family="binomial"
 )
 olre
 
@@ -56,7 +56,7 @@ herd_check.figure
 # ## Comparison by LOO and the size of the extra variation
 
 # %%
-comparison = bg.compare({"herd": herd_fit, "herd + obs": olre_fit})
+comparison = bg.compare({"herd": herd_fit, "herd + observation": olre_fit})
 comparison
 
 # %%
@@ -79,5 +79,5 @@ herd_fit.effects("period")
 # %% Checks
 assert herd_fit.diagnose().problems == 0
 assert herd_fit.fixef().loc["period[T.4]", "97.5%"] < 0
-assert set(comparison.index) == {"herd", "herd + obs"}
-assert olre_fit.varcorr().query("group == 'obs'")["mean"].iloc[0] < 1.0
+assert set(comparison.index) == {"herd", "herd + observation"}
+assert olre_fit.varcorr().query("group == 'observation'")["mean"].iloc[0] < 1.0

@@ -12,7 +12,7 @@ import bayesglmm as bg
 
 DRAWS = int(os.environ.get("BAYESGLMM_CASE_DRAWS", "1000"))
 data = bg.datasets.load("epil")
-data = data.assign(obs=range(len(data)))
+data = data.assign(observation=range(len(data)))
 data[["y", "trt", "lbase", "lage", "V4", "subject"]].head()
 
 # %% [markdown]
@@ -24,7 +24,7 @@ data[["y", "trt", "lbase", "lage", "V4", "subject"]].head()
 formula = "y ~ lbase * trt + lage + V4 + (1 | subject)"
 models = {
     "poisson": bg.Model(formula, data, family="poisson"),
-    "poisson + obs": bg.Model(formula + " + (1 | obs)", data, family="poisson"),
+    "poisson + observation": bg.Model(formula + " + (1 | observation)", data, family="poisson"),
     "negbinomial": bg.Model(formula, data, family="negbinomial"),
 }
 models["negbinomial"]

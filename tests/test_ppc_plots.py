@@ -76,8 +76,19 @@ def test_unknown_group_is_named(cbpp_fit):
         lambda fit: fit.plot_shrinkage("herd"),
         lambda fit: fit.plot_trace(),
         lambda fit: fit.plot_rank(),
+        lambda fit: fit.plot_effects("period"),
     ],
-    ids=["calibration", "zeros", "density", "grouped", "caterpillar", "shrinkage", "trace", "rank"],
+    ids=[
+        "calibration",
+        "zeros",
+        "density",
+        "grouped",
+        "caterpillar",
+        "shrinkage",
+        "trace",
+        "rank",
+        "effects",
+    ],
 )
 def test_plots_are_written_as_pngs(cbpp_fit, draw, tmp_path):
     path = tmp_path / "plot.png"

@@ -51,7 +51,7 @@ from bayesglmm.results.effects import (
     variable_values,
 )
 from bayesglmm.results.linear_predictor import pointwise_log_likelihood, stacked_draws
-from bayesglmm.results.plots import caterpillar, shrinkage
+from bayesglmm.results.plots import caterpillar, effects_plot, shrinkage
 from bayesglmm.results.pooling import no_pooling_estimates
 from bayesglmm.results.ppc import PredictiveCheck, response_scale
 from bayesglmm.results.predict import (
@@ -457,6 +457,10 @@ class Fit:
         return table.assign(
             mean=draws.mean(0), sd=draws.std(0, ddof=1), **{"2.5%": low, "97.5%": high}
         )
+
+    def plot_effects(self, variable: str, by: str | None = None):
+        """Plot :meth:`effects`: mean response and 95% interval along ``variable``."""
+        return effects_plot(self.effects(variable, by), variable, by, self.observed_name)
 
     def contrast(self, variable: str, contrast: str, scale: str = "link") -> pd.DataFrame:
         """A comparison of two levels of a categorical predictor, e.g. ``"drug - control"``.

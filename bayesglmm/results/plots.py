@@ -173,3 +173,38 @@ def shrinkage(separate: pd.DataFrame, pooled: pd.DataFrame, title: str) -> Figur
     axes.set(title=title)
     axes.legend()
     return figure
+
+
+def effects_plot(table: pd.DataFrame, variable: str, by: str | None, label: str) -> Figure:
+    """Conditional effects: the mean response with its 95% interval along ``variable``.
+
+    A numeric variable gets a line and band, a categorical one points with error bars;
+    with ``by``, one line or series per level of ``by``.
+    """
+    figure, axes = _figure()
+    groups = table.groupby(by, observed=True, sort=False) if by else [(None, table)]
+    numeric = pd.api.types.is_numeric_dtype(table[variable]) and not isinstance(
+        table[variable].dtype, pd.CategoricalDtype
+    )
+    for position, (level, rows) in enumerate(groups):
+        name = (
+            None
+            if by is None
+            else f"{by} = {level:.3g}"
+            if isinstance(level, float)
+            else f"{by} = {level}"
+        )
+        if numeric:
+            axes.plot(rows[variable], rows["mean"], label=name)
+            axes.fill_between(rows[variable], rows["2.5%"], rows["97.5%"], alpha=0.2)
+        else:
+            x = np.arange(len(rows)) + 0.1 * position
+            errors = [rows["mean"] - rows["2.5%"], rows["97.5%"] - rows["mean"]]
+            axes.errorbar(x, rows["mean"], yerr=errors, fmt="o", capsize=3, label=name)
+            axes.set_xticks(np.arange(len(rows)), [str(v) for v in rows[variable]])
+    axes.set(
+        xlabel=variable, ylabel=f"mean of {label}", title="Conditional effects (typical group)"
+    )
+    if by is not None:
+        axes.legend()
+    return figure
