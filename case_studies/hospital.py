@@ -37,8 +37,14 @@ remission
 # %%
 remission.prior_predictive(draws=200, seed=1).statistics
 
+# %% [markdown]
+# A logit model qualifies for the Polya-Gamma Gibbs sampler, which `sampler="auto"` picks:
+# on these 8,500 rows it is many times faster than NUTS.
+
 # %%
-remission_fit = remission.fit(draws=DRAWS, tune=DRAWS, chains=4, seed=5, progress=False)
+remission_fit = remission.fit(
+    draws=DRAWS, tune=DRAWS, chains=4, seed=5, progress=False, sampler="auto"
+)
 remission_fit
 
 # %%

@@ -43,10 +43,17 @@ from bayesglmm.backend import PyMCGraph
 from bayesglmm.samplers.hoist import hoist_data_terms
 from bayesglmm.samplers.options import SamplingOptions
 
-NUTPIE_SETTINGS: dict[str, object] = {"adaptation": "low_rank"}
-"""Extra settings passed to ``nutpie.sample``. nutpie's low-rank mass matrix adapts to
-the correlations between fixed effects and group effects; on the reference datasets it
-gives 1.3-3x the minimum ESS per second of the diagonal default (see benchmarks/README.md)."""
+LOW_RANK_MAX_PARAMETERS = 200
+"""Models with at most this many unconstrained parameters use nutpie's low-rank mass
+matrix adaptation, larger ones its diagonal default. On the reference datasets (30-70
+parameters) low rank gives 1.3-3x the minimum ESS per second of the diagonal; on a
+407-doctor poisson model (413 parameters) it gave a tenth of the diagonal's ESS at three
+times the cost per draw (see benchmarks/README.md)."""
+
+
+def adaptation_settings(n_parameters: int) -> dict[str, object]:
+    """Mass matrix adaptation for a model with ``n_parameters`` unconstrained parameters."""
+    return {"adaptation": "low_rank"} if n_parameters <= LOW_RANK_MAX_PARAMETERS else {}
 
 
 @dataclass
@@ -272,7 +279,7 @@ def draw_with_nutpie(nutpie_model, options: SamplingOptions) -> xr.DataTree:
         progress_bar=options.progress,
         target_accept=options.target_accept,
         save_warmup=False,
-        **NUTPIE_SETTINGS,
+        **adaptation_settings(nutpie_model.n_dim),
     )
     stats = trace["sample_stats"].to_dataset()
     stats = stats.rename({old: new for old, new in ARVIZ_STAT_NAMES.items() if old in stats})
