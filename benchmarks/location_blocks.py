@@ -4,14 +4,16 @@ For a design, time one chain of the Gibbs sampler with
 
 * ``joint``: fixed effects and every grouping factor in one block (one factorisation of
   the full mixed-model equations per iteration);
-* ``blocked``: the clusters ``choose_clusters`` picks (nested factors together, crossed
-  factors apart, each with the fixed effects),
+* ``one factor per block``: each grouping factor drawn with the fixed effects in turn
+  (collapsed Gibbs for crossed effects);
+* ``chosen``: the clusters ``choose_clusters`` picks (all together while the equations
+  are small, else nested factors together and crossed factors apart),
 
 and report seconds per iteration, the minimum bulk ESS over fixed effects and sds, and
 ESS per second. Designs: the InstEval-shaped crossed model (where the joint factor fills
 in; a short run gives its cost per iteration) and a small crossed design where both fit.
 
-    bash tools/run python benchmarks/location_blocks.py
+    bash tools/run python -m benchmarks.location_blocks
 """
 
 from __future__ import annotations
@@ -34,10 +36,11 @@ from benchmarks.insteval_like import simulate
 
 def _small_crossed(seed: int = 1) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    a, b = rng.integers(0, 40, 2000), rng.integers(0, 30, 2000)
+    site, rater = rng.integers(0, 40, 2000), rng.integers(0, 30, 2000)
     x = rng.normal(size=2000)
-    y = 1 + 0.5 * x + rng.normal(0, 0.7, 40)[a] + rng.normal(0, 0.5, 30)[b] + rng.normal(size=2000)
-    return pd.DataFrame({"y": y, "x": x, "a": a, "b": b})
+    effects = rng.normal(0, 0.7, 40)[site] + rng.normal(0, 0.5, 30)[rater]
+    y = 1 + 0.5 * x + effects + rng.normal(size=2000)
+    return pd.DataFrame({"y": y, "x": x, "site": site, "rater": rater})
 
 
 def _min_ess(draws: dict[str, np.ndarray], names: list[str]) -> float:
@@ -57,9 +60,11 @@ def time_blocks(formula: str, data: pd.DataFrame, iterations: int, joint_iterati
     )
     names = ["b", *(f"sd_{g.name}" for g in design.groups)]
     rows = []
+    factors = range(len(design.groups))
     for label, clusters, n in [
-        ("joint", (tuple(range(len(design.groups))),), joint_iterations),
-        ("blocked", choose_clusters(design), iterations),
+        ("joint", (tuple(factors),), joint_iterations),
+        ("one factor per block", tuple((g,) for g in factors), iterations),
+        ("chosen by choose_clusters", choose_clusters(design), iterations),
     ]:
         start = time.perf_counter()
         draws = run_chain(design, clusters, draws=n, tune=n // 5, seed=1)
@@ -74,7 +79,7 @@ def main() -> None:
     cases = [
         (
             "small crossed: 2,000 rows, 40 x 30 levels",
-            "y ~ x + (1 | a) + (1 | b)",
+            "y ~ x + (1 | site) + (1 | rater)",
             _small_crossed(),
             2000,
             2000,

@@ -45,6 +45,12 @@ from bayesglmm.samplers.gibbs.variances import (
 )
 
 
+MIN_SHAPE = 1e-3
+"""Smallest negative-binomial shape the Gibbs sampler visits: the Polya-Gamma generator
+needs ``PG(h, z)`` with ``h = y + shape`` above about 1e-4. Shapes this small mean a
+variance of about ``1000 mu^2``; NUTS has no such floor."""
+
+
 @dataclass
 class ChainState:
     """Current values of everything the chain updates.
@@ -70,6 +76,8 @@ def _initial_state(design: GibbsDesign, rng: np.random.Generator) -> ChainState:
         for group in design.groups
     ]
     dispersion = design.dispersion[1].median() if design.dispersion is not None else 1.0
+    if design.kind == "negbinomial":
+        dispersion = max(dispersion, 1.0)
     return ChainState(
         beta=fixed.prior_mean + jitter,
         effects=[np.zeros((group.n_levels, group.q)) for group in design.groups],
@@ -115,13 +123,16 @@ def _negbinomial_shape(design: GibbsDesign, state: ChainState, rng: np.random.Ge
 
     def log_density(log_shape: float) -> float:
         r = np.exp(log_shape)
+        if r < MIN_SHAPE:
+            return -np.inf
         loglik = np.sum(
             special.gammaln(y + r)
             - special.gammaln(r)
             + r * np.log(r / (r + mean))
             + y * np.log(mean / (r + mean))
         )
-        return float(loglik + prior.logpdf(r) + log_shape)
+        value = float(loglik + prior.logpdf(r) + log_shape)
+        return value if np.isfinite(value) else -np.inf
 
     return float(np.exp(slice_sample(log_density, np.log(state.dispersion), 1.0, rng)))
 
