@@ -6,6 +6,7 @@
 # binomial with herd effects allows? (Lesnoff et al. 2004; lme4's `cbpp`.)
 
 # %%
+# %matplotlib inline
 import os
 
 import bayesglmm as bg

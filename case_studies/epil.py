@@ -6,6 +6,7 @@
 # Clayton 1993; MASS's `epil`.)
 
 # %%
+# %matplotlib inline
 import os
 
 import bayesglmm as bg

@@ -7,6 +7,7 @@
 # `bg.datasets.simulate_hospital`, so the fit can be checked against the truth.
 
 # %%
+# %matplotlib inline
 import os
 
 import numpy as np

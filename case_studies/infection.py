@@ -9,6 +9,7 @@
 # and treatment: a binomial response with clinics as a random sample of clinics.
 
 # %%
+# %matplotlib inline
 import os
 
 import numpy as np

@@ -6,6 +6,7 @@
 # `sleepstudy`.)
 
 # %%
+# %matplotlib inline
 import os
 
 import bayesglmm as bg

@@ -8,6 +8,7 @@
 # documented, and are fitted from the `split_plot` template.
 
 # %%
+# %matplotlib inline
 import os
 
 import numpy as np
@@ -37,7 +38,7 @@ model
 model.prior_predictive(draws=300, seed=1).statistics
 
 # %%
-fit = model.fit(draws=DRAWS, tune=DRAWS, chains=4, seed=7, progress=False, target_accept=0.9)
+fit = model.fit(draws=DRAWS, tune=DRAWS, chains=4, seed=7, progress=False, target_accept=0.98)
 fit
 
 # %%
