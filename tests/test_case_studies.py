@@ -9,7 +9,6 @@ import runpy
 import warnings
 from pathlib import Path
 
-import matplotlib
 import pytest
 
 STUDIES = sorted((Path(__file__).parents[1] / "case_studies").glob("*.py"))
@@ -21,7 +20,6 @@ def test_case_study_runs_and_its_checks_pass(script, monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         runpy.run_path(str(script), run_name="__main__")
-    matplotlib.pyplot.close("all")
 
 
 def test_every_required_study_is_present():
