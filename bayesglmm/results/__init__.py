@@ -1,4 +1,5 @@
-"""Results: the Fit object, its summary tables, printouts and convergence checks.
+"""Results: the Fit object with its tables, printouts, diagnostics, predictions,
+predictive checks, model comparison, plots, report and saving.
 
 Examples
 --------

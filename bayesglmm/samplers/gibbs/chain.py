@@ -44,7 +44,6 @@ from bayesglmm.samplers.gibbs.variances import (
     student_t_precision_scales,
 )
 
-
 MIN_SHAPE = 1e-3
 """Smallest negative-binomial shape the Gibbs sampler visits: the Polya-Gamma generator
 needs ``PG(h, z)`` with ``h = y + shape`` above about 1e-4. Shapes this small mean a
