@@ -125,6 +125,16 @@ def response_columns(parsed: ParsedFormula) -> list[tuple[str, set[str]]]:
     return pieces
 
 
+def first_missing_column(used: dict[str, str], columns: list[str]) -> tuple[str, str, str] | None:
+    """``(column, where it is used, " Did you mean ...?" hint)`` of the first used column
+    missing from ``columns``, or None when all are present."""
+    for name, where in used.items():
+        if name not in columns:
+            close = difflib.get_close_matches(name, columns, n=1)
+            return name, where, f" Did you mean '{close[0]}'?" if close else ""
+    return None
+
+
 def _variables(expression: str) -> set[str]:
     return set(Formula(expression).required_variables) - set(FORMULA_CONTEXT)
 
@@ -143,14 +153,13 @@ def _used_rows(
         raise DataError("data has no rows; a model needs at least one observation.")
     used = required_columns(parsed)
     columns = [str(column) for column in data.columns]
-    for name, where in used.items():
-        if name not in columns:
-            close = difflib.get_close_matches(name, columns, n=1)
-            hint = f" Did you mean '{close[0]}'?" if close else ""
-            raise DataError(
-                f"column '{name}' (used in '{where}') is not in the data.{hint} "
-                f"The data has columns: {', '.join(columns)}."
-            )
+    missing = first_missing_column(used, columns)
+    if missing is not None:
+        name, where, hint = missing
+        raise DataError(
+            f"column '{name}' (used in '{where}') is not in the data.{hint} "
+            f"The data has columns: {', '.join(columns)}."
+        )
     columns_set = set(columns)
     mentioned = set(_IDENTIFIER.findall(parsed.text)) & columns_set
     frame = data.loc[:, list(used) + sorted(mentioned - set(used))]

@@ -17,7 +17,6 @@ Examples
 
 from __future__ import annotations
 
-import difflib
 import re
 import warnings
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from bayesglmm.errors import DataError
 from bayesglmm.formula.design import (
     FORMULA_CONTEXT,
     evaluate_expression,
+    first_missing_column,
     level_labels,
     offset_values,
     required_columns,
@@ -133,15 +133,13 @@ def new_data_design(spec: ModelSpec, data: pd.DataFrame, trials: bool = False) -
         )
         if parsed.response.failures is not None:
             used.update({name: parsed.response.text for name in response_columns(parsed)[0][1]})
-    columns = [str(column) for column in data.columns]
-    for name, where in used.items():
-        if name not in columns:
-            close = difflib.get_close_matches(name, columns, n=1)
-            hint = f" Did you mean '{close[0]}'?" if close else ""
-            raise DataError(
-                f"newdata has no column '{name}' (used in '{where}').{hint} "
-                "Add it: predictions need every predictor, grouping factor and offset."
-            )
+    missing = first_missing_column(used, [str(column) for column in data.columns])
+    if missing is not None:
+        name, where, hint = missing
+        raise DataError(
+            f"newdata has no column '{name}' (used in '{where}').{hint} "
+            "Add it: predictions need every predictor, grouping factor and offset."
+        )
     frame = data.loc[:, list(used)]
     missing = frame.isna().sum()
     if missing.any():

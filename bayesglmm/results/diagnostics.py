@@ -30,6 +30,18 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
+def _low_ess(ess: pd.Series, kind: str, consequence: str) -> str | None:
+    """The message for parameters whose ``kind`` ESS is below :data:`ESS_MIN`, or None."""
+    low = ess.dropna()
+    low = low[low < ESS_MIN]
+    if not len(low):
+        return None
+    return (
+        f"{kind} ESS is below {ESS_MIN} for {_count(len(low), 'parameter')} (lowest: "
+        f"{low.idxmin()} at {low.min():.0f}): {consequence}"
+    )
+
+
 def convergence_messages(table: pd.DataFrame, sample_stats: xr.Dataset) -> list[str]:
     """Messages for every convergence problem in ``table`` and ``sample_stats``.
 
@@ -61,15 +73,13 @@ def convergence_messages(table: pd.DataFrame, sample_stats: xr.Dataset) -> list[
             "warm-up and more draws (for example fit(tune=2000, draws=2000)), and look for "
             "weakly identified parameters."
         )
-    ess = table["ess_bulk"].dropna()
-    low = ess[ess < ESS_MIN]
-    if len(low):
-        messages.append(
-            f"bulk ESS is below {ESS_MIN} for {_count(len(low), 'parameter')} (lowest: "
-            f"{low.idxmin()} at {low.min():.0f}): means and intervals are imprecise. Draw more "
-            "(for example fit(draws=2000)), raise tune, or reparameterise with centered=[...] "
-            "when the low-ESS parameters are group sds."
-        )
+    bulk = _low_ess(
+        table["ess_bulk"],
+        "bulk",
+        "means and intervals are imprecise. Draw more (for example fit(draws=2000)), raise "
+        "tune, or reparameterise with centered=[...] when the low-ESS parameters are group sds.",
+    )
+    messages.extend([bulk] if bulk else [])
     return messages
 
 
@@ -159,14 +169,12 @@ def diagnosis(
     """
     problems = convergence_messages(everything, sample_stats)
     fine = []
-    tail = reported["ess_tail"].dropna()
-    low_tail = tail[tail < ESS_MIN]
-    if len(low_tail):
-        problems.append(
-            f"tail ESS is below {ESS_MIN} for {_count(len(low_tail), 'parameter')} (lowest: "
-            f"{low_tail.idxmin()} at {low_tail.min():.0f}): the 95% intervals are imprecise. "
-            "Draw more (for example fit(draws=2000))."
-        )
+    tail = _low_ess(
+        reported["ess_tail"],
+        "tail",
+        "the 95% intervals are imprecise. Draw more (for example fit(draws=2000)).",
+    )
+    problems.extend([tail] if tail else [])
     if "diverging" in sample_stats and int(sample_stats["diverging"].sum()):
         diverging = sample_stats["diverging"].transpose("chain", "draw").to_numpy()
         per_chain = ", ".join(str(int(n)) for n in diverging.sum(axis=1))
