@@ -3,7 +3,10 @@
 Parametrisations follow brms: gamma has mean ``mu`` and shape; negative
 binomial has mean ``mu`` and shape (variance ``mu + mu^2/shape``); beta has
 mean ``mu`` and precision ``phi``; lognormal's ``mu`` and ``sigma`` are the
-mean and sd of ``log y``.
+mean and sd of ``log y``. Zero-inflated, hurdle and beta-binomial families live in
+:mod:`~bayesglmm.families.counts`, exponential, Weibull and inverse Gaussian in
+:mod:`~bayesglmm.families.positive`, the cumulative family in
+:mod:`~bayesglmm.families.ordinal`.
 
 Examples
 --------
@@ -18,47 +21,24 @@ import numpy as np
 import pymc as pm
 from scipy import special, stats
 
-from bayesglmm.families.family import DispersionParameter, Family
+from bayesglmm.families.common import (
+    GAMMA_SHAPE,
+    NB_SHAPE,
+    NU,
+    PHI,
+    SIGMA,
+    identity_scale,
+    inverse_link_mean,
+    log_scale,
+    nb_p,
+    of_mean,
+    proportion_scale,
+)
+from bayesglmm.families.counts import COUNT_FAMILIES
+from bayesglmm.families.family import Family
+from bayesglmm.families.ordinal import CUMULATIVE
+from bayesglmm.families.positive import POSITIVE_FAMILIES
 from bayesglmm.families.support import SUPPORTS
-from bayesglmm.priors.distributions import Gamma, HalfStudentT, InverseGamma
-
-
-def _response_spread(values: np.ndarray) -> float:
-    sd = float(np.std(values)) if values.size > 1 else 0.0
-    return sd if sd > 0 else 1.0
-
-
-SIGMA = DispersionParameter(
-    "sigma",
-    "residual standard deviation",
-    lambda values: HalfStudentT(3, _response_spread(values)),
-)
-NU = DispersionParameter("nu", "degrees of freedom", lambda values: Gamma(2, 0.1))
-GAMMA_SHAPE = DispersionParameter("shape", "gamma shape", lambda values: Gamma(0.01, 0.01))
-NB_SHAPE = DispersionParameter(
-    "shape",
-    "negative binomial shape (variance mu + mu^2/shape)",
-    lambda values: InverseGamma(0.4, 0.3),
-)
-PHI = DispersionParameter("phi", "beta precision", lambda values: Gamma(0.01, 0.01))
-
-
-def _identity_scale(y: np.ndarray, trials: np.ndarray | None) -> np.ndarray:
-    return y
-
-
-def _proportion_scale(y: np.ndarray, trials: np.ndarray | None) -> np.ndarray:
-    n = np.ones_like(y) if trials is None else trials
-    keep = n > 0
-    return y[keep] / n[keep]
-
-
-def _log_scale(y: np.ndarray, trials: np.ndarray | None) -> np.ndarray:
-    return np.log(y)
-
-
-def _inverse_link_mean(eta: np.ndarray, link, params) -> np.ndarray:
-    return link.inverse_np(eta)
 
 
 def _binary_log_probs(eta: np.ndarray, link) -> tuple[np.ndarray, np.ndarray]:
@@ -79,10 +59,6 @@ def _bernoulli_loglik(y, eta, link, params, trials):
     return np.where(y > 0.5, log_p, log_q)
 
 
-def _nb_p(mu: np.ndarray, shape: np.ndarray) -> np.ndarray:
-    return shape / (shape + mu)
-
-
 FAMILIES: dict[str, Family] = {
     family.name: family
     for family in [
@@ -98,9 +74,11 @@ FAMILIES: dict[str, Family] = {
                 y, link.inverse_np(eta), p["sigma"]
             ),
             random=lambda rng, eta, link, p, trials: rng.normal(link.inverse_np(eta), p["sigma"]),
-            expected=_inverse_link_mean,
-            variance=lambda mean, p, trials: np.broadcast_to(p["sigma"] ** 2, np.shape(mean)),
-            mean_scale=_identity_scale,
+            expected=inverse_link_mean,
+            variance=of_mean(
+                lambda mean, p, trials: np.broadcast_to(p["sigma"] ** 2, np.shape(mean))
+            ),
+            mean_scale=identity_scale,
             residual_sd=True,
         ),
         Family(
@@ -123,12 +101,14 @@ FAMILIES: dict[str, Family] = {
                 link.inverse_np(eta)
                 + p["sigma"] * rng.standard_t(np.broadcast_to(p["nu"], np.shape(eta)))
             ),
-            expected=_inverse_link_mean,
-            variance=lambda mean, p, trials: np.broadcast_to(
-                np.where(p["nu"] > 2, p["sigma"] ** 2 * p["nu"] / (p["nu"] - 2), np.inf),
-                np.shape(mean),
+            expected=inverse_link_mean,
+            variance=of_mean(
+                lambda mean, p, trials: np.broadcast_to(
+                    np.where(p["nu"] > 2, p["sigma"] ** 2 * p["nu"] / (p["nu"] - 2), np.inf),
+                    np.shape(mean),
+                )
             ),
-            mean_scale=_identity_scale,
+            mean_scale=identity_scale,
             residual_sd=True,
         ),
         Family(
@@ -146,8 +126,11 @@ FAMILIES: dict[str, Family] = {
                 link.inverse_np(eta), p["sigma"]
             ),
             expected=lambda eta, link, p: np.exp(link.inverse_np(eta) + p["sigma"] ** 2 / 2),
-            variance=lambda mean, p, trials: (np.exp(p["sigma"] ** 2) - 1) * mean**2,
-            mean_scale=_log_scale,
+            variance=lambda eta, link, p, trials: (
+                (np.exp(p["sigma"] ** 2) - 1)
+                * np.exp(link.inverse_np(eta) + p["sigma"] ** 2 / 2) ** 2
+            ),
+            mean_scale=log_scale,
             residual_sd=True,
         ),
         Family(
@@ -168,9 +151,9 @@ FAMILIES: dict[str, Family] = {
             random=lambda rng, eta, link, p, trials: rng.gamma(
                 p["shape"], link.inverse_np(eta) / p["shape"]
             ),
-            expected=_inverse_link_mean,
-            variance=lambda mean, p, trials: mean**2 / p["shape"],
-            mean_scale=_identity_scale,
+            expected=inverse_link_mean,
+            variance=of_mean(lambda mean, p, trials: mean**2 / p["shape"]),
+            mean_scale=identity_scale,
         ),
         Family(
             "beta",
@@ -190,9 +173,9 @@ FAMILIES: dict[str, Family] = {
             random=lambda rng, eta, link, p, trials: rng.beta(
                 link.inverse_np(eta) * p["phi"], link.complement_np(eta) * p["phi"]
             ),
-            expected=_inverse_link_mean,
-            variance=lambda mean, p, trials: mean * (1 - mean) / (1 + p["phi"]),
-            mean_scale=_identity_scale,
+            expected=inverse_link_mean,
+            variance=of_mean(lambda mean, p, trials: mean * (1 - mean) / (1 + p["phi"])),
+            mean_scale=identity_scale,
         ),
         Family(
             "bernoulli",
@@ -204,9 +187,9 @@ FAMILIES: dict[str, Family] = {
             ),
             log_likelihood=_bernoulli_loglik,
             random=lambda rng, eta, link, p, trials: rng.binomial(1, link.inverse_np(eta)),
-            expected=_inverse_link_mean,
-            variance=lambda mean, p, trials: mean * (1 - mean),
-            mean_scale=_proportion_scale,
+            expected=inverse_link_mean,
+            variance=of_mean(lambda mean, p, trials: mean * (1 - mean)),
+            mean_scale=proportion_scale,
         ),
         Family(
             "binomial",
@@ -220,9 +203,9 @@ FAMILIES: dict[str, Family] = {
             random=lambda rng, eta, link, p, trials: rng.binomial(
                 trials.astype(np.int64), link.inverse_np(eta)
             ),
-            expected=_inverse_link_mean,
-            variance=lambda mean, p, trials: mean * (1 - mean) / trials,
-            mean_scale=_proportion_scale,
+            expected=inverse_link_mean,
+            variance=of_mean(lambda mean, p, trials: mean * (1 - mean) / trials),
+            mean_scale=proportion_scale,
         ),
         Family(
             "poisson",
@@ -236,9 +219,9 @@ FAMILIES: dict[str, Family] = {
                 y, link.inverse_np(eta)
             ),
             random=lambda rng, eta, link, p, trials: rng.poisson(link.inverse_np(eta)),
-            expected=_inverse_link_mean,
-            variance=lambda mean, p, trials: mean,
-            mean_scale=_identity_scale,
+            expected=inverse_link_mean,
+            variance=of_mean(lambda mean, p, trials: mean),
+            mean_scale=identity_scale,
         ),
         Family(
             "negbinomial",
@@ -249,15 +232,18 @@ FAMILIES: dict[str, Family] = {
                 name, mu=link.inverse(eta), alpha=p["shape"], observed=observed, dims="obs"
             ),
             log_likelihood=lambda y, eta, link, p, trials: stats.nbinom.logpmf(
-                y, p["shape"], _nb_p(link.inverse_np(eta), p["shape"])
+                y, p["shape"], nb_p(link.inverse_np(eta), p["shape"])
             ),
             random=lambda rng, eta, link, p, trials: rng.negative_binomial(
-                p["shape"], _nb_p(link.inverse_np(eta), p["shape"])
+                p["shape"], nb_p(link.inverse_np(eta), p["shape"])
             ),
-            expected=_inverse_link_mean,
-            variance=lambda mean, p, trials: mean + mean**2 / p["shape"],
-            mean_scale=_identity_scale,
+            expected=inverse_link_mean,
+            variance=of_mean(lambda mean, p, trials: mean + mean**2 / p["shape"]),
+            mean_scale=identity_scale,
         ),
+        *COUNT_FAMILIES,
+        *POSITIVE_FAMILIES,
+        CUMULATIVE,
     ]
 }
 """Every family bayesglmm knows, by name."""

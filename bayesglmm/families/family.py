@@ -34,16 +34,21 @@ class DispersionParameter:
     Attributes
     ----------
     name
-        ``sigma``, ``nu``, ``shape`` or ``phi``.
+        ``sigma``, ``nu``, ``shape``, ``phi``, ``zi``, ``hu`` or ``threshold``.
     description
         What the parameter means, for printouts.
     default_prior
         Builds the default prior from the response on the mean's scale.
+    ordered
+        True for a vector of increasing values, one per category boundary of an
+        ordinal response (the thresholds of the cumulative family); its one prior
+        applies to every element.
     """
 
     name: str
     description: str
     default_prior: Callable[[np.ndarray], Prior]
+    ordered: bool = False
 
 
 @dataclass(frozen=True)
@@ -61,22 +66,28 @@ class Family:
     dispersion
         Parameters besides the mean.
     likelihood
-        ``likelihood(name, eta, link, params, observed, trials)`` creates the
-        observed PyMC variable (over dim ``obs``).
+        ``likelihood(name, eta, link, params, observed, detail)`` creates the
+        observed PyMC variable (over dim ``obs``). ``detail`` is the response's
+        side information named by :attr:`detail_name` (trials, censoring), or None.
     log_likelihood
-        ``log_likelihood(y, eta, link, params, trials)``: pointwise log density
+        ``log_likelihood(y, eta, link, params, detail)``: pointwise log density
         on NumPy arrays that broadcast against each other.
     random
         ``random(rng, eta, link, params, trials)``: one predictive draw per element.
     expected
         ``expected(eta, link, params)``: the mean of the response per row (per trial
         for binomial families), for predictions.
+    variance
+        ``variance(eta, link, params, trials)``: the variance of the response per row
+        (of the proportion for binomial families), for R^2 and Pearson residuals.
     mean_scale
         ``mean_scale(y, trials)``: the response on the scale of the mean
         (proportions for binomial, ``log y`` for lognormal), used to autoscale priors.
     residual_sd
         True for families whose dispersion ``sigma`` is a residual standard
         deviation (reported as group ``Residual`` in ``varcorr()``).
+    censorable
+        True for families that accept right-censored responses, ``y | cens(c)``.
     """
 
     name: str
@@ -90,6 +101,7 @@ class Family:
     variance: Callable[..., np.ndarray]
     mean_scale: Callable[[np.ndarray, np.ndarray | None], np.ndarray]
     residual_sd: bool = False
+    censorable: bool = False
 
     @property
     def dispersion_names(self) -> tuple[str, ...]:
@@ -100,3 +112,15 @@ class Family:
     def needs_trials(self) -> bool:
         """True for families whose response is successes out of trials."""
         return self.support.name == "binomial"
+
+    @property
+    def detail_name(self) -> str | None:
+        """The :class:`ResponseDesign` attribute passed to the likelihood as ``detail``."""
+        if self.needs_trials:
+            return "trials"
+        return "censored" if self.censorable else None
+
+    @property
+    def thresholds(self) -> DispersionParameter | None:
+        """The ordered thresholds of an ordinal family, which replace the intercept."""
+        return next((p for p in self.dispersion if p.ordered), None)

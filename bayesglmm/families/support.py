@@ -39,12 +39,16 @@ class PreparedResponse:
         For a bernoulli response given as labels: the label counted as 1.
     other_level
         For a bernoulli response given as labels: the label counted as 0.
+    categories
+        For an ordinal response: the category labels in order; ``values`` holds
+        their positions ``1..K``.
     """
 
     values: np.ndarray
     trials: np.ndarray | None = None
     event_level: str | None = None
     other_level: str | None = None
+    categories: tuple[str, ...] | None = None
 
 
 def _offending_rows(bad: np.ndarray, labels: pd.Index, values: np.ndarray) -> str:
@@ -184,6 +188,40 @@ def _binary(raw: pd.Series, trials: pd.Series | None, column: str, family: str) 
     )
 
 
+def _ordinal(
+    raw: pd.Series, trials: pd.Series | None, column: str, family: str
+) -> PreparedResponse:
+    if isinstance(raw.dtype, pd.CategoricalDtype) and raw.cat.ordered:
+        categories = tuple(str(level) for level in raw.cat.categories)
+        values = raw.cat.codes.to_numpy(dtype=float) + 1
+    elif pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
+        numbers = raw.to_numpy(dtype=float)
+        _check(
+            ~(np.isfinite(numbers) & (numbers == np.round(numbers))),
+            raw,
+            numbers,
+            f"response '{column}' must hold whole numbers (ordered categories) for "
+            f"family '{family}'",
+            "Round or recode those values, or give an ordered categorical.",
+        )
+        low, high = int(numbers.min()), int(numbers.max())
+        categories = tuple(str(value) for value in range(low, high + 1))
+        values = numbers - low + 1
+    else:
+        raise DataError(
+            f"response '{column}' must be ordered for family '{family}', but it holds "
+            f"{raw.dtype} values such as {raw.iloc[0]!r} in no declared order. Make it an "
+            f"ordered categorical, e.g. pd.Categorical(data['{column}'], categories=[...], "
+            "ordered=True), or code the categories as integers 1, 2, ..."
+        )
+    if len(categories) < 2:
+        raise DataError(
+            f"response '{column}' has a single category ({categories[0]!r}); an ordinal "
+            "model needs at least 2."
+        )
+    return PreparedResponse(values, categories=categories)
+
+
 @dataclass(frozen=True)
 class Support:
     """A set of response values a family accepts.
@@ -212,6 +250,7 @@ SUPPORTS: dict[str, Support] = {
         Support("count", "whole counts 0, 1, 2, ...", _count),
         Support("binomial", "successes out of trials", _binomial),
         Support("binary", "0/1, true/false or two labels", _binary),
+        Support("ordinal", "ordered categories, or integers 1, 2, ...", _ordinal),
     ]
 }
 """Every response support by name."""

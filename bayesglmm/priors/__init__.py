@@ -11,6 +11,7 @@ from bayesglmm.priors.defaults import default_priors, response_location_and_spre
 from bayesglmm.priors.distributions import (
     LKJ,
     PRIORS,
+    Beta,
     Exponential,
     Gamma,
     HalfCauchy,
@@ -27,6 +28,7 @@ from bayesglmm.priors.resolve import Priors, resolve_priors
 __all__ = [
     "LKJ",
     "PRIORS",
+    "Beta",
     "Exponential",
     "Gamma",
     "HalfCauchy",

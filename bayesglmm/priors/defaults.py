@@ -12,6 +12,9 @@ cloglog links, which are already on a standard scale):
 * ``sd[g][t]``: ``half_student_t(3, 2.5 s)`` for intercepts and 0/1 columns,
   ``half_student_t(3, 2.5 s / sd(t))`` for other columns.
 * ``cor[g]``: ``lkj(1)``, uniform over correlation matrices.
+* ``rho[g]`` of ``ar1(time | subject)`` and ``cs(...)``: ``beta(1, 1)`` on
+  ``(rho - lower) / (1 - lower)``, uniform over the valid correlations (``lower`` is -1
+  for AR(1), ``-1/(T-1)`` for compound symmetry over ``T`` times).
 * Dispersion parameters: ``sigma ~ half_student_t(3, sd(y))`` on the data's
   own scale, ``nu ~ gamma(2, 0.1)``, gamma ``shape ~ gamma(0.01, 0.01)``,
   negative binomial ``shape ~ inv_gamma(0.4, 0.3)``, ``phi ~ gamma(0.01, 0.01)``.
@@ -35,7 +38,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from bayesglmm.priors.distributions import LKJ, HalfStudentT, Normal, Prior, StudentT
+from bayesglmm.priors.distributions import LKJ, Beta, HalfStudentT, Normal, Prior, StudentT
 
 if TYPE_CHECKING:
     from bayesglmm.families.family import Family
@@ -112,6 +115,8 @@ def default_priors(spec: ModelSpec, family: Family, link: Link) -> dict[str, Pri
             )
         if group.correlated_blocks:
             priors[f"cor[{group.name}]"] = LKJ(1)
+        if group.structure is not None:
+            priors[f"rho[{group.name}]"] = Beta(1, 1)
     on_mean_scale = family.mean_scale(spec.response.values, spec.response.trials)
     for parameter in family.dispersion:
         priors[parameter.name] = parameter.default_prior(on_mean_scale)

@@ -239,6 +239,24 @@ class InverseGamma(Prior):
 
 
 @dataclass(frozen=True)
+class Beta(Prior):
+    """Beta prior on a probability, such as a zero-inflation or hurdle probability."""
+
+    alpha: float = 1.0
+    beta: float = 1.0
+    support: ClassVar[str] = "unit"
+    brms_name: ClassVar[str] = "beta"
+    pymc_class: ClassVar[type] = pm.Beta
+    _positive: ClassVar[tuple[str, ...]] = ("alpha", "beta")
+
+    def _log_density(self, x: np.ndarray) -> np.ndarray:
+        return stats.beta.logpdf(x, self.alpha, self.beta)
+
+    def _scipy(self):
+        return stats.beta(self.alpha, self.beta)
+
+
+@dataclass(frozen=True)
 class LKJ(Prior):
     """LKJ prior on a correlation matrix (Lewandowski, Kurowicka & Joe 2009).
 
@@ -264,6 +282,7 @@ PRIORS: dict[str, type[Prior]] = {
         Exponential,
         Gamma,
         InverseGamma,
+        Beta,
         LKJ,
     ]
 }

@@ -33,6 +33,7 @@ _SUITABLE = {
     "real": "Normal or StudentT",
     "positive": "HalfNormal, HalfStudentT, HalfCauchy, Exponential, Gamma or InverseGamma",
     "correlation": "LKJ",
+    "unit": "Beta",
 }
 
 
@@ -93,6 +94,8 @@ def _broader_keys(key: str) -> list[str]:
         return ["b"]
     if key.startswith("cor["):
         return ["cor"]
+    if key.startswith("rho["):
+        return ["rho"]
     return []
 
 

@@ -1,0 +1,75 @@
+"""Pieces that several family records share: dispersion parameters and response scales.
+
+Examples
+--------
+>>> import numpy as np
+>>> from bayesglmm.families.common import proportion_scale
+>>> proportion_scale(np.array([1.0, 3.0]), np.array([4.0, 4.0])).tolist()
+[0.25, 0.75]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from bayesglmm.families.family import DispersionParameter
+from bayesglmm.priors.distributions import Beta, Gamma, HalfStudentT, InverseGamma
+
+
+def _response_spread(values: np.ndarray) -> float:
+    sd = float(np.std(values)) if values.size > 1 else 0.0
+    return sd if sd > 0 else 1.0
+
+
+SIGMA = DispersionParameter(
+    "sigma",
+    "residual standard deviation",
+    lambda values: HalfStudentT(3, _response_spread(values)),
+)
+NU = DispersionParameter("nu", "degrees of freedom", lambda values: Gamma(2, 0.1))
+GAMMA_SHAPE = DispersionParameter("shape", "gamma shape", lambda values: Gamma(0.01, 0.01))
+NB_SHAPE = DispersionParameter(
+    "shape",
+    "negative binomial shape (variance mu + mu^2/shape)",
+    lambda values: InverseGamma(0.4, 0.3),
+)
+PHI = DispersionParameter("phi", "beta precision", lambda values: Gamma(0.01, 0.01))
+ZI = DispersionParameter(
+    "zi", "zero-inflation probability (of a structural zero)", lambda values: Beta(1, 1)
+)
+HU = DispersionParameter("hu", "hurdle probability (of a zero)", lambda values: Beta(1, 1))
+
+
+def identity_scale(y: np.ndarray, trials: np.ndarray | None) -> np.ndarray:
+    """The response as it is: its mean is the family's ``mu``."""
+    return y
+
+
+def proportion_scale(y: np.ndarray, trials: np.ndarray | None) -> np.ndarray:
+    """Successes per trial, for binomial-type families (rows with no trials left out)."""
+    n = np.ones_like(y) if trials is None else trials
+    keep = n > 0
+    return y[keep] / n[keep]
+
+
+def log_scale(y: np.ndarray, trials: np.ndarray | None) -> np.ndarray:
+    """``log y``, whose mean is lognormal's ``mu``."""
+    return np.log(y)
+
+
+def inverse_link_mean(eta: np.ndarray, link, params) -> np.ndarray:
+    """The mean ``g^-1(eta)``, for families whose ``mu`` is the response mean."""
+    return link.inverse_np(eta)
+
+
+def of_mean(variance: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
+    """Turn ``variance(mean, params, trials)`` into the ``variance(eta, link, params, trials)``
+    a :class:`Family` holds, for families whose mean is ``g^-1(eta)``."""
+    return lambda eta, link, params, trials: variance(link.inverse_np(eta), params, trials)
+
+
+def nb_p(mu: np.ndarray, shape: np.ndarray) -> np.ndarray:
+    """NumPy's and SciPy's success probability of a negative binomial with mean ``mu``."""
+    return shape / (shape + mu)
