@@ -20,6 +20,7 @@ import time
 import warnings
 from collections.abc import Iterable, Mapping
 
+import numpy as np
 import pandas as pd
 import pymc as pm
 
@@ -29,6 +30,7 @@ from bayesglmm.backend.pymc_model import graph_coords, graph_data, structural_di
 from bayesglmm.errors import DataError
 from bayesglmm.families import get_family
 from bayesglmm.formula import build_spec, parse_formula
+from bayesglmm.formula.design import OBSERVATION_FACTOR
 from bayesglmm.formula.spec import ModelSpec
 from bayesglmm.priors import Prior, default_priors, resolve_priors
 from bayesglmm.results import Fit
@@ -49,6 +51,30 @@ def _centered_groups(centered: bool | Iterable[str], spec: ModelSpec) -> frozens
             f"the grouping factors are: {', '.join(names) or 'none'}."
         )
     return frozenset(chosen)
+
+
+def _with_observation_effect(
+    formula: str, data: pd.DataFrame, family: str
+) -> tuple[str, pd.DataFrame]:
+    """The formula with ``+ (1 | observation)`` and a copy of the data with that column."""
+    if family not in ("poisson", "binomial"):
+        raise DataError(
+            f"overdispersion=True adds an observation-level effect to poisson or binomial "
+            f"models; family '{family}' "
+            + (
+                "has 0/1 data, where such an effect is not identified."
+                if family == "bernoulli"
+                else "has its own dispersion or is not a count family."
+            )
+        )
+    if OBSERVATION_FACTOR in data.columns:
+        raise DataError(
+            f"overdispersion=True adds a column '{OBSERVATION_FACTOR}', but the data already "
+            f"have one; write '+ (1 | {OBSERVATION_FACTOR})' in the formula instead, or "
+            "rename the column."
+        )
+    rows = data.assign(**{OBSERVATION_FACTOR: np.arange(len(data))})
+    return f"{formula} + (1 | {OBSERVATION_FACTOR})", rows
 
 
 class Model:
@@ -78,6 +104,11 @@ class Model:
     na_action
         ``"error"`` (default) refuses missing values in used columns; ``"drop"``
         drops those rows and reports how many.
+    overdispersion
+        Add an observation-level random intercept, ``+ (1 | observation)``, for
+        Poisson and binomial data that vary more than the family allows (Harrison
+        2014, *PeerJ* 2:e616). ``varcorr()`` reports its sd as group ``observation``;
+        predictions for new rows draw new observation effects.
 
     Examples
     --------
@@ -96,9 +127,12 @@ class Model:
         priors: Mapping[str, Prior] | None = None,
         centered: bool | Iterable[str] = False,
         na_action: str = "error",
+        overdispersion: bool = False,
     ):
-        self.formula = formula
         self.family, self.link = get_family(family, link)
+        if overdispersion:
+            formula, data = _with_observation_effect(formula, data, self.family.name)
+        self.formula = formula
         self.parsed = parse_formula(formula)
         self.na_action = na_action
         self._user_priors = dict(priors or {})
@@ -334,6 +368,8 @@ class Model:
             kind = "correlated" if group.correlated_blocks else "uncorrelated"
             if len(group.terms) == 1:
                 kind = "intercept" if group.constant_terms.all() else "slope"
+            if group.structure is not None:
+                kind = f"{group.structure.kind} over {len(group.structure.times)} times"
             centred = ", centred" if group.name in self.centered else ""
             terms = ", ".join(group.terms)
             lines.append(f"{group.name} ({group.n_levels} levels): {terms} [{kind}{centred}]")

@@ -35,13 +35,13 @@ import pytensor
 import pytensor.tensor as pt
 
 from bayesglmm.errors import DataError
-from bayesglmm.families.family import Family
+from bayesglmm.families.family import DispersionParameter, Family
 from bayesglmm.families.links import Link
 from bayesglmm.formula.spec import GroupDesign, ModelSpec
 from bayesglmm.priors.distributions import Prior
 from bayesglmm.priors.resolve import Priors
 
-RESERVED_DIMS = {"chain", "draw", "obs", "coef", "slope", "__sample__"}
+RESERVED_DIMS = {"chain", "draw", "obs", "coef", "slope", "cutpoint", "__sample__"}
 
 
 @dataclass(frozen=True)
@@ -115,6 +115,8 @@ def graph_data(spec: ModelSpec, family: Family, priors: Priors) -> dict[str, np.
         for i, block in enumerate(group.blocks):
             if len(block) > 1:
                 data[f"cor_{g}__{i}__eta"] = np.array(float(priors[f"cor[{g}]"].eta))
+        if group.structure is not None:
+            data.update(_prior_data(f"rho_{g}__unit", [priors[f"rho[{g}]"]], vector=False))
         data[f"{g}__index"] = group.index
         ones = group.constant_terms
         if not ones.all():
@@ -123,10 +125,12 @@ def graph_data(spec: ModelSpec, family: Family, priors: Priors) -> dict[str, np.
         data["offset"] = spec.offset
     for name in family.dispersion_names:
         data.update(_prior_data(name, [priors[name]], vector=False))
-    discrete = family.support.name in ("count", "binomial", "binary")
+    discrete = family.support.name in ("count", "binomial", "binary", "ordinal")
     data["y_observed"] = spec.response.values.astype(np.int64 if discrete else float)
     if spec.response.trials is not None:
         data["trials"] = spec.response.trials.astype(np.int64)
+    if spec.response.censored is not None:
+        data["censored"] = spec.response.censored
     return data
 
 
@@ -140,25 +144,52 @@ def graph_coords(spec: ModelSpec) -> dict[str, list]:
         coords[f"{group.name}_term"] = list(group.terms)
         if group.correlated_blocks:
             coords[f"{group.name}_term2"] = list(group.terms)
+    if spec.response.categories is not None:
+        coords["cutpoint"] = spec.response.thresholds
     return coords
 
 
 def structural_dims(spec: ModelSpec) -> set[str]:
-    """Dimensions whose length is part of the graph's structure: the term counts."""
-    return {f"{g.name}{suffix}" for g in spec.groups for suffix in ("_term", "_term2")}
+    """Dimensions whose length is part of the graph's structure: term and threshold counts."""
+    terms = {f"{g.name}{suffix}" for g in spec.groups for suffix in ("_term", "_term2")}
+    return terms | {"cutpoint"}
 
 
 def _prior_variable(
-    name: str, priors: Sequence[Prior], data: dict[str, np.ndarray], dims: str | None = None
+    name: str,
+    priors: Sequence[Prior],
+    data: dict[str, np.ndarray],
+    dims: str | None = None,
+    **options,
 ) -> pt.TensorVariable:
-    """One random variable whose elements follow ``priors``, parameters read from ``data``."""
+    """One random variable whose elements follow ``priors``, parameters read from ``data``.
+
+    ``options`` go to the PyMC distribution (a transform, an initial value).
+    """
     if len({type(prior) for prior in priors}) > 1:
         parts = [_prior_variable(f"{name}__{i}", [p], data) for i, p in enumerate(priors)]
         return pm.Deterministic(name, pt.stack(parts), dims=dims)
     parameters = {
         key: pm.Data(f"{name}__{key}", data[f"{name}__{key}"]) for key in priors[0].parameters()
     }
-    return type(priors[0]).pymc_class(name, **parameters, dims=dims)
+    return type(priors[0]).pymc_class(name, **parameters, dims=dims, **options)
+
+
+def _dispersion_variable(
+    parameter: DispersionParameter, priors: Priors, data: dict[str, np.ndarray], model: pm.Model
+) -> pt.TensorVariable:
+    """A family parameter; ordered ones are increasing vectors over dim ``cutpoint``."""
+    if not parameter.ordered:
+        return _prior_variable(parameter.name, [priors[parameter.name]], data)
+    count = model.dim_lengths["cutpoint"].eval()
+    return _prior_variable(
+        parameter.name,
+        [priors[parameter.name]],
+        data,
+        dims="cutpoint",
+        transform=pm.distributions.transforms.ordered,
+        initval=np.linspace(-1.0, 1.0, count),
+    )
 
 
 def _fixed_part(spec: ModelSpec, priors: Priors, data: dict[str, np.ndarray]) -> pt.TensorVariable:
@@ -229,7 +260,12 @@ def _group_part(
     sd_priors = [priors[f"sd[{g}][{t}]"] for t in group.terms]
     sd = _prior_variable(f"sd_{g}", sd_priors, data, dims=f"{g}_term")
     names = [f"sd_{g}"]
-    if not group.correlated_blocks:
+    if group.structure is not None:
+        effects = pm.Deterministic(
+            f"r_{g}", _structured_effects(group, sd[0], priors, data), dims=(g, f"{g}_term")
+        )
+        names.append(f"rho_{g}")
+    elif not group.correlated_blocks:
         if centered:
             effects = pm.Normal(f"r_{g}", 0.0, sd, dims=(g, f"{g}_term"))
         else:
@@ -256,6 +292,38 @@ def _group_part(
         gathered = effects[:, term][index]
         contribution = contribution + (gathered if column is None else values[:, column] * gathered)
     return contribution, names
+
+
+def _structured_effects(
+    group: GroupDesign, sd: pt.TensorVariable, priors: Priors, data: dict[str, np.ndarray]
+) -> pt.TensorVariable:
+    """Effects of ``ar1(time | subject)`` or ``cs(...)``, shape (levels, 1), non-centred.
+
+    Per subject, ``u = sd * L(rho) z`` with ``z ~ N(0, I)`` over the time levels and
+    ``L`` the Cholesky factor of the correlation matrix. For AR(1) it has the closed form
+    ``L[i, 0] = rho^i`` and ``L[i, j] = rho^(i-j) sqrt(1 - rho^2)`` for ``0 < j <= i``.
+    ``rho = lower + (1 - lower) * p`` with ``p`` on (0, 1) under the prior
+    ``rho[<group>]`` (uniform by default); ``lower`` is -1 for AR(1) and ``-1/(T-1)``
+    for compound symmetry, the smallest value that keeps the matrix positive definite.
+    """
+    g, structure = group.name, group.structure
+    count = len(structure.times)
+    lower = -1.0 if structure.kind == "ar1" else -1.0 / (count - 1)
+    unit = _prior_variable(f"rho_{g}__unit", [priors[f"rho[{g}]"]], data)
+    rho = pm.Deterministic(f"rho_{g}", lower + (1.0 - lower) * unit)
+    if structure.kind == "ar1":
+        rows, columns = np.tril_indices(count)
+        powers = pt.cumprod(pt.concatenate([pt.ones(1), pt.repeat(rho, count - 1)]))
+        scale = pt.switch(pt.eq(columns, 0), 1.0, pt.sqrt(1.0 - rho**2))
+        chol = pt.set_subtensor(
+            pt.zeros((count, count))[rows, columns], powers[rows - columns] * scale
+        )
+    else:
+        correlation = (1.0 - rho) * pt.eye(count) + rho * pt.ones((count, count))
+        chol = pt.linalg.cholesky(correlation)
+    z = pm.Normal(f"z_{g}", 0.0, 1.0, shape=(len(structure.subjects), count))
+    per_subject = pt.dot(z, chol.T) * sd
+    return per_subject[structure.subject_of_level, structure.time_of_level][:, None]
 
 
 def _value_columns(ones: np.ndarray) -> list[int | None]:
@@ -318,14 +386,18 @@ def build_pymc_model(
         if eta.ndim == 0:
             eta = pt.broadcast_to(eta, (model.dim_lengths["obs"],))
         dispersion = {
-            name: _prior_variable(name, [priors[name]], data) for name in family.dispersion_names
+            parameter.name: _dispersion_variable(parameter, priors, data, model)
+            for parameter in family.dispersion
         }
         public.extend(dispersion)
         observed = pm.Data("y_observed", data["y_observed"], dims="obs")
-        trials = pm.Data("trials", data["trials"], dims="obs") if "trials" in data else None
+        detail_name = family.detail_name
+        detail = (
+            pm.Data(detail_name, data[detail_name], dims="obs") if detail_name in data else None
+        )
         name = spec.response.name
         observed_name = name if name not in model.named_vars else "y"
-        family.likelihood(observed_name, eta, link, dispersion, observed, trials)
+        family.likelihood(observed_name, eta, link, dispersion, observed, detail)
     rows = frozenset(
         name for name, value in data.items() if np.ndim(value) and len(value) == spec.n_obs
     )

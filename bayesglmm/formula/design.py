@@ -30,8 +30,15 @@ from formulaic import Formula, model_matrix
 from formulaic.errors import FactorEvaluationError, FormulaicError
 
 from bayesglmm.errors import DataError, DataWarning, FormulaError
+from bayesglmm.families.catalog import FAMILIES
 from bayesglmm.families.family import Family
-from bayesglmm.formula.spec import FixedDesign, GroupDesign, ModelSpec, ResponseDesign
+from bayesglmm.formula.spec import (
+    FixedDesign,
+    GroupDesign,
+    ModelSpec,
+    ResponseDesign,
+    TimeStructure,
+)
 from bayesglmm.formula.syntax import ParsedFormula, RandomTermSyntax
 
 FORMULA_CONTEXT: dict[str, object] = {
@@ -45,6 +52,10 @@ FORMULA_CONTEXT: dict[str, object] = {
 """Names formula expressions can use besides data columns (``np.log(x)``, ``log(x)``)."""
 
 NA_ACTIONS = ("error", "drop")
+
+OBSERVATION_FACTOR = "observation"
+"""The grouping column of ``Model(..., overdispersion=True)``'s observation-level effect;
+new data without it get a new level per row."""
 
 _INTEGER = re.compile(r"^\d+$")
 _IDENTIFIER = re.compile(r"[A-Za-z_.][A-Za-z0-9_.]*")
@@ -78,7 +89,7 @@ def build_spec(
     """
     frame, dropped = _used_rows(parsed, data, na_action)
     response = _response(parsed, frame, family)
-    fixed = _fixed_design(parsed, frame)
+    fixed = _fixed_design(parsed, frame, without_intercept=family.thresholds is not None)
     groups = _group_designs(parsed, frame)
     offset = offset_values(parsed, frame)
     return ModelSpec(
@@ -231,6 +242,17 @@ def _response(parsed: ParsedFormula, frame: pd.DataFrame, family: Family) -> Res
             "use family='binomial', or write the response alone."
         )
     prepared = family.support.prepare(outcome, trials, syntax.outcome, family.name)
+    censoring = syntax.helper("cens")
+    censored = None
+    if censoring is not None:
+        if not family.censorable:
+            censorable = ", ".join(name for name, f in FAMILIES.items() if f.censorable)
+            raise FormulaError(
+                f"'{syntax.text}' censors the response, but family '{family.name}' does not "
+                f"support censoring; use one of: {censorable}."
+            )
+        flags = evaluate_expression(censoring, frame, f"cens({censoring})")
+        censored = censoring_flags(flags, f"cens({censoring})")
     return ResponseDesign(
         name=syntax.outcome,
         values=prepared.values,
@@ -238,7 +260,37 @@ def _response(parsed: ParsedFormula, frame: pd.DataFrame, family: Family) -> Res
         trials_name=None if trials is None else str(trials.name),
         event_level=prepared.event_level,
         other_level=prepared.other_level,
+        categories=prepared.categories,
+        censored=censored,
     )
+
+
+CENSORING_CODES = {"none": 0.0, "right": 1.0, "0": 0.0, "1": 1.0, "false": 0.0, "true": 1.0}
+"""Values ``cens()`` accepts: 0/1, booleans, or brms's ``"none"``/``"right"``."""
+
+
+def censoring_flags(flags: pd.Series, where: str) -> np.ndarray:
+    """1.0 for right-censored rows and 0.0 for events, from the column of ``cens()``.
+
+    Examples
+    --------
+    >>> censoring_flags(pd.Series(["none", "right", "none"]), "cens(status)").tolist()
+    [0.0, 1.0, 0.0]
+    """
+    if pd.api.types.is_numeric_dtype(flags) and not pd.api.types.is_bool_dtype(flags):
+        labels = flags.map(lambda value: f"{value:g}")
+    else:
+        labels = flags.astype(str).str.lower()
+    codes = labels.map(CENSORING_CODES)
+    bad = codes.isna().to_numpy()
+    if bad.any():
+        first = flags[bad].iloc[0]
+        raise DataError(
+            f"{where} must be 0 (event) or 1 (right-censored), true/false, or 'none'/'right'; "
+            f"row {flags.index[bad][0]!r} has {first!r} ({int(bad.sum())} such rows). Left and "
+            "interval censoring are not supported."
+        )
+    return codes.to_numpy(dtype=float)
 
 
 def _check_finite(matrix: pd.DataFrame, where: str) -> None:
@@ -253,8 +305,15 @@ def _check_finite(matrix: pd.DataFrame, where: str) -> None:
         )
 
 
-def _fixed_design(parsed: ParsedFormula, frame: pd.DataFrame) -> FixedDesign:
+def _fixed_design(
+    parsed: ParsedFormula, frame: pd.DataFrame, without_intercept: bool
+) -> FixedDesign:
+    """The fixed design; ``without_intercept`` drops the intercept column (ordinal
+    models, whose thresholds replace it) but keeps the coding of the factors."""
     matrix = _materialize(parsed.fixed, frame, parsed.fixed)
+    formulaic_spec = matrix.model_spec
+    if without_intercept and "Intercept" in matrix.columns:
+        matrix = matrix.drop(columns="Intercept")
     _check_finite(matrix, "the fixed effects")
     values = matrix.to_numpy(dtype=float)
     names = tuple(str(name) for name in matrix.columns)
@@ -263,7 +322,7 @@ def _fixed_design(parsed: ParsedFormula, frame: pd.DataFrame) -> FixedDesign:
         matrix=values,
         names=names,
         has_intercept=bool(names) and names[0] == "Intercept",
-        formulaic_spec=matrix.model_spec,
+        formulaic_spec=formulaic_spec,
     )
 
 
@@ -323,6 +382,13 @@ def _group_designs(parsed: ParsedFormula, frame: pd.DataFrame) -> tuple[GroupDes
             )
         _check_finite(matrix, f"'{term.text}'")
         index, levels = _grouping(term, frame)
+        if term.structure is not None and term.group_name in merged:
+            raise FormulaError(
+                f"'{term.text}' gives group '{term.group_name}', which another random term "
+                "already uses; remove one of them.",
+                parsed.text,
+                term.position,
+            )
         entry = merged.setdefault(
             term.group_name,
             {
@@ -359,8 +425,30 @@ def _group_designs(parsed: ParsedFormula, frame: pd.DataFrame) -> tuple[GroupDes
             values=np.column_stack(entry["columns"]),
             blocks=tuple(entry["blocks"]),
             formulaic_specs=tuple(entry["specs"]),
+            structure=_time_structure(entry["term"], frame),
         )
         for name, entry in merged.items()
+    )
+
+
+def _time_structure(term: RandomTermSyntax, frame: pd.DataFrame) -> TimeStructure | None:
+    """Subjects, times and the position of each ``subject:time`` level of a structured term."""
+    if term.structure is None:
+        return None
+    (subject_codes, subjects), (time_codes, times) = (
+        level_labels(frame[column]) for column in term.group
+    )
+    if len(times) < 2:
+        raise DataError(
+            f"'{term.text}' needs at least 2 time levels in '{term.group[1]}', found {len(times)}."
+        )
+    combos = np.unique(np.column_stack([subject_codes, time_codes]), axis=0)
+    return TimeStructure(
+        kind=term.structure,
+        subjects=tuple(subjects),
+        times=tuple(times),
+        subject_of_level=combos[:, 0].astype(np.int64),
+        time_of_level=combos[:, 1].astype(np.int64),
     )
 
 

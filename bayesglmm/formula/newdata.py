@@ -28,6 +28,7 @@ from formulaic.errors import FormulaicError
 from bayesglmm.errors import DataError
 from bayesglmm.formula.design import (
     FORMULA_CONTEXT,
+    OBSERVATION_FACTOR,
     evaluate_expression,
     first_missing_column,
     level_labels,
@@ -127,6 +128,8 @@ def new_data_design(spec: ModelSpec, data: pd.DataFrame, trials: bool = False) -
         raise DataError("newdata must be a pandas DataFrame with at least one row.")
     parsed = spec.formula
     used = required_columns(parsed, response=False)
+    if OBSERVATION_FACTOR in used and OBSERVATION_FACTOR not in data.columns:
+        data = data.assign(**{OBSERVATION_FACTOR: [f"new {i}" for i in range(len(data))]})
     if trials and spec.response.trials is not None:
         used.update(
             {name: where for where, names in response_columns(parsed)[1:] for name in names}
@@ -148,7 +151,7 @@ def new_data_design(spec: ModelSpec, data: pd.DataFrame, trials: bool = False) -
             f"newdata has missing values in {report}; drop or fill those rows before predicting."
         )
     return NewDataDesign(
-        fixed=_matrix(spec.fixed.formulaic_spec, frame, parsed.fixed),
+        fixed=_matrix(spec.fixed.formulaic_spec, frame, parsed.fixed, spec.fixed.names),
         groups=tuple(_new_group(group, frame) for group in spec.groups),
         offset=offset_values(parsed, frame),
         trials=_trials(spec, frame) if trials else None,
@@ -156,7 +159,10 @@ def new_data_design(spec: ModelSpec, data: pd.DataFrame, trials: bool = False) -
     )
 
 
-def _matrix(formulaic_spec, frame: pd.DataFrame, where: str) -> np.ndarray:
+def _matrix(
+    formulaic_spec, frame: pd.DataFrame, where: str, columns: tuple[str, ...] | None = None
+) -> np.ndarray:
+    """The columns of ``formulaic_spec`` on ``frame`` (only ``columns`` when given)."""
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -171,7 +177,8 @@ def _matrix(formulaic_spec, frame: pd.DataFrame, where: str) -> np.ndarray:
                 f"{found.group(1)}. A fixed effect has no estimate for them; use levels "
                 "from the fitted data."
             )
-    return matrix.to_numpy(dtype=float)
+    chosen = matrix if columns is None else matrix.loc[:, list(columns)]
+    return chosen.to_numpy(dtype=float)
 
 
 def _new_group(group: GroupDesign, frame: pd.DataFrame) -> NewGroupDesign:

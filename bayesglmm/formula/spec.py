@@ -14,6 +14,7 @@ Examples
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,6 +47,29 @@ class FixedDesign:
 
 
 @dataclass(frozen=True)
+class TimeStructure:
+    """The correlation over time within subject of a structured term such as
+    ``ar1(time | subject)``.
+
+    Attributes
+    ----------
+    kind
+        ``"ar1"``: ``cor(u_s,t, u_s,t') = rho^|i - i'|`` with ``i`` the position of the
+        time level; ``"cs"``: ``rho`` for any two times.
+    subjects, times
+        Labels of the subject levels and of the time levels, in order.
+    subject_of_level, time_of_level
+        For each level ``subject:time`` of the group, its subject and time positions.
+    """
+
+    kind: str
+    subjects: tuple[str, ...]
+    times: tuple[str, ...]
+    subject_of_level: np.ndarray
+    time_of_level: np.ndarray
+
+
+@dataclass(frozen=True)
 class GroupDesign:
     """All random terms that share one grouping factor.
 
@@ -68,6 +92,9 @@ class GroupDesign:
         (from ``||`` or separate random terms) form blocks of one.
     formulaic_specs
         One formulaic spec per random term merged into this group, for new data.
+    structure
+        For ``ar1(time | subject)`` and ``cs(...)``: the correlation over time; the
+        group is then ``subject:time`` with one intercept per level.
     """
 
     name: str
@@ -78,6 +105,7 @@ class GroupDesign:
     values: np.ndarray
     blocks: tuple[tuple[int, ...], ...]
     formulaic_specs: tuple[FormulaicSpec, ...]
+    structure: TimeStructure | None = None
 
     @property
     def n_levels(self) -> int:
@@ -111,6 +139,10 @@ class ResponseDesign:
         Label of the trials, for printouts.
     event_level, other_level
         For a bernoulli response given as labels: which label is 1 and which is 0.
+    categories
+        For an ordinal response: the category labels; ``values`` are positions ``1..K``.
+    censored
+        For ``y | cens(c)``: 1.0 for right-censored rows, 0.0 for observed events.
     """
 
     name: str
@@ -119,6 +151,14 @@ class ResponseDesign:
     trials_name: str | None = None
     event_level: str | None = None
     other_level: str | None = None
+    categories: tuple[str, ...] | None = None
+    censored: np.ndarray | None = None
+
+    @property
+    def thresholds(self) -> list[str]:
+        """Names of the boundaries between adjacent ordinal categories, ``"1|2"`` etc."""
+        levels = self.categories or ()
+        return [f"{low}|{high}" for low, high in itertools.pairwise(levels)]
 
 
 @dataclass(frozen=True)

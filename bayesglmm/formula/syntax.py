@@ -23,8 +23,17 @@ from formulaic.errors import FormulaSyntaxError
 
 from bayesglmm.errors import FormulaError
 
+STRUCTURES: dict[str, str] = {
+    "ar1": "first-order autoregressive correlation over time within subject",
+    "cs": "compound symmetry: one correlation between any two times within subject",
+    "us": "unstructured: a free correlation matrix over the time levels within subject",
+}
+"""Covariance structures written ``structure(time | subject)``."""
+
 RESPONSE_HELPERS: dict[str, str] = {
     "trials": "the number of trials of a binomial response, as in 's | trials(n)'",
+    "cens": "right-censoring of a time-to-event response (1 = censored, 0 = event), "
+    "as in 'time | cens(censored)'",
 }
 """Helpers allowed after '|' on the left of '~', with what each one means."""
 
@@ -77,6 +86,9 @@ class RandomTermSyntax:
         False for ``||``, which makes every column its own uncorrelated block.
     position
         Offset of the term in the formula, for error messages.
+    structure
+        ``"ar1"`` or ``"cs"`` for a structured term ``ar1(time | subject)``, whose group
+        is ``(subject, time)``; None for an ordinary random term.
     """
 
     text: str
@@ -84,6 +96,7 @@ class RandomTermSyntax:
     group: tuple[str, ...]
     correlated: bool
     position: int
+    structure: str | None = None
 
     @property
     def group_name(self) -> str:
@@ -147,6 +160,8 @@ def parse_formula(formula: str) -> ParsedFormula:
         text = formula[start:end]
         if sign == "+" and _is_random_term(formula, depth, start, end):
             random_terms.extend(_parse_random_term(formula, depth, start, end))
+        elif sign == "+" and _call_name(text) in STRUCTURES:
+            random_terms.append(_parse_structure(formula, depth, start, end))
         elif sign == "+" and _call_name(text) == "offset":
             offsets.append(_call_arguments(formula, depth, start, end)[0][2])
         else:
@@ -339,6 +354,33 @@ def _parse_response(formula: str, depth: list[int], start: int, end: int) -> Res
             raise FormulaError(f"expected one argument in {name}()", formula, h_lo)
         helpers.append((name, arguments[0][2]))
     return ResponseSyntax(text=text, outcome=formula[out_lo:out_hi], helpers=tuple(helpers))
+
+
+def _parse_structure(formula: str, depth: list[int], start: int, end: int) -> RandomTermSyntax:
+    """``ar1(time | subject)``, ``cs(...)`` or ``us(...)``: effects over time within subject.
+
+    ``us`` becomes ``(0 + C(time) | subject)``, one correlated effect per time level.
+    """
+    name = _call_name(formula[start:end])
+    arguments = _call_arguments(formula, depth, start, end)
+    text = formula[start:end]
+    parts = arguments[0][2].split("|") if len(arguments) == 1 else []
+    names = [part.strip().strip("`") for part in parts]
+    if len(names) != 2 or not all(_NAME.match(n) for n in names):
+        raise FormulaError(
+            f"expected a time column and a subject column in {name}(), as in "
+            f"'{name}(time | subject)'",
+            formula,
+            start,
+        )
+    time, subject = names
+    if name == "us":
+        return RandomTermSyntax(
+            text=text, expr=f"0 + C({time})", group=(subject,), correlated=True, position=start
+        )
+    return RandomTermSyntax(
+        text=text, expr="1", group=(subject, time), correlated=True, position=start, structure=name
+    )
 
 
 def _parse_random_term(

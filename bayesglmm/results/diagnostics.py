@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import xarray as xr
+from scipy import stats
 
 RHAT_MAX = 1.01
 ESS_MIN = 400
@@ -227,3 +228,60 @@ def diagnosis(
     if not problems:
         fine.insert(0, f"R-hat is at most {RHAT_MAX} and bulk ESS at least {ESS_MIN} everywhere.")
     return Diagnosis(reported, problems + fine, len(problems))
+
+
+OVERDISPERSION_REMEDIES = {
+    "count": "family='negbinomial'",
+    "binomial": "family='beta_binomial'",
+}
+"""Per response support: the family that models extra-Poisson or extra-binomial variation."""
+
+
+def pearson_dispersion(
+    chi_square: np.ndarray, residual_df: int, support: str
+) -> tuple[pd.DataFrame, str | None]:
+    """The Pearson dispersion ratio ``sum(r_i^2) / (n - p)`` and a verdict.
+
+    ``r_i = (y_i - E[y_i]) / sqrt(Var(y_i))`` are conditional Pearson residuals at each
+    draw; ``p`` counts fixed effects and variance parameters, as in Bolker et al.
+    (2009, *Trends Ecol. Evol.* 24:127). A ratio well above 1 (a chi-square test
+    ``p < 0.05`` at the posterior mean) means more variation than the family allows.
+
+    Parameters
+    ----------
+    chi_square
+        Draws of the sum of squared Pearson residuals.
+    residual_df
+        ``n - p``.
+    support
+        The response support, to name the remedy.
+
+    Returns
+    -------
+    The one-row table (``ratio``, ``2.5%``, ``97.5%``, ``df``, ``p_value``) and a warning
+    message, or None when the data show no overdispersion.
+
+    Examples
+    --------
+    >>> table, message = pearson_dispersion(np.full(100, 200.0), 50, "count")
+    >>> float(table.loc["pearson", "ratio"]), message is not None
+    (4.0, True)
+    """
+    ratios = chi_square / residual_df
+    ratio = float(np.mean(ratios))
+    p_value = float(stats.chi2.sf(ratio * residual_df, residual_df))
+    low, high = np.quantile(ratios, [0.025, 0.975])
+    table = pd.DataFrame(
+        {"ratio": ratio, "2.5%": low, "97.5%": high, "df": residual_df, "p_value": p_value},
+        index=["pearson"],
+    )
+    if p_value >= 0.05 or ratio <= 1:
+        return table, None
+    remedy = OVERDISPERSION_REMEDIES.get(support, "a family with a dispersion parameter")
+    message = (
+        f"overdispersion: the Pearson dispersion ratio is {ratio:.2f} (chi-square p = "
+        f"{p_value:.2g} on {residual_df} df), more variation than the family allows, so "
+        f"intervals are too narrow. Use {remedy}, or add an observation-level effect "
+        "with Model(..., overdispersion=True)."
+    )
+    return table, message

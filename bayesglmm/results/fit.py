@@ -15,6 +15,7 @@ Examples
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
 from functools import cached_property
 from importlib.metadata import version
 from pathlib import Path
@@ -38,7 +39,13 @@ from bayesglmm.results.comparison import (
     waic_table,
     waic_warning,
 )
-from bayesglmm.results.diagnostics import Diagnosis, convergence_messages, diagnosis
+from bayesglmm.results.diagnostics import (
+    OVERDISPERSION_REMEDIES,
+    Diagnosis,
+    convergence_messages,
+    diagnosis,
+    pearson_dispersion,
+)
 from bayesglmm.results.display import Printout, model_header
 from bayesglmm.results.effects import (
     CONTRAST_SCALES,
@@ -170,6 +177,10 @@ class Fit:
         return table
 
     def _correlation_rows(self, group) -> pd.DataFrame | None:
+        if group.structure is not None:
+            return summarize(self.posterior[f"rho_{group.name}"]).assign(
+                group=group.name, term=f"rho ({group.structure.kind})", term2=""
+            )
         pairs = correlation_pairs(list(group.terms), list(group.correlated_blocks))
         if not pairs:
             return None
@@ -240,11 +251,23 @@ class Fit:
             parts.append(table)
         return pd.concat(parts) if parts else pd.DataFrame(columns=STAT_COLUMNS)
 
+    def _dispersion_draws(self) -> list[tuple[list[str], xr.DataArray]]:
+        """Labels and draws of the family's parameters; thresholds get one label each."""
+        parts = []
+        for name in self.family.dispersion_names:
+            draws = self.posterior[name]
+            if "cutpoint" in draws.dims:
+                labels = [f"{name}[{c}]" for c in draws["cutpoint"].to_numpy()]
+            else:
+                labels = [name]
+            parts.append((labels, draws))
+        return parts
+
     def _dispersion_table(self) -> pd.DataFrame | None:
-        names = self.family.dispersion_names
-        if not names:
+        parts = self._dispersion_draws()
+        if not parts:
             return None
-        return pd.concat([summarize(self.posterior[name]).set_axis([name]) for name in names])
+        return pd.concat([summarize(draws).set_axis(labels) for labels, draws in parts])
 
     def _reported_draws(self) -> list[tuple[list[str], xr.DataArray]]:
         """Labels and draws of every parameter but the group-level effects."""
@@ -258,7 +281,9 @@ class Fit:
             if pairs:
                 labels = [f"cor_{group.name}[{a},{b}]" for a, b in pairs]
                 parts.append((labels, pair_draws(posterior[f"cor_{group.name}"], pairs)))
-        parts.extend(([name], posterior[name]) for name in self.family.dispersion_names)
+            if group.structure is not None:
+                parts.append(([f"rho_{group.name}"], posterior[f"rho_{group.name}"]))
+        parts.extend(self._dispersion_draws())
         return parts
 
     def diagnose(self) -> Diagnosis:
@@ -293,10 +318,69 @@ class Fit:
             for term in group.terms
         }
         for name in self.family.dispersion_names:
-            scales[name] = posterior[name].transpose("chain", "draw").to_numpy()
+            if posterior[name].ndim == 2:
+                scales[name] = posterior[name].transpose("chain", "draw").to_numpy()
         stats = self.idata.sample_stats.to_dataset()
         bfmi = azs.bfmi(self.idata)["energy"].to_numpy() if "energy" in stats else None
-        return diagnosis(reported, self._all_parameters, stats, bfmi, scales)
+        result = diagnosis(reported, self._all_parameters, stats, bfmi, scales)
+        if not self._dispersion_checkable:
+            return result
+        table, message = self._pearson_dispersion()
+        if message is None:
+            ratio = table.loc["pearson", "ratio"]
+            result.verdicts.append(f"Pearson dispersion ratio {ratio:.2f}: no overdispersion.")
+            return result
+        return Diagnosis(result.table, [message, *result.verdicts], result.problems + 1)
+
+    @property
+    def _dispersion_checkable(self) -> bool:
+        return self.family.support.name in OVERDISPERSION_REMEDIES and not self.family.dispersion
+
+    def _pearson_dispersion(self) -> tuple[pd.DataFrame, str | None]:
+        response = self.spec.response
+        observed = response_scale(response.values, response.trials)
+        chi_square = 0.0
+        for rows, mean, variance in self._conditional_moments():
+            chi_square = chi_square + np.nansum((observed[rows] - mean) ** 2 / variance, axis=1)
+        parameters = len(self.spec.fixed.names) + sum(
+            len(group.terms) + len(correlation_pairs(list(group.terms), list(group.blocks)))
+            for group in self.spec.groups
+        )
+        residual_df = max(1, self.spec.n_obs - parameters)
+        return pearson_dispersion(chi_square, residual_df, self.family.support.name)
+
+    def dispersion(self) -> pd.DataFrame:
+        """The Pearson dispersion ratio of a Poisson or binomial fit, with a warning when the
+        data vary more than the family allows.
+
+        The ratio is the sum of squared conditional Pearson residuals over the residual
+        degrees of freedom, per posterior draw (see
+        :func:`~bayesglmm.results.diagnostics.pearson_dispersion`); :meth:`diagnose`
+        includes the same check.
+
+        Examples
+        --------
+        >>> import bayesglmm as bg
+        >>> model = bg.Model("y ~ lbase * trt + lage + V4 + (1 | subject)",
+        ...                  bg.datasets.load("epil"), family="poisson")
+        >>> fit = model.fit(draws=500, tune=500, chains=2, seed=1, progress=False)
+        >>> fit.dispersion()["ratio"].round(0).tolist()  # doctest: +SKIP
+        [2.0]
+        """
+        if not self._dispersion_checkable:
+            raise DataError(
+                f"the Pearson dispersion check is for poisson and binomial fits; family "
+                f"'{self.family.name}' "
+                + (
+                    "estimates its own dispersion."
+                    if self.family.dispersion
+                    else "has no overdispersion to check (0/1 data)."
+                )
+            )
+        table, message = self._pearson_dispersion()
+        if message is not None:
+            warnings.warn(message, DataWarning, stacklevel=2)
+        return table
 
     def summary(self) -> pd.DataFrame:
         """Every parameter but the group-level effects, one row per element.
@@ -407,22 +491,32 @@ class Fit:
             warnings.warn(message, ConvergenceWarning, stacklevel=2)
         return waic_table(log_likelihood)
 
-    def r2(self) -> pd.DataFrame:
-        """Bayesian R^2 (Gelman et al. 2019) of the conditional means, one row ``R2``.
-
-        The residual variance is the family's variance at each row's mean (sigma^2 for
-        gaussian, ``mu`` for poisson, ``p(1-p)/n`` for binomial proportions).
-        """
+    def _conditional_moments(self) -> Iterator[tuple[slice, np.ndarray, np.ndarray]]:
+        """Per chunk of fitted rows: the rows and the draws ``(samples, rows)`` of the
+        conditional mean and variance of the response (per trial for binomial families)."""
         design = NewDataDesign.from_spec(self.spec)
         posterior = self.posterior
         params = {
             name: stacked_draws(posterior, name)[:, None] for name in self.family.dispersion_names
         }
         trials = design.trials
-        chunks = (
-            (mean, self.family.variance(mean, params, None if trials is None else trials[rows]))
-            for rows, mean in predict_draws(posterior, design, self.family, self.link)
-        )
+        for rows, eta in predict_draws(posterior, design, self.family, self.link, kind="linpred"):
+            yield (
+                rows,
+                self.family.expected(eta, self.link, params),
+                self.family.variance(
+                    eta, self.link, params, None if trials is None else trials[rows]
+                ),
+            )
+
+    def r2(self) -> pd.DataFrame:
+        """Bayesian R^2 (Gelman et al. 2019) of the conditional means, one row ``R2``.
+
+        The residual variance is the family's variance at each row's mean (sigma^2 for
+        gaussian, ``mu`` for poisson, ``p(1-p)/n`` for binomial proportions).
+        """
+        posterior = self.posterior
+        chunks = ((mean, variance) for _, mean, variance in self._conditional_moments())
         draws = bayes_r2_draws(chunks).reshape(posterior.sizes["chain"], posterior.sizes["draw"])
         return summarize(xr.DataArray(draws, dims=("chain", "draw"))).set_axis(["R2"])
 

@@ -67,7 +67,7 @@ def pointwise_log_likelihood(
 ) -> np.ndarray:
     """Log-likelihood of each row at each draw, shape ``(chain, draw, rows)``."""
     y = spec.response.values
-    trials = spec.response.trials
+    detail = None if family.detail_name is None else getattr(spec.response, family.detail_name)
     chunks = []
     for samples in draw_chunks(posterior, spec):
         eta = linear_predictor(posterior, spec, samples)
@@ -75,5 +75,5 @@ def pointwise_log_likelihood(
             name: stacked_draws(posterior, name)[samples][:, None]
             for name in family.dispersion_names
         }
-        chunks.append(family.log_likelihood(y, eta, link, params, trials))
+        chunks.append(family.log_likelihood(y, eta, link, params, detail))
     return np.concatenate(chunks).reshape(posterior.sizes["chain"], posterior.sizes["draw"], -1)

@@ -50,6 +50,7 @@ DEFAULT_KIND = {
     "count": "rootogram",
     "binary": "calibration",
     "binomial": "calibration",
+    "ordinal": "rootogram",
 }
 """The plot each response support gets by default."""
 

@@ -131,6 +131,12 @@ def gibbs_ineligibility(parts: ModelParts) -> str | None:
             "sampler handles gaussian (identity link), binomial and bernoulli (logit link) and "
             "negbinomial (log link) models. Use sampler='nutpie'."
         )
+    structured = [g.name for g in parts.spec.groups if g.structure is not None]
+    if structured:
+        return (
+            f"group '{structured[0]}' has a correlation over time (ar1/cs), which the Gibbs "
+            "sampler does not update. Use sampler='nutpie'."
+        )
     return None
 
 
