@@ -163,7 +163,9 @@ def test_grouping_factor_with_one_level_is_refused(cbpp):
 def test_unknown_family_and_link(cbpp):
     assert str(error_of("incidence ~ period", cbpp, family="poison")) == (
         "unknown family 'poison'. Did you mean 'poisson'? Known families: gaussian, student_t, "
-        "lognormal, gamma, beta, bernoulli, binomial, poisson, negbinomial."
+        "lognormal, gamma, beta, bernoulli, binomial, poisson, negbinomial, "
+        "zero_inflated_poisson, zero_inflated_negbinomial, hurdle_poisson, hurdle_negbinomial, "
+        "beta_binomial, exponential, weibull, inverse_gaussian, cumulative."
     )
     assert str(error_of("incidence ~ period", cbpp, family="poisson", link="logit")) == (
         "family 'poisson' does not support link 'logit'; use one of: log, sqrt."
@@ -266,3 +268,21 @@ def test_grouping_factor_named_like_a_model_variable_is_refused(cbpp):
         "grouping factor 'b' gives dimension 'b', a name bayesglmm uses for a model variable; "
         "rename the column."
     )
+
+
+def test_censoring_needs_a_censorable_family_and_clear_codes(cbpp):
+    times = pd.DataFrame({"t": [1.0, 2.0, 3.0, 4.0], "c": [0, 1, 2, 0], "g": [1, 1, 2, 2]})
+    assert str(error_of("t | cens(c) ~ 1", times, family="gamma")) == (
+        "'t | cens(c)' censors the response, but family 'gamma' does not support censoring; "
+        "use one of: exponential, weibull."
+    )
+    assert str(error_of("t | cens(c) ~ 1", times, family="weibull")) == (
+        "cens(c) must be 0 (event) or 1 (right-censored), true/false, or 'none'/'right'; row 2 "
+        "has np.int64(2) (1 such rows). Left and interval censoring are not supported."
+    )
+
+
+def test_ordinal_response_must_be_ordered():
+    data = pd.DataFrame({"rating": ["low", "high", "mid", "low"], "x": [1.0, 2.0, 3.0, 4.0]})
+    message = str(error_of("rating ~ x", data, family="cumulative"))
+    assert message.startswith("response 'rating' must be ordered for family 'cumulative'")
