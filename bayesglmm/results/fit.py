@@ -57,7 +57,10 @@ from bayesglmm.results.effects import (
     reference_grid,
     variable_values,
 )
-from bayesglmm.results.linear_predictor import pointwise_log_likelihood, stacked_draws
+from bayesglmm.results.linear_predictor import (
+    parameter_draws,
+    pointwise_log_likelihood,
+)
 from bayesglmm.results.plots import caterpillar, effects_plot, shrinkage
 from bayesglmm.results.pooling import no_pooling_estimates
 from bayesglmm.results.ppc import PredictiveCheck, response_scale
@@ -496,9 +499,7 @@ class Fit:
         conditional mean and variance of the response (per trial for binomial families)."""
         design = NewDataDesign.from_spec(self.spec)
         posterior = self.posterior
-        params = {
-            name: stacked_draws(posterior, name)[:, None] for name in self.family.dispersion_names
-        }
+        params = parameter_draws(posterior, self.family)
         trials = design.trials
         for rows, eta in predict_draws(posterior, design, self.family, self.link, kind="linpred"):
             yield (

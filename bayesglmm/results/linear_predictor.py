@@ -34,6 +34,16 @@ def stacked_draws(posterior: xr.Dataset, name: str) -> np.ndarray:
     return values.reshape(-1, *values.shape[2:])
 
 
+def parameter_draws(
+    posterior: xr.Dataset, family: Family, samples: slice = slice(None)
+) -> dict[str, np.ndarray]:
+    """The family's parameters at the stacked samples, shaped to broadcast over rows:
+    ``(samples, 1)`` for scalars, ``(samples, 1, K-1)`` for ordinal thresholds."""
+    return {
+        name: stacked_draws(posterior, name)[samples][:, None] for name in family.dispersion_names
+    }
+
+
 def draw_chunks(posterior: xr.Dataset, spec: ModelSpec) -> Iterator[slice]:
     """Slices of the stacked sample axis, each small enough to hold in memory."""
     n_samples = posterior.sizes["chain"] * posterior.sizes["draw"]
@@ -71,9 +81,6 @@ def pointwise_log_likelihood(
     chunks = []
     for samples in draw_chunks(posterior, spec):
         eta = linear_predictor(posterior, spec, samples)
-        params = {
-            name: stacked_draws(posterior, name)[samples][:, None]
-            for name in family.dispersion_names
-        }
+        params = parameter_draws(posterior, family, samples)
         chunks.append(family.log_likelihood(y, eta, link, params, detail))
     return np.concatenate(chunks).reshape(posterior.sizes["chain"], posterior.sizes["draw"], -1)

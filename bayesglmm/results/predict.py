@@ -39,7 +39,7 @@ from bayesglmm.errors import DataError
 from bayesglmm.families.family import Family
 from bayesglmm.families.links import Link
 from bayesglmm.formula.newdata import NewDataDesign
-from bayesglmm.results.linear_predictor import MAX_CHUNK_ELEMENTS, stacked_draws
+from bayesglmm.results.linear_predictor import MAX_CHUNK_ELEMENTS, parameter_draws, stacked_draws
 
 KINDS = ("mean", "linpred", "response")
 RANDOM_EFFECTS = ("conditional", "marginal", "none")
@@ -151,7 +151,7 @@ def _chunk_values(
     rng: np.random.Generator,
 ) -> np.ndarray:
     eta, variance = _linear_parts(posterior, design, rows, re, new_effects)
-    params = {name: stacked_draws(posterior, name)[:, None] for name in family.dispersion_names}
+    params = parameter_draws(posterior, family)
     if kind == "linpred":
         return eta
     if kind == "response":
