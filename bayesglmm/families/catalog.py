@@ -12,7 +12,7 @@ Examples
 --------
 >>> from bayesglmm.families.catalog import FAMILIES
 >>> sorted(FAMILIES)[:4]
-['bernoulli', 'beta', 'binomial', 'gamma']
+['bernoulli', 'beta', 'beta_binomial', 'binomial']
 """
 
 from __future__ import annotations

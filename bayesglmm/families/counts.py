@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pymc as pm
+import pytensor.tensor as pt
 from scipy import stats
 
 from bayesglmm.families.common import (
@@ -54,9 +55,12 @@ class CountBase:
         a zero, variance, and the quantile function (for zero-truncated draws).
     draw
         ``draw(rng, mu, params)``: one count per element.
-    zero_inflated, hurdle
-        The PyMC distributions, called with ``psi`` (the probability of the count
-        process), ``mu`` and the parameters.
+    zero_inflated
+        The PyMC zero-inflated distribution, called with ``psi`` (the probability of the
+        count process), ``mu`` and the parameters.
+    dist, tensor_log_p0
+        The count distribution as an unregistered PyMC variable, ``dist(mu, params)``, and
+        its log probability of a zero on tensors, for the hurdle likelihood.
     """
 
     name: str
@@ -67,7 +71,8 @@ class CountBase:
     quantile: Callable[..., np.ndarray]
     draw: Callable[..., np.ndarray]
     zero_inflated: Callable[..., object]
-    hurdle: Callable[..., object]
+    dist: Callable[..., pt.TensorVariable]
+    tensor_log_p0: Callable[..., pt.TensorVariable]
 
 
 POISSON = CountBase(
@@ -79,7 +84,8 @@ POISSON = CountBase(
     quantile=lambda q, mu, p: stats.poisson.ppf(q, mu),
     draw=lambda rng, mu, p: rng.poisson(mu),
     zero_inflated=lambda name, psi, mu, p, **kw: pm.ZeroInflatedPoisson(name, psi=psi, mu=mu, **kw),
-    hurdle=lambda name, psi, mu, p, **kw: pm.HurdlePoisson(name, psi=psi, mu=mu, **kw),
+    dist=lambda mu, p: pm.Poisson.dist(mu=mu),
+    tensor_log_p0=lambda mu, p: -mu,
 )
 NEGBINOMIAL = CountBase(
     "negbinomial",
@@ -92,9 +98,8 @@ NEGBINOMIAL = CountBase(
     zero_inflated=lambda name, psi, mu, p, **kw: pm.ZeroInflatedNegativeBinomial(
         name, psi=psi, mu=mu, alpha=p["shape"], **kw
     ),
-    hurdle=lambda name, psi, mu, p, **kw: pm.HurdleNegativeBinomial(
-        name, psi=psi, mu=mu, alpha=p["shape"], **kw
-    ),
+    dist=lambda mu, p: pm.NegativeBinomial.dist(mu=mu, alpha=p["shape"]),
+    tensor_log_p0=lambda mu, p: -p["shape"] * pt.log1p(mu / p["shape"]),
 )
 
 
@@ -132,6 +137,47 @@ def zero_inflated(base: CountBase) -> Family:
     )
 
 
+def _hurdle_draws(base: CountBase, rng: np.random.Generator, mu, p) -> np.ndarray:
+    """Hurdle counts: zero with probability ``hu``, else a zero-truncated count by inversion."""
+    p0 = np.exp(base.log_p0(mu, p))
+    uniform = rng.random(np.broadcast_shapes(np.shape(mu), np.shape(p0), np.shape(p["hu"])))
+    truncated = base.quantile(p0 + uniform * (1 - p0), mu, p)
+    positive = np.maximum(np.nan_to_num(truncated, nan=1.0, posinf=1.0), 1.0)
+    return np.where(rng.random(np.shape(positive)) < p["hu"], 0, positive)
+
+
+def _hurdle_likelihood(base: CountBase) -> Callable[..., pt.TensorVariable]:
+    """The observed hurdle variable, with the zero-truncated count's normaliser in closed
+    form (``1 - P(0 | mu)``) rather than PyMC's generic truncation, whose incomplete-beta
+    gradients make large negative-binomial fits several times slower."""
+    names = [parameter.name for parameter in base.dispersion]
+
+    def logp(value, mu, hu, *extra):
+        p = dict(zip(names, extra, strict=True))
+        counts = pm.logp(base.dist(mu, p), value) - pt.log1mexp(base.tensor_log_p0(mu, p))
+        return pt.switch(pt.eq(value, 0), pt.log(hu), pt.log1p(-hu) + counts)
+
+    def random(mu, hu, *extra, rng=None, size=None):
+        p = {"hu": hu, **dict(zip(names, extra, strict=True))}
+        return _hurdle_draws(base, rng, np.broadcast_to(mu, size or np.shape(mu)), p)
+
+    def likelihood(name, eta, link, p, observed, detail):
+        extra = [p[name_] for name_ in names]
+        return pm.CustomDist(
+            name,
+            link.inverse(eta),
+            p["hu"],
+            *extra,
+            logp=logp,
+            random=random,
+            dtype="int64",
+            observed=observed,
+            dims="obs",
+        )
+
+    return likelihood
+
+
 def hurdle(base: CountBase) -> Family:
     """The hurdle family over ``base``: a zero with probability ``hu``, else a zero-truncated
     count (Mullahy 1986)."""
@@ -141,14 +187,6 @@ def hurdle(base: CountBase) -> Family:
         log_positive = np.log(-np.expm1(base.log_p0(mu, p)))
         counts = np.log1p(-hu) + base.log_pmf(y, mu, p) - log_positive
         return np.where(y == 0, np.log(hu), counts)
-
-    def random(rng, eta, link, p, trials):
-        mu = link.inverse_np(eta)
-        p0 = np.exp(base.log_p0(mu, p))
-        uniform = rng.random(np.broadcast_shapes(np.shape(mu), np.shape(p0)))
-        truncated = base.quantile(p0 + uniform * (1 - p0), mu, p)
-        positive = np.maximum(np.nan_to_num(truncated, nan=1.0, posinf=1.0), 1.0)
-        return np.where(rng.random(np.shape(positive)) < p["hu"], 0, positive)
 
     def expected(eta, link, p):
         mu = link.inverse_np(eta)
@@ -165,11 +203,9 @@ def hurdle(base: CountBase) -> Family:
         links=("log",),
         support=SUPPORTS["count"],
         dispersion=(*base.dispersion, HU),
-        likelihood=lambda name, eta, link, p, observed, detail: base.hurdle(
-            name, 1 - p["hu"], link.inverse(eta), p, observed=observed, dims="obs"
-        ),
+        likelihood=_hurdle_likelihood(base),
         log_likelihood=log_likelihood,
-        random=random,
+        random=lambda rng, eta, link, p, trials: _hurdle_draws(base, rng, link.inverse_np(eta), p),
         expected=expected,
         variance=variance,
         mean_scale=identity_scale,
