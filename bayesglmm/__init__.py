@@ -7,6 +7,10 @@ Examples
 >>> model = bg.Model("incidence | trials(size) ~ period + (1 | herd)", data, family="binomial")
 >>> model.family.name, model.link.name
 ('binomial', 'logit')
+
+``bg.formula`` (a function, like brms's ``bf()``) gives family parameters their own
+formulas; the formula front-end itself is the subpackage ``bayesglmm.formula``, imported
+by its module paths (``from bayesglmm.formula import parse_formula``).
 """
 
 from bayesglmm import datasets, priors, templates
@@ -21,6 +25,7 @@ from bayesglmm.errors import (
     SamplerError,
 )
 from bayesglmm.families import FAMILIES, LINKS
+from bayesglmm.formula.distributional import BayesFormula, formula
 from bayesglmm.model import Model
 from bayesglmm.persist import load
 from bayesglmm.results import Fit, compare
@@ -30,6 +35,7 @@ __version__ = "0.1.0"
 __all__ = [
     "FAMILIES",
     "LINKS",
+    "BayesFormula",
     "BayesGLMMError",
     "ConvergenceWarning",
     "DataError",
@@ -43,6 +49,7 @@ __all__ = [
     "__version__",
     "compare",
     "datasets",
+    "formula",
     "load",
     "priors",
     "templates",

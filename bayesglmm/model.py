@@ -31,7 +31,9 @@ from bayesglmm.errors import DataError
 from bayesglmm.families import get_family
 from bayesglmm.formula import build_spec, parse_formula
 from bayesglmm.formula.design import OBSERVATION_FACTOR
+from bayesglmm.formula.distributional import BayesFormula
 from bayesglmm.formula.spec import ModelSpec
+from bayesglmm.formula.syntax import parse_residual
 from bayesglmm.priors import Prior, default_priors, resolve_priors
 from bayesglmm.results import Fit
 from bayesglmm.results.display import STYLE, format_header, html_header, model_header
@@ -40,15 +42,22 @@ from bayesglmm.samplers import AutoChoice, ModelParts, SamplingOptions, get_samp
 
 
 def _centered_groups(centered: bool | Iterable[str], spec: ModelSpec) -> frozenset[str]:
-    names = [group.name for group in spec.groups]
+    names = [group.name for group in spec.all_groups]
     if isinstance(centered, bool):
-        return frozenset(names if centered else ())
+        plain = [g.name for g in spec.all_groups if g.covariance is None]
+        return frozenset(plain if centered else ())
     chosen = [centered] if isinstance(centered, str) else list(centered)
     unknown = [name for name in chosen if name not in names]
     if unknown:
         raise DataError(
             f"centered= names {unknown}, which are not grouping factors of this model; "
             f"the grouping factors are: {', '.join(names) or 'none'}."
+        )
+    known = [g.name for g in spec.all_groups if g.covariance is not None and g.name in chosen]
+    if known:
+        raise DataError(
+            f"grouping factor '{known[0]}' has a known covariance (gr(..., cov = )), whose "
+            "effects are always non-centred; leave it out of centered=."
         )
     return frozenset(chosen)
 
@@ -86,7 +95,8 @@ class Model:
         lme4/brms-style formula, e.g. ``"y ~ x + (1 + x | g)"``. The response may
         be ``s | trials(n)`` or ``cbind(s, f)`` for binomial families; random terms
         are ``(terms | g)``, ``(terms || g)`` (uncorrelated), ``g1/g2`` (nested)
-        and ``g1:g2``; ``offset(expr)`` adds a fixed offset.
+        and ``g1:g2``; ``offset(expr)`` adds a fixed offset. A :func:`bayesglmm.formula`
+        also gives family parameters their own formulas (``zi="~ x + (1 | g)"``).
     data
         The data; it is never modified.
     family
@@ -109,6 +119,17 @@ class Model:
         Poisson and binomial data that vary more than the family allows (Harrison
         2014, *PeerJ* 2:e616). ``varcorr()`` reports its sd as group ``observation``;
         predictions for new rows draw new observation effects.
+    covariances
+        Known covariance matrices among levels, by the name a ``(1 | gr(g, cov = A))`` term
+        gives (brms's ``gr(cov=)``, MCMCglmm's ginverse): for a pedigree's additive
+        relationship matrix or a phylogeny. Each is a DataFrame whose index and columns
+        are the levels of ``g``; levels without rows (ancestors) may be included. The
+        effects are ``r = L_A z diag(sd)`` with ``L_A`` the Cholesky factor of ``A``.
+    residual
+        Correlated residuals within subject for the gaussian family (R-side, GLIMMIX's
+        ``random _residual_``): ``"ar1(time | subject)"`` (correlation ``rho^|gap|``
+        between positions of the time levels) or ``"cs(time | subject)"`` (compound
+        symmetry). Reported as ``rho_residual``; see :mod:`bayesglmm.families.residual`.
 
     Examples
     --------
@@ -120,7 +141,7 @@ class Model:
 
     def __init__(
         self,
-        formula: str,
+        formula: str | BayesFormula,
         data: pd.DataFrame,
         family: str = "gaussian",
         link: str | None = None,
@@ -128,21 +149,40 @@ class Model:
         centered: bool | Iterable[str] = False,
         na_action: str = "error",
         overdispersion: bool = False,
+        covariances: Mapping[str, pd.DataFrame] | None = None,
+        residual: str | None = None,
     ):
         self.family, self.link = get_family(family, link)
+        if not isinstance(formula, BayesFormula):
+            formula = BayesFormula(formula)
+        mean = formula.mean
         if overdispersion:
-            formula, data = _with_observation_effect(formula, data, self.family.name)
-        self.formula = formula
-        self.parsed = parse_formula(formula)
+            mean, data = _with_observation_effect(mean, data, self.family.name)
+        self.formula = mean
+        self.parsed = parse_formula(mean)
+        self.parameter_formulas = formula.parsed_parameters()
         self.na_action = na_action
+        self.covariances = dict(covariances or {})
+        self.residual = None if residual is None else parse_residual(residual)
         self._user_priors = dict(priors or {})
-        self.spec = build_spec(self.parsed, data, self.family, na_action)
+        self.spec = self._build_spec(data)
         self.priors = resolve_priors(
             default_priors(self.spec, self.family, self.link), self._user_priors
         )
         self.centered = _centered_groups(centered, self.spec)
         self.graph = build_pymc_model(self.spec, self.family, self.link, self.priors, self.centered)
         self._prepared: dict[str, object] = {}
+
+    def _build_spec(self, data: pd.DataFrame) -> ModelSpec:
+        return build_spec(
+            self.parsed,
+            data,
+            self.family,
+            self.na_action,
+            self.parameter_formulas,
+            self.covariances,
+            self.residual,
+        )
 
     @classmethod
     def from_template(
@@ -217,7 +257,7 @@ class Model:
         >>> model.spec.n_obs
         144
         """
-        spec = build_spec(self.parsed, data, self.family, self.na_action)
+        spec = self._build_spec(data)
         old, new = self.spec, spec
         structure_changes = [
             ("fixed-effect columns", old.fixed.names, new.fixed.names),
@@ -229,6 +269,11 @@ class Model:
                 [tuple(g.constant_terms) for g in new.groups],
             ),
             ("offset", old.offset is None, new.offset is None),
+            (
+                "parameter formulas",
+                [(p.fixed.names, [g.terms for g in p.groups]) for p in old.parameters],
+                [(p.fixed.names, [g.terms for g in p.groups]) for p in new.parameters],
+            ),
         ]
         for what, before, after in structure_changes:
             if before != after:
@@ -364,7 +409,7 @@ class Model:
 
     def _groups_text(self) -> str:
         lines = []
-        for group in self.spec.groups:
+        for group in self.spec.all_groups:
             kind = "correlated" if group.correlated_blocks else "uncorrelated"
             if len(group.terms) == 1:
                 kind = "intercept" if group.constant_terms.all() else "slope"
@@ -377,7 +422,7 @@ class Model:
 
     def _header(self) -> list[tuple[str, str]]:
         header = model_header(self.spec, self.family.name, self.link.name)
-        if self.spec.groups:
+        if self.spec.all_groups:
             header.append(("Groups", self._groups_text()))
         return header
 

@@ -20,9 +20,17 @@ from pathlib import Path
 import xarray as xr
 
 from bayesglmm.errors import DataError
+from bayesglmm.formula.distributional import BayesFormula
 from bayesglmm.model import Model
 from bayesglmm.results import Fit
-from bayesglmm.results.storage import DATA_GROUP, RECORD_KEY, ModelRecord, frame_from_dataset
+from bayesglmm.results.storage import (
+    COVARIANCE_PREFIX,
+    DATA_GROUP,
+    RECORD_KEY,
+    ModelRecord,
+    covariances_from_tree,
+    frame_from_dataset,
+)
 
 
 def load(path: str | Path) -> Fit:
@@ -41,15 +49,20 @@ def load(path: str | Path) -> Fit:
     record = ModelRecord.from_json(tree.attrs[RECORD_KEY])
     data = frame_from_dataset(tree[DATA_GROUP].to_dataset())
     model = Model(
-        record.formula,
+        BayesFormula(record.formula, record.parameters),
         data,
         family=record.family,
         link=record.link,
         priors=record.priors,
         centered=list(record.centered),
+        covariances=covariances_from_tree(tree),
     )
     draws = xr.DataTree.from_dict(
-        {name: tree[name].to_dataset() for name in tree.children if name != DATA_GROUP}
+        {
+            name: tree[name].to_dataset()
+            for name in tree.children
+            if name != DATA_GROUP and not name.startswith(COVARIANCE_PREFIX)
+        }
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

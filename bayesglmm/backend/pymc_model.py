@@ -36,10 +36,14 @@ import pytensor.tensor as pt
 
 from bayesglmm.errors import DataError
 from bayesglmm.families.family import DispersionParameter, Family
-from bayesglmm.families.links import Link
-from bayesglmm.formula.spec import GroupDesign, ModelSpec
+from bayesglmm.families.links import LINKS, Link
+from bayesglmm.families.residual import sequential_data, sequential_draws, sequential_logp
+from bayesglmm.formula.spec import GroupDesign, ModelSpec, ParameterDesign
 from bayesglmm.priors.distributions import Prior
 from bayesglmm.priors.resolve import Priors
+
+LinearPart = ModelSpec | ParameterDesign
+"""A linear predictor: the mean's (the spec itself) or a modelled parameter's."""
 
 RESERVED_DIMS = {"chain", "draw", "obs", "coef", "slope", "cutpoint", "__sample__"}
 
@@ -78,36 +82,35 @@ def _prior_data(name: str, priors: Sequence[Prior], vector: bool) -> dict[str, n
     values = {}
     for key in priors[0].parameters():
         stacked = np.array([prior.parameters()[key] for prior in priors], dtype=float)
-        values[f"{name}__{key}"] = stacked if vector else stacked[0]
+        values[f"{name}__prior_{key}"] = stacked if vector else stacked[0]
     return values
 
 
-def _fixed_priors(spec: ModelSpec, priors: Priors) -> tuple[str, list[Prior]]:
+def _fixed_priors(part: LinearPart, priors: Priors) -> tuple[str, list[Prior]]:
     """Name and priors of the vector of fixed slopes (all of ``b`` without an intercept)."""
-    names = spec.fixed.names[1:] if spec.fixed.has_intercept else spec.fixed.names
-    return ("b_slopes" if spec.fixed.has_intercept else "b"), [priors[f"b[{n}]"] for n in names]
+    fixed, suffix = part.fixed, part.suffix
+    names = fixed.names[1:] if fixed.has_intercept else fixed.names
+    name = f"b{suffix}_slopes" if fixed.has_intercept else f"b{suffix}"
+    return name, [priors[f"b{suffix}[{n}]"] for n in names]
 
 
-def graph_data(spec: ModelSpec, family: Family, priors: Priors) -> dict[str, np.ndarray]:
-    """Every value the graph holds as ``pm.Data``, by name.
-
-    The graph's structure depends only on the formula; these values carry the
-    data and the prior parameters, so they can be swapped without a rebuild.
-    """
+def _part_data(part: LinearPart, priors: Priors) -> dict[str, np.ndarray]:
+    """The data of one linear predictor: fixed design, group indices, offset, priors."""
     data: dict[str, np.ndarray] = {}
-    fixed = spec.fixed
-    slope_name, slope_priors = _fixed_priors(spec, priors)
+    fixed, suffix = part.fixed, part.suffix
+    slope_name, slope_priors = _fixed_priors(part, priors)
     if fixed.has_intercept:
-        data.update(_prior_data("Intercept", [priors["Intercept"]], vector=False))
+        intercept = f"Intercept{suffix}"
+        data.update(_prior_data(intercept, [priors[intercept]], vector=False))
         if slope_priors:
             means = fixed.matrix[:, 1:].mean(axis=0)
-            data["X_centred"] = fixed.matrix[:, 1:] - means
-            data["X_means"] = means
+            data[f"X{suffix}_centred"] = fixed.matrix[:, 1:] - means
+            data[f"X{suffix}_means"] = means
     elif slope_priors:
-        data["X"] = fixed.matrix
+        data[f"X{suffix}"] = fixed.matrix
     if slope_priors:
         data.update(_prior_data(slope_name, slope_priors, vector=True))
-    for group in spec.groups:
+    for group in part.groups:
         g = group.name
         data.update(
             _prior_data(f"sd_{g}", [priors[f"sd[{g}][{t}]"] for t in group.terms], vector=True)
@@ -118,28 +121,51 @@ def graph_data(spec: ModelSpec, family: Family, priors: Priors) -> dict[str, np.
         if group.structure is not None:
             data.update(_prior_data(f"rho_{g}__unit", [priors[f"rho[{g}]"]], vector=False))
         data[f"{g}__index"] = group.index
+        if group.covariance_factor is not None:
+            data[f"{g}__covariance_factor"] = group.covariance_factor
         ones = group.constant_terms
         if not ones.all():
             data[f"{g}__values"] = group.values[:, ~ones]
-    if spec.offset is not None:
-        data["offset"] = spec.offset
+    if part.offset is not None:
+        data[f"offset{suffix}"] = part.offset
+    return data
+
+
+def graph_data(spec: ModelSpec, family: Family, priors: Priors) -> dict[str, np.ndarray]:
+    """Every value the graph holds as ``pm.Data``, by name.
+
+    The graph's structure depends only on the formula; these values carry the
+    data and the prior parameters, so they can be swapped without a rebuild.
+    """
+    data: dict[str, np.ndarray] = {}
+    for part in spec.linear_parts:
+        data.update(_part_data(part, priors))
     for name in family.dispersion_names:
-        data.update(_prior_data(name, [priors[name]], vector=False))
+        if name not in spec.parameter_names:
+            data.update(_prior_data(name, [priors[name]], vector=False))
     discrete = family.support.name in ("count", "binomial", "binary", "ordinal")
     data["y_observed"] = spec.response.values.astype(np.int64 if discrete else float)
     if spec.response.trials is not None:
         data["trials"] = spec.response.trials.astype(np.int64)
     if spec.response.censored is not None:
         data["censored"] = spec.response.censored
+    if spec.residual is not None:
+        data.update(_prior_data("rho_residual__unit", [priors["rho[residual]"]], vector=False))
+        data.update(
+            {f"residual__{key}": value for key, value in sequential_data(spec.residual).items()}
+        )
     return data
 
 
 def graph_coords(spec: ModelSpec) -> dict[str, list]:
     """Coordinates of every dimension of the graph."""
-    coords: dict[str, list] = {"obs": list(range(spec.n_obs)), "coef": list(spec.fixed.names)}
-    if spec.fixed.has_intercept and len(spec.fixed.names) > 1:
-        coords["slope"] = list(spec.fixed.names[1:])
-    for group in spec.groups:
+    coords: dict[str, list] = {"obs": list(range(spec.n_obs))}
+    for part in spec.linear_parts:
+        names = list(part.fixed.names)
+        coords[f"coef{part.suffix}"] = names
+        if part.fixed.has_intercept and len(names) > 1:
+            coords[f"slope{part.suffix}"] = names[1:]
+    for group in spec.all_groups:
         coords[group.name] = list(group.levels)
         coords[f"{group.name}_term"] = list(group.terms)
         if group.correlated_blocks:
@@ -151,7 +177,7 @@ def graph_coords(spec: ModelSpec) -> dict[str, list]:
 
 def structural_dims(spec: ModelSpec) -> set[str]:
     """Dimensions whose length is part of the graph's structure: term and threshold counts."""
-    terms = {f"{g.name}{suffix}" for g in spec.groups for suffix in ("_term", "_term2")}
+    terms = {f"{g.name}{suffix}" for g in spec.all_groups for suffix in ("_term", "_term2")}
     return terms | {"cutpoint"}
 
 
@@ -170,7 +196,8 @@ def _prior_variable(
         parts = [_prior_variable(f"{name}__{i}", [p], data) for i, p in enumerate(priors)]
         return pm.Deterministic(name, pt.stack(parts), dims=dims)
     parameters = {
-        key: pm.Data(f"{name}__{key}", data[f"{name}__{key}"]) for key in priors[0].parameters()
+        key: pm.Data(f"{name}__prior_{key}", data[f"{name}__prior_{key}"])
+        for key in priors[0].parameters()
     }
     return type(priors[0]).pymc_class(name, **parameters, dims=dims, **options)
 
@@ -192,25 +219,48 @@ def _dispersion_variable(
     )
 
 
-def _fixed_part(spec: ModelSpec, priors: Priors, data: dict[str, np.ndarray]) -> pt.TensorVariable:
-    """Add the fixed effects to the model and return their contribution to eta."""
-    slope_name, slope_priors = _fixed_priors(spec, priors)
-    if not spec.fixed.has_intercept:
+def _fixed_part(part: LinearPart, priors: Priors, data: dict[str, np.ndarray]) -> pt.TensorVariable:
+    """Add the fixed effects of one linear predictor and return their contribution to it."""
+    fixed, suffix = part.fixed, part.suffix
+    coef, b = f"coef{suffix}", f"b{suffix}"
+    slope_name, slope_priors = _fixed_priors(part, priors)
+    if not fixed.has_intercept:
         if not slope_priors:
             return pt.zeros(())
-        b = _prior_variable("b", slope_priors, data, dims="coef")
-        return pt.dot(pm.Data("X", data["X"]), b)
-    intercept = _prior_variable("Intercept", [priors["Intercept"]], data)
+        values = _prior_variable(b, slope_priors, data, dims=coef)
+        return pt.dot(pm.Data(f"X{suffix}", data[f"X{suffix}"]), values)
+    intercept = _prior_variable(f"Intercept{suffix}", [priors[f"Intercept{suffix}"]], data)
     if not slope_priors:
-        pm.Deterministic("b", intercept[None], dims="coef")
+        pm.Deterministic(b, intercept[None], dims=coef)
         return intercept
-    b_slopes = _prior_variable(slope_name, slope_priors, data, dims="slope")
-    x_centred = pm.Data("X_centred", data["X_centred"])
-    x_means = pm.Data("X_means", data["X_means"])
+    b_slopes = _prior_variable(slope_name, slope_priors, data, dims=f"slope{suffix}")
+    x_centred = pm.Data(f"X{suffix}_centred", data[f"X{suffix}_centred"])
+    x_means = pm.Data(f"X{suffix}_means", data[f"X{suffix}_means"])
     pm.Deterministic(
-        "b", pt.concatenate([(intercept - pt.dot(x_means, b_slopes))[None], b_slopes]), dims="coef"
+        b, pt.concatenate([(intercept - pt.dot(x_means, b_slopes))[None], b_slopes]), dims=coef
     )
     return intercept + pt.dot(x_centred, b_slopes)
+
+
+def _linear_predictor(
+    part: LinearPart,
+    priors: Priors,
+    centered: Collection[str],
+    data: dict[str, np.ndarray],
+    model: pm.Model,
+) -> tuple[pt.TensorVariable, list[str]]:
+    """Add one linear predictor's variables; return it over dim ``obs`` and its public names."""
+    eta = _fixed_part(part, priors, data)
+    public = [f"b{part.suffix}"]
+    for group in part.groups:
+        contribution, names = _group_part(group, priors, group.name in centered, data, model)
+        eta = eta + contribution
+        public.extend(names)
+    if part.offset is not None:
+        eta = eta + pm.Data(f"offset{part.suffix}", data[f"offset{part.suffix}"])
+    if eta.ndim == 0:
+        eta = pt.broadcast_to(eta, (model.dim_lengths["obs"],))
+    return eta, public
 
 
 def _block_effects(
@@ -270,14 +320,18 @@ def _group_part(
             effects = pm.Normal(f"r_{g}", 0.0, sd, dims=(g, f"{g}_term"))
         else:
             z = pm.Normal(f"z_{g}", 0.0, 1.0, dims=(g, f"{g}_term"))
-            effects = pm.Deterministic(f"r_{g}", z * sd, dims=(g, f"{g}_term"))
+            effects = pm.Deterministic(
+                f"r_{g}", _among_levels(group, z * sd, data), dims=(g, f"{g}_term")
+            )
     else:
         parts = [
             _block_effects(group, i, block, sd, centered, data, model)
             for i, block in enumerate(group.blocks)
         ]
         effects = pm.Deterministic(
-            f"r_{g}", pt.concatenate([p[0] for p in parts], axis=1), dims=(g, f"{g}_term")
+            f"r_{g}",
+            _among_levels(group, pt.concatenate([p[0] for p in parts], axis=1), data),
+            dims=(g, f"{g}_term"),
         )
         correlation = (
             parts[0][1] if len(parts) == 1 else pt.linalg.block_diag(*[p[1] for p in parts])
@@ -292,6 +346,18 @@ def _group_part(
         gathered = effects[:, term][index]
         contribution = contribution + (gathered if column is None else values[:, column] * gathered)
     return contribution, names
+
+
+def _among_levels(
+    group: GroupDesign, effects: pt.TensorVariable, data: dict[str, np.ndarray]
+) -> pt.TensorVariable:
+    """Effects independent between levels, made to covary as the known matrix ``A`` of
+    ``gr(g, cov = A)``: ``L_A @ effects`` with ``L_A`` its Cholesky factor, so that
+    ``cov(vec r) = Sigma (x) A`` (the animal model; Henderson 1976, Hadfield 2010)."""
+    if group.covariance_factor is None:
+        return effects
+    factor = pm.Data(f"{group.name}__covariance_factor", data[f"{group.name}__covariance_factor"])
+    return pt.dot(factor, effects)
 
 
 def _structured_effects(
@@ -324,6 +390,45 @@ def _structured_effects(
     z = pm.Normal(f"z_{g}", 0.0, 1.0, shape=(len(structure.subjects), count))
     per_subject = pt.dot(z, chol.T) * sd
     return per_subject[structure.subject_of_level, structure.time_of_level][:, None]
+
+
+def _correlated_gaussian(
+    name: str,
+    mu: pt.TensorVariable,
+    sigma: pt.TensorVariable,
+    spec: ModelSpec,
+    priors: Priors,
+    data: dict[str, np.ndarray],
+    observed: pt.TensorVariable,
+) -> pt.TensorVariable:
+    """The gaussian response with residuals correlated within subject (see
+    :mod:`bayesglmm.families.residual`); ``rho_residual`` is rescaled from ``(0, 1)`` as the
+    ``rho`` of structured terms."""
+    structure = spec.residual
+    largest = int(np.bincount(structure.subject).max())
+    lower = -1.0 if structure.kind == "ar1" else -1.0 / max(1, largest - 1)
+    unit = _prior_variable("rho_residual__unit", [priors["rho[residual]"]], data)
+    rho = pm.Deterministic("rho_residual", lower + (1.0 - lower) * unit)
+    keys = ("order", "earlier", "gap", "start")
+    arrays = [pm.Data(f"residual__{key}", data[f"residual__{key}"]) for key in keys]
+    kind = structure.kind
+
+    def logp(value, mu, sigma, rho, *arrays):
+        return sequential_logp(value, mu, sigma, rho, kind, dict(zip(keys, arrays, strict=True)))
+
+    def random(mu, sigma, rho, *arrays, rng=None, size=None):
+        mu = np.broadcast_to(mu, size or np.shape(mu)).reshape(-1, np.shape(mu)[-1])
+        values = dict(zip(keys, (np.asarray(a) for a in arrays), strict=True))
+        values["order"] = values["order"].astype(np.int64)
+        values["start"] = values["start"].astype(np.int64)
+        draws = sequential_draws(
+            rng, mu, np.reshape(sigma, (1, -1)), np.atleast_1d(rho), kind, values
+        )
+        return draws.reshape(size or np.shape(mu)[-1:])
+
+    return pm.CustomDist(
+        name, mu, sigma, rho, *arrays, logp=logp, random=random, observed=observed, dims="obs"
+    )
 
 
 def _value_columns(ones: np.ndarray) -> list[int | None]:
@@ -360,8 +465,13 @@ def build_pymc_model(
     ['Subject', 'Subject_term', 'Subject_term2', 'coef', 'obs', 'slope']
     """
     data = graph_data(spec, family, priors)
-    taken = RESERVED_DIMS | {"b", "Intercept", "b_slopes", *family.dispersion_names, *data}
-    for group in spec.groups:
+    reserved = {
+        f"{name}{part.suffix}"
+        for name in ("b", "Intercept", "b_slopes", "coef", "slope")
+        for part in spec.linear_parts
+    }
+    taken = RESERVED_DIMS | reserved | {*family.dispersion_names, *data}
+    for group in spec.all_groups:
         for dim in (group.name, f"{group.name}_term", f"{group.name}_term2"):
             if dim in taken:
                 raise DataError(
@@ -375,21 +485,16 @@ def build_pymc_model(
                 None if dim in fixed_length else pytensor.shared(len(values), name=f"{dim}__length")
             )
             model.add_coord(dim, values, length=length)
-        eta = _fixed_part(spec, priors, data)
-        public = ["b"]
-        for group in spec.groups:
-            contribution, names = _group_part(group, priors, group.name in centered, data, model)
-            eta = eta + contribution
+        eta, public = _linear_predictor(spec, priors, centered, data, model)
+        dispersion = {}
+        for parameter in spec.parameters:
+            parameter_eta, names = _linear_predictor(parameter, priors, centered, data, model)
+            dispersion[parameter.name] = LINKS[parameter.link].inverse(parameter_eta)
             public.extend(names)
-        if spec.offset is not None:
-            eta = eta + pm.Data("offset", data["offset"])
-        if eta.ndim == 0:
-            eta = pt.broadcast_to(eta, (model.dim_lengths["obs"],))
-        dispersion = {
-            parameter.name: _dispersion_variable(parameter, priors, data, model)
-            for parameter in family.dispersion
-        }
-        public.extend(dispersion)
+        for parameter in family.dispersion:
+            if parameter.name not in dispersion:
+                dispersion[parameter.name] = _dispersion_variable(parameter, priors, data, model)
+                public.append(parameter.name)
         observed = pm.Data("y_observed", data["y_observed"], dims="obs")
         detail_name = family.detail_name
         detail = (
@@ -397,7 +502,13 @@ def build_pymc_model(
         )
         name = spec.response.name
         observed_name = name if name not in model.named_vars else "y"
-        family.likelihood(observed_name, eta, link, dispersion, observed, detail)
+        if spec.residual is None:
+            family.likelihood(observed_name, eta, link, dispersion, observed, detail)
+        else:
+            public.append("rho_residual")
+            _correlated_gaussian(
+                observed_name, link.inverse(eta), dispersion["sigma"], spec, priors, data, observed
+            )
     rows = frozenset(
         name for name, value in data.items() if np.ndim(value) and len(value) == spec.n_obs
     )

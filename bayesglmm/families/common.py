@@ -27,6 +27,7 @@ SIGMA = DispersionParameter(
     "sigma",
     "residual standard deviation",
     lambda values: HalfStudentT(3, _response_spread(values)),
+    typical=_response_spread,
 )
 NU = DispersionParameter("nu", "degrees of freedom", lambda values: Gamma(2, 0.1))
 GAMMA_SHAPE = DispersionParameter("shape", "gamma shape", lambda values: Gamma(0.01, 0.01))
@@ -37,9 +38,19 @@ NB_SHAPE = DispersionParameter(
 )
 PHI = DispersionParameter("phi", "beta precision", lambda values: Gamma(0.01, 0.01))
 ZI = DispersionParameter(
-    "zi", "zero-inflation probability (of a structural zero)", lambda values: Beta(1, 1)
+    "zi",
+    "zero-inflation probability (of a structural zero)",
+    lambda values: Beta(1, 1),
+    link="logit",
+    typical=lambda values: 0.5,
 )
-HU = DispersionParameter("hu", "hurdle probability (of a zero)", lambda values: Beta(1, 1))
+HU = DispersionParameter(
+    "hu",
+    "hurdle probability (of a zero)",
+    lambda values: Beta(1, 1),
+    link="logit",
+    typical=lambda values: 0.5,
+)
 
 
 def identity_scale(y: np.ndarray, trials: np.ndarray | None) -> np.ndarray:

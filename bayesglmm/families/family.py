@@ -43,12 +43,21 @@ class DispersionParameter:
         True for a vector of increasing values, one per category boundary of an
         ordinal response (the thresholds of the cumulative family); its one prior
         applies to every element.
+    link
+        The link of the parameter's own linear predictor when it is modelled
+        (``zi = "~ x"``): ``"log"`` for positive parameters, ``"logit"`` for probabilities.
+    typical
+        ``typical(values)``: a typical value of the parameter given the response on the
+        mean's scale; its link is the location of the default intercept prior of the
+        parameter's linear predictor.
     """
 
     name: str
     description: str
     default_prior: Callable[[np.ndarray], Prior]
     ordered: bool = False
+    link: str = "log"
+    typical: Callable[[np.ndarray], float] = lambda values: 1.0
 
 
 @dataclass(frozen=True)

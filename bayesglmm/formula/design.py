@@ -21,7 +21,7 @@ from __future__ import annotations
 import difflib
 import re
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -36,6 +36,8 @@ from bayesglmm.formula.spec import (
     FixedDesign,
     GroupDesign,
     ModelSpec,
+    ParameterDesign,
+    ResidualStructure,
     ResponseDesign,
     TimeStructure,
 )
@@ -62,7 +64,13 @@ _IDENTIFIER = re.compile(r"[A-Za-z_.][A-Za-z0-9_.]*")
 
 
 def build_spec(
-    parsed: ParsedFormula, data: pd.DataFrame, family: Family, na_action: str = "error"
+    parsed: ParsedFormula,
+    data: pd.DataFrame,
+    family: Family,
+    na_action: str = "error",
+    parameters: Mapping[str, ParsedFormula] | None = None,
+    covariances: Mapping[str, pd.DataFrame] | None = None,
+    residual: ParsedFormula | None = None,
 ) -> ModelSpec:
     """Check ``data`` against the formula and build the model spec.
 
@@ -77,6 +85,12 @@ def build_spec(
     na_action
         ``"error"`` (default) refuses missing values in used columns;
         ``"drop"`` drops those rows and reports how many with a DataWarning.
+    parameters
+        Formulas of modelled family parameters by name (see :func:`bayesglmm.formula`).
+    covariances
+        Known covariance matrices among the levels of ``gr(g, cov = name)`` terms, by name.
+    residual
+        A residual structure from :func:`~bayesglmm.formula.syntax.parse_residual`.
 
     Returns
     -------
@@ -87,10 +101,20 @@ def build_spec(
     DataError, FormulaError
         Naming the column or term at fault and what to do.
     """
-    frame, dropped = _used_rows(parsed, data, na_action)
+    parameters = dict(parameters or {})
+    covariances = dict(covariances or {})
+    links = modelled_parameter_links(family, parameters)
+    others = [*parameters.values(), *([residual] if residual is not None else [])]
+    if residual is not None and family.name != "gaussian":
+        raise FormulaError(
+            f"residual='{residual.random[0].text}' correlates gaussian residuals; family "
+            f"'{family.name}' has none. Write the structure in the formula instead, "
+            f"'+ {residual.random[0].text}', for correlated effects on the link scale."
+        )
+    frame, dropped = _used_rows(parsed, data, na_action, others)
     response = _response(parsed, frame, family)
     fixed = _fixed_design(parsed, frame, without_intercept=family.thresholds is not None)
-    groups = _group_designs(parsed, frame)
+    groups = _group_designs(parsed, frame, covariances=covariances)
     offset = offset_values(parsed, frame)
     return ModelSpec(
         formula=parsed,
@@ -101,7 +125,78 @@ def build_spec(
         row_labels=frame.index,
         dropped_rows=dropped,
         data=frame,
+        parameters=tuple(
+            ParameterDesign(
+                name=name,
+                link=links[name],
+                formula=formula,
+                fixed=_fixed_design(formula, frame, without_intercept=False),
+                groups=_group_designs(formula, frame, parameter=name, covariances=covariances),
+                offset=offset_values(formula, frame),
+            )
+            for name, formula in parameters.items()
+        ),
+        residual=None if residual is None else residual_structure(residual.random[0], frame),
     )
+
+
+def residual_structure(
+    term: RandomTermSyntax, frame: pd.DataFrame, times: tuple[str, ...] | None = None
+) -> ResidualStructure:
+    """Subjects and time positions of the rows for ``residual="ar1(time | subject)"``;
+    ``times`` are the fitted time levels when coding new data."""
+    subject_column, time_column = term.group
+    subject, subjects = level_labels(frame[subject_column])
+    codes, labels = level_labels(frame[time_column])
+    known = tuple(labels) if times is None else times
+    position = {label: i for i, label in enumerate(known)}
+    unknown = [label for label in labels if label not in position]
+    if unknown:
+        raise DataError(
+            f"'{time_column}' has times the fit has not seen: {unknown[:5]}; "
+            f"{term.text} places rows by the fitted time levels."
+        )
+    positions = np.array([position[labels[code]] for code in codes], dtype=np.int64)
+    pairs = pd.Series(list(zip(subject, positions, strict=True)))
+    if pairs.duplicated().any():
+        row = frame.index[pairs.duplicated().to_numpy()][0]
+        raise DataError(
+            f"{term.text} needs at most one row per '{subject_column}' and "
+            f"'{time_column}', but row {row!r} repeats one; average repeated measurements "
+            "or add a random effect for them instead."
+        )
+    return ResidualStructure(
+        kind=term.structure,
+        subjects=tuple(subjects),
+        times=known,
+        subject=subject.astype(np.int64),
+        position=positions,
+        text=term.text,
+    )
+
+
+def modelled_parameter_links(
+    family: Family, parameters: Mapping[str, ParsedFormula]
+) -> dict[str, str]:
+    """The link of each modelled parameter; refuses parameters the family cannot model."""
+    links = {}
+    for name in parameters:
+        parameter = next((p for p in family.dispersion if p.name == name), None)
+        if parameter is None:
+            having = [f.name for f in FAMILIES.values() if name in f.dispersion_names]
+            own = ", ".join(family.dispersion_names) or "none besides the mean"
+            hint = f" Families with '{name}': {', '.join(having)}." if having else ""
+            raise FormulaError(
+                f"family '{family.name}' has no parameter '{name}' to model; its parameters "
+                f"are: {own}.{hint}"
+            )
+        if parameter.ordered:
+            raise FormulaError(
+                f"'{name}' of family '{family.name}' are ordered thresholds, which cannot have "
+                "a formula; put predictors in the model formula instead."
+            )
+        links[name] = parameter.link
+    return links
 
 
 def required_columns(parsed: ParsedFormula, response: bool = True) -> dict[str, str]:
@@ -151,7 +246,7 @@ def _variables(expression: str) -> set[str]:
 
 
 def _used_rows(
-    parsed: ParsedFormula, data: pd.DataFrame, na_action: str
+    parsed: ParsedFormula, data: pd.DataFrame, na_action: str, others: list[ParsedFormula]
 ) -> tuple[pd.DataFrame, pd.Index]:
     if not isinstance(data, pd.DataFrame):
         raise DataError(
@@ -163,6 +258,10 @@ def _used_rows(
     if len(data) == 0:
         raise DataError("data has no rows; a model needs at least one observation.")
     used = required_columns(parsed)
+    for other in others:
+        used.update(
+            {k: v for k, v in required_columns(other, response=False).items() if k not in used}
+        )
     columns = [str(column) for column in data.columns]
     missing = first_missing_column(used, columns)
     if missing is not None:
@@ -172,7 +271,8 @@ def _used_rows(
             f"The data has columns: {', '.join(columns)}."
         )
     columns_set = set(columns)
-    mentioned = set(_IDENTIFIER.findall(parsed.text)) & columns_set
+    texts = [parsed.text, *(other.text for other in others)]
+    mentioned = {name for text in texts for name in _IDENTIFIER.findall(text)} & columns_set
     frame = data.loc[:, list(used) + sorted(mentioned - set(used))]
     missing = frame.isna()
     rows_with_na = missing.any(axis=1)
@@ -370,7 +470,14 @@ def _grouping(term: RandomTermSyntax, frame: pd.DataFrame) -> tuple[np.ndarray, 
     return index.reshape(-1).astype(np.int64), levels
 
 
-def _group_designs(parsed: ParsedFormula, frame: pd.DataFrame) -> tuple[GroupDesign, ...]:
+def _group_designs(
+    parsed: ParsedFormula,
+    frame: pd.DataFrame,
+    parameter: str | None = None,
+    covariances: Mapping[str, pd.DataFrame] | None = None,
+) -> tuple[GroupDesign, ...]:
+    """The groups of ``parsed``; in a parameter's formula they are named ``<g>__<parameter>``."""
+    covariances = covariances or {}
     merged: dict[str, dict] = {}
     for term in parsed.random:
         matrix = _materialize(term.expr, frame, term.text)
@@ -382,6 +489,17 @@ def _group_designs(parsed: ParsedFormula, frame: pd.DataFrame) -> tuple[GroupDes
             )
         _check_finite(matrix, f"'{term.text}'")
         index, levels = _grouping(term, frame)
+        factor = None
+        if term.covariance is not None:
+            index, levels, factor = _known_covariance(term, index, levels, covariances)
+        previous = merged.get(term.group_name)
+        if previous is not None and previous["term"].covariance != term.covariance:
+            raise FormulaError(
+                f"'{term.text}' and '{previous['term'].text}' group by '{term.group_name}' "
+                "with different covariances; use the same gr(..., cov = ) in both.",
+                parsed.text,
+                term.position,
+            )
         if term.structure is not None and term.group_name in merged:
             raise FormulaError(
                 f"'{term.text}' gives group '{term.group_name}', which another random term "
@@ -399,6 +517,7 @@ def _group_designs(parsed: ParsedFormula, frame: pd.DataFrame) -> tuple[GroupDes
                 "columns": [],
                 "blocks": [],
                 "specs": [],
+                "factor": factor,
             },
         )
         for name in matrix.columns:
@@ -417,7 +536,7 @@ def _group_designs(parsed: ParsedFormula, frame: pd.DataFrame) -> tuple[GroupDes
         entry["specs"].append(matrix.model_spec)
     return tuple(
         GroupDesign(
-            name=name,
+            name=name if parameter is None else f"{name}__{parameter}",
             factors=entry["term"].group,
             levels=entry["levels"],
             index=entry["index"],
@@ -426,9 +545,69 @@ def _group_designs(parsed: ParsedFormula, frame: pd.DataFrame) -> tuple[GroupDes
             blocks=tuple(entry["blocks"]),
             formulaic_specs=tuple(entry["specs"]),
             structure=_time_structure(entry["term"], frame),
+            parameter=parameter,
+            covariance=entry["term"].covariance,
+            covariance_factor=entry["factor"],
         )
         for name, entry in merged.items()
     )
+
+
+def _labels_in_order(values: pd.Index) -> tuple[str, ...]:
+    """Labels of ``values`` coded as :func:`level_labels` codes data levels, in their order."""
+    codes, labels = level_labels(pd.Series(values))
+    return tuple(labels[code] for code in codes)
+
+
+def _known_covariance(
+    term: RandomTermSyntax,
+    index: np.ndarray,
+    levels: tuple[str, ...],
+    covariances: Mapping[str, pd.DataFrame],
+) -> tuple[np.ndarray, tuple[str, ...], np.ndarray]:
+    """Index into the levels of the covariance of ``gr(g, cov = A)``, those levels, and
+    the Cholesky factor of ``A``; refuses a matrix that does not fit the data."""
+    name, where = term.covariance, f"'{term.text}'"
+    if name not in covariances:
+        given = ", ".join(covariances) or "none"
+        raise DataError(
+            f"{where} uses the covariance '{name}', but it was not given (given: {given}); "
+            f"pass Model(..., covariances={{'{name}': A}}) with A a DataFrame whose index and "
+            f"columns are the levels of '{term.group_name}'."
+        )
+    matrix = covariances[name]
+    if not isinstance(matrix, pd.DataFrame):
+        raise DataError(
+            f"covariance '{name}' must be a pandas DataFrame whose index and columns are the "
+            f"levels of '{term.group_name}', not {type(matrix).__name__}."
+        )
+    labels, columns = _labels_in_order(matrix.index), _labels_in_order(matrix.columns)
+    if labels != columns or len(set(labels)) != len(labels):
+        raise DataError(
+            f"covariance '{name}' must have the same unique labels, in the same order, as its "
+            "index and its columns."
+        )
+    values = matrix.to_numpy(dtype=float)
+    if not np.allclose(values, values.T, rtol=1e-8, atol=1e-10):
+        raise DataError(f"covariance '{name}' is not symmetric; check the matrix.")
+    try:
+        factor = np.linalg.cholesky(values)
+    except np.linalg.LinAlgError:
+        raise DataError(
+            f"covariance '{name}' is not positive definite; a relationship matrix with "
+            "duplicated or linearly dependent levels is singular: remove the duplicates, or "
+            "add a small value to its diagonal."
+        ) from None
+    position = {label: i for i, label in enumerate(labels)}
+    missing = [level for level in levels if level not in position]
+    if missing:
+        shown = ", ".join(repr(level) for level in missing[:5])
+        raise DataError(
+            f"{len(missing)} levels of '{term.group_name}' in the data are not in covariance "
+            f"'{name}': {shown}{' ...' if len(missing) > 5 else ''}. Add them to the matrix."
+        )
+    remap = np.array([position[level] for level in levels], dtype=np.int64)
+    return remap[index], labels, factor
 
 
 def _time_structure(term: RandomTermSyntax, frame: pd.DataFrame) -> TimeStructure | None:

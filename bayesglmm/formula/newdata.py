@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import re
 import warnings
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -34,9 +35,11 @@ from bayesglmm.formula.design import (
     level_labels,
     offset_values,
     required_columns,
+    residual_structure,
     response_columns,
 )
-from bayesglmm.formula.spec import GroupDesign, ModelSpec
+from bayesglmm.formula.spec import GroupDesign, ModelSpec, ParameterDesign, ResidualStructure
+from bayesglmm.formula.syntax import parse_residual
 
 _UNSEEN_CATEGORIES = re.compile(r"categories outside of the nominated levels.*?: (\{.*?\})")
 
@@ -82,6 +85,15 @@ class NewDataDesign:
         Trials per row for binomial families when known, else None.
     row_labels
         Index labels of the rows.
+    parameters
+        The same rows coded for each modelled family parameter's formula, by name.
+    suffix
+        ``""`` for the mean's design, ``"_zi"`` for the design of parameter ``zi``.
+    link
+        For a parameter's design, the name of the parameter's link.
+    residual
+        Subjects and time positions of the rows for correlated gaussian residuals, when the
+        model has them and the rows carry the subject and time columns; else None.
     """
 
     fixed: np.ndarray
@@ -89,6 +101,10 @@ class NewDataDesign:
     offset: np.ndarray | None
     trials: np.ndarray | None
     row_labels: pd.Index
+    parameters: Mapping[str, NewDataDesign] = field(default_factory=dict)
+    suffix: str = ""
+    link: str | None = None
+    residual: ResidualStructure | None = None
 
     @property
     def n_rows(self) -> int:
@@ -98,13 +114,35 @@ class NewDataDesign:
     @classmethod
     def from_spec(cls, spec: ModelSpec) -> NewDataDesign:
         """The fitted rows themselves."""
-        groups = tuple(
-            NewGroupDesign(
-                group.name, group.index, group.values, (), np.full(spec.n_obs, -1, dtype=np.int64)
+
+        def fitted(part: ModelSpec | ParameterDesign) -> NewDataDesign:
+            groups = tuple(
+                NewGroupDesign(
+                    group.name,
+                    group.index,
+                    group.values,
+                    (),
+                    np.full(spec.n_obs, -1, dtype=np.int64),
+                )
+                for group in part.groups
             )
-            for group in spec.groups
+            link = getattr(part, "link", None)
+            return cls(
+                part.fixed.matrix,
+                groups,
+                part.offset,
+                None,
+                spec.row_labels,
+                suffix=part.suffix,
+                link=link,
+            )
+
+        return replace(
+            fitted(spec),
+            trials=spec.response.trials,
+            residual=spec.residual,
+            parameters={part.name: fitted(part) for part in spec.parameters},
         )
-        return cls(spec.fixed.matrix, groups, spec.offset, spec.response.trials, spec.row_labels)
 
 
 def new_data_design(spec: ModelSpec, data: pd.DataFrame, trials: bool = False) -> NewDataDesign:
@@ -128,6 +166,14 @@ def new_data_design(spec: ModelSpec, data: pd.DataFrame, trials: bool = False) -
         raise DataError("newdata must be a pandas DataFrame with at least one row.")
     parsed = spec.formula
     used = required_columns(parsed, response=False)
+    for part in spec.parameters:
+        used.update(
+            {
+                k: v
+                for k, v in required_columns(part.formula, response=False).items()
+                if k not in used
+            }
+        )
     if OBSERVATION_FACTOR in used and OBSERVATION_FACTOR not in data.columns:
         data = data.assign(**{OBSERVATION_FACTOR: [f"new {i}" for i in range(len(data))]})
     if trials and spec.response.trials is not None:
@@ -156,7 +202,32 @@ def new_data_design(spec: ModelSpec, data: pd.DataFrame, trials: bool = False) -
         offset=offset_values(parsed, frame),
         trials=_trials(spec, frame) if trials else None,
         row_labels=data.index,
+        residual=_new_residual(spec, data),
+        parameters={
+            part.name: NewDataDesign(
+                fixed=_matrix(
+                    part.fixed.formulaic_spec, frame, part.formula.fixed, part.fixed.names
+                ),
+                groups=tuple(_new_group(group, frame) for group in part.groups),
+                offset=offset_values(part.formula, frame),
+                trials=None,
+                row_labels=data.index,
+                suffix=part.suffix,
+                link=part.link,
+            )
+            for part in spec.parameters
+        },
     )
+
+
+def _new_residual(spec: ModelSpec, data: pd.DataFrame) -> ResidualStructure | None:
+    """The residual structure of new rows that carry its subject and time columns."""
+    if spec.residual is None:
+        return None
+    term = parse_residual(spec.residual.text).random[0]
+    if not set(term.group) <= set(data.columns):
+        return None
+    return residual_structure(term, data, times=spec.residual.times)
 
 
 def _matrix(

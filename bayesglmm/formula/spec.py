@@ -70,6 +70,30 @@ class TimeStructure:
 
 
 @dataclass(frozen=True)
+class ResidualStructure:
+    """Correlated residuals within subject over time, from ``residual="ar1(time | subject)"``.
+
+    Attributes
+    ----------
+    kind
+        ``"ar1"`` or ``"cs"``.
+    subjects, times
+        Labels of the subject levels and of the time levels, in order.
+    subject, position
+        Per row: its subject and the position of its time among ``times``.
+    text
+        The structure as written.
+    """
+
+    kind: str
+    subjects: tuple[str, ...]
+    times: tuple[str, ...]
+    subject: np.ndarray
+    position: np.ndarray
+    text: str
+
+
+@dataclass(frozen=True)
 class GroupDesign:
     """All random terms that share one grouping factor.
 
@@ -95,6 +119,16 @@ class GroupDesign:
     structure
         For ``ar1(time | subject)`` and ``cs(...)``: the correlation over time; the
         group is then ``subject:time`` with one intercept per level.
+    parameter
+        For a group in a family parameter's formula (``zi = "~ (1 | site)"``): that
+        parameter. Its name is then ``site__zi``, so its variables (``sd_site__zi``,
+        ``r_site__zi``) stay apart from the mean's.
+    covariance
+        For ``(1 | gr(animal, cov = A))``: the name of the known covariance ``A`` among the
+        levels, whose labels (in ``A``'s order, including levels without rows) are then
+        ``levels``.
+    covariance_factor
+        The lower Cholesky factor of ``A``, ``(levels, levels)``.
     """
 
     name: str
@@ -106,6 +140,9 @@ class GroupDesign:
     blocks: tuple[tuple[int, ...], ...]
     formulaic_specs: tuple[FormulaicSpec, ...]
     structure: TimeStructure | None = None
+    parameter: str | None = None
+    covariance: str | None = None
+    covariance_factor: np.ndarray | None = None
 
     @property
     def n_levels(self) -> int:
@@ -162,6 +199,39 @@ class ResponseDesign:
 
 
 @dataclass(frozen=True)
+class ParameterDesign:
+    """The linear predictor of a modelled family parameter (distributional regression).
+
+    The parameter is ``link^-1(offset + X b_<name> + group effects)`` per row; its
+    variables carry the suffix ``_<name>``: ``Intercept_zi``, ``b_zi`` over dim
+    ``coef_zi``, groups ``<g>__zi``.
+
+    Attributes
+    ----------
+    name
+        The family parameter, e.g. ``"zi"``.
+    link
+        Name of its link: ``"log"`` or ``"logit"``.
+    formula
+        Its parsed formula (the response is the parameter's name).
+    fixed, groups, offset
+        As for the mean in :class:`ModelSpec`.
+    """
+
+    name: str
+    link: str
+    formula: ParsedFormula
+    fixed: FixedDesign
+    groups: tuple[GroupDesign, ...]
+    offset: np.ndarray | None
+
+    @property
+    def suffix(self) -> str:
+        """What its variable and dimension names end with: ``"_zi"``."""
+        return f"_{self.name}"
+
+
+@dataclass(frozen=True)
 class ModelSpec:
     """Everything the backend needs to build the PyMC graph.
 
@@ -184,6 +254,10 @@ class ModelSpec:
     data
         A copy of the used rows and the columns the formula names, enough to rebuild
         the spec (for example after saving a fit).
+    parameters
+        The modelled family parameters, each with its own linear predictor.
+    residual
+        Correlated residuals within subject (gaussian family), or None.
     """
 
     formula: ParsedFormula
@@ -194,12 +268,32 @@ class ModelSpec:
     row_labels: pd.Index
     dropped_rows: pd.Index
     data: pd.DataFrame
+    parameters: tuple[ParameterDesign, ...] = ()
+    residual: ResidualStructure | None = None
+
+    suffix = ""
+    """The mean's variables have no suffix: ``b``, ``Intercept``, dim ``coef``."""
 
     @property
     def n_obs(self) -> int:
         """Number of rows used in the fit."""
         return len(self.response.values)
 
+    @property
+    def linear_parts(self) -> tuple[ModelSpec | ParameterDesign, ...]:
+        """Every linear predictor: the mean's (this spec) and each modelled parameter's."""
+        return (self, *self.parameters)
+
+    @property
+    def all_groups(self) -> tuple[GroupDesign, ...]:
+        """The groups of the mean and of every modelled parameter."""
+        return tuple(group for part in self.linear_parts for group in part.groups)
+
+    @property
+    def parameter_names(self) -> tuple[str, ...]:
+        """Names of the modelled family parameters."""
+        return tuple(parameter.name for parameter in self.parameters)
+
     def group(self, name: str) -> GroupDesign:
-        """The grouping factor called ``name``."""
-        return next(group for group in self.groups if group.name == name)
+        """The grouping factor called ``name`` (``site__zi`` for a parameter's group)."""
+        return next(group for group in self.all_groups if group.name == name)

@@ -89,6 +89,9 @@ class RandomTermSyntax:
     structure
         ``"ar1"`` or ``"cs"`` for a structured term ``ar1(time | subject)``, whose group
         is ``(subject, time)``; None for an ordinary random term.
+    covariance
+        For ``(1 | gr(animal, cov = A))``: the name of the known covariance matrix among
+        the levels, given to ``Model(covariances={"A": ...})``.
     """
 
     text: str
@@ -97,6 +100,7 @@ class RandomTermSyntax:
     correlated: bool
     position: int
     structure: str | None = None
+    covariance: str | None = None
 
     @property
     def group_name(self) -> str:
@@ -383,6 +387,24 @@ def _parse_structure(formula: str, depth: list[int], start: int, end: int) -> Ra
     )
 
 
+def _parse_gr(formula: str, depth: list[int], start: int, end: int) -> tuple[str, str | None]:
+    """The grouping column and covariance name of ``gr(g, cov = A)`` (brms's syntax)."""
+    arguments = _call_arguments(formula, depth, start, end)
+    usage = "as in 'gr(animal, cov = A)'"
+    column = arguments[0][2].strip("`")
+    if not _NAME.match(arguments[0][2]):
+        raise FormulaError(f"expected one grouping column first in gr(), {usage}", formula, start)
+    covariance = None
+    for lo, _, text in arguments[1:]:
+        key, _, value = text.partition("=")
+        if key.strip() != "cov" or not _NAME.match(value.strip()):
+            raise FormulaError(
+                f"gr() takes the grouping column and 'cov = <name>', {usage}", formula, lo
+            )
+        covariance = value.strip().strip("`")
+    return column, covariance
+
+
 def _parse_random_term(
     formula: str, depth: list[int], start: int, end: int
 ) -> list[RandomTermSyntax]:
@@ -413,6 +435,18 @@ def _parse_random_term(
         raise FormulaError(
             "expected a grouping factor after '|', as in '(1 | subject)'", formula, g_lo
         )
+    if _call_name(formula[g_lo:g_hi]) == "gr":
+        group, covariance = _parse_gr(formula, depth, g_lo, g_hi)
+        return [
+            RandomTermSyntax(
+                text=formula[start:end],
+                expr=expr,
+                group=(group,),
+                correlated=not double,
+                position=start,
+                covariance=covariance,
+            )
+        ]
     nesting: list[tuple[str, ...]] = []
     position = g_lo
     for level in formula[g_lo:g_hi].split("/"):
@@ -435,3 +469,22 @@ def _parse_random_term(
         RandomTermSyntax(text=text, expr=expr, group=group, correlated=not double, position=start)
         for group in groups
     ]
+
+
+def parse_residual(text: str) -> ParsedFormula:
+    """A residual structure, ``"ar1(time | subject)"`` or ``"cs(time | subject)"``, parsed as
+    a formula whose one random term carries the structure.
+
+    Examples
+    --------
+    >>> parse_residual("ar1(week | pig)").random[0].group
+    ('pig', 'week')
+    """
+    usage = "residual= takes 'ar1(time | subject)' or 'cs(time | subject)'"
+    if not isinstance(text, str):
+        raise FormulaError(f"{usage}, not {text!r}")
+    parsed = parse_formula(f"residual ~ 0 + {text}")
+    terms = parsed.random
+    if parsed.fixed != "0" or len(terms) != 1 or terms[0].structure not in ("ar1", "cs"):
+        raise FormulaError(f"{usage}, not {text!r}")
+    return parsed

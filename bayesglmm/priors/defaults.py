@@ -17,7 +17,15 @@ cloglog links, which are already on a standard scale):
   for AR(1), ``-1/(T-1)`` for compound symmetry over ``T`` times).
 * Dispersion parameters: ``sigma ~ half_student_t(3, sd(y))`` on the data's
   own scale, ``nu ~ gamma(2, 0.1)``, gamma ``shape ~ gamma(0.01, 0.01)``,
-  negative binomial ``shape ~ inv_gamma(0.4, 0.3)``, ``phi ~ gamma(0.01, 0.01)``.
+  negative binomial ``shape ~ inv_gamma(0.4, 0.3)``, ``phi ~ gamma(0.01, 0.01)``,
+  ``zi`` and ``hu ~ beta(1, 1)``.
+* ``rho[residual]`` of ``Model(..., residual="ar1(time | subject)")``: ``beta(1, 1)``
+  on the rescaled residual correlation, as for ``rho[g]``.
+* A modelled parameter (``bg.formula(..., zi="~ x")``) has its own linear predictor on
+  its link scale (log or logit, already a standard scale, so ``s = 1``): keys
+  ``Intercept_zi ~ student_t(3, g(typical), 2.5)`` with ``typical`` 0.5 for
+  probabilities, ``sd(y)`` for ``sigma`` and 1 otherwise; ``b_zi[x] ~ normal(0,
+  2.5 / sd(x))``; group sds ``sd[<g>__zi][<term>]`` as above.
 
 These are wide on the scale of the data, so they regularise without pulling
 estimates: the tests check posterior means against brms (flat priors on ``b``)
@@ -38,6 +46,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from bayesglmm.families.links import LINKS
 from bayesglmm.priors.distributions import LKJ, Beta, HalfStudentT, Normal, Prior, StudentT
 
 if TYPE_CHECKING:
@@ -83,6 +92,32 @@ def _column_scale(column: np.ndarray, centred: bool) -> float:
     return sd if centred and sd > 0 else float(np.sqrt(np.mean(column**2)))
 
 
+def _linear_part_priors(part, location: float, scale: float) -> dict[str, Prior]:
+    """Priors of one linear predictor's intercept, slopes and group terms."""
+    priors: dict[str, Prior] = {}
+    fixed, suffix = part.fixed, part.suffix
+    if fixed.has_intercept:
+        priors[f"Intercept{suffix}"] = StudentT(3, location, scale)
+    for j, name in enumerate(fixed.names):
+        if fixed.has_intercept and j == 0:
+            continue
+        column = fixed.matrix[:, j]
+        x_scale = (
+            float(np.std(column)) if fixed.has_intercept else float(np.sqrt(np.mean(column**2)))
+        )
+        priors[f"b{suffix}[{name}]"] = Normal(0, scale / x_scale)
+    for group in part.groups:
+        for j, term in enumerate(group.terms):
+            priors[f"sd[{group.name}][{term}]"] = HalfStudentT(
+                3, scale / _column_scale(group.values[:, j], centred=True)
+            )
+        if group.correlated_blocks:
+            priors[f"cor[{group.name}]"] = LKJ(1)
+        if group.structure is not None:
+            priors[f"rho[{group.name}]"] = Beta(1, 1)
+    return priors
+
+
 def default_priors(spec: ModelSpec, family: Family, link: Link) -> dict[str, Prior]:
     """Default prior of every parameter, keyed as in ``Model(priors=...)``.
 
@@ -95,29 +130,15 @@ def default_priors(spec: ModelSpec, family: Family, link: Link) -> dict[str, Pri
     ['Intercept', 'b[treatment[T.drug]]', 'sd[clinic][Intercept]']
     """
     location, spread = response_location_and_spread(spec, family, link)
-    scale = SCALE_MULTIPLIER * spread
-    priors: dict[str, Prior] = {}
-    fixed = spec.fixed
-    if fixed.has_intercept:
-        priors["Intercept"] = StudentT(3, location, scale)
-    for j, name in enumerate(fixed.names):
-        if fixed.has_intercept and j == 0:
-            continue
-        column = fixed.matrix[:, j]
-        x_scale = (
-            float(np.std(column)) if fixed.has_intercept else float(np.sqrt(np.mean(column**2)))
-        )
-        priors[f"b[{name}]"] = Normal(0, scale / x_scale)
-    for group in spec.groups:
-        for j, term in enumerate(group.terms):
-            priors[f"sd[{group.name}][{term}]"] = HalfStudentT(
-                3, scale / _column_scale(group.values[:, j], centred=True)
-            )
-        if group.correlated_blocks:
-            priors[f"cor[{group.name}]"] = LKJ(1)
-        if group.structure is not None:
-            priors[f"rho[{group.name}]"] = Beta(1, 1)
+    priors = _linear_part_priors(spec, location, SCALE_MULTIPLIER * spread)
     on_mean_scale = family.mean_scale(spec.response.values, spec.response.trials)
     for parameter in family.dispersion:
-        priors[parameter.name] = parameter.default_prior(on_mean_scale)
+        design = next((p for p in spec.parameters if p.name == parameter.name), None)
+        if design is None:
+            priors[parameter.name] = parameter.default_prior(on_mean_scale)
+            continue
+        typical = LINKS[design.link].forward_np(np.asarray(parameter.typical(on_mean_scale)))
+        priors.update(_linear_part_priors(design, float(typical), SCALE_MULTIPLIER))
+    if spec.residual is not None:
+        priors["rho[residual]"] = Beta(1, 1)
     return priors

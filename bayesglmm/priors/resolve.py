@@ -4,6 +4,8 @@ Keys, most specific first:
 
 * ``"Intercept"``: the intercept with predictors centred.
 * ``"b[<coef>]"``, then ``"b"`` for every coefficient but the intercept.
+* For a modelled parameter such as ``zi``: ``"Intercept_zi"``, ``"b_zi[<coef>]"``,
+  then ``"b_zi"``; its groups are named ``<group>__zi`` in the ``sd`` and ``cor`` keys.
 * ``"sd[<group>][<term>]"``, then ``"sd[<group>]"``, then ``"sd"``.
 * ``"cor[<group>]"``, then ``"cor"``.
 * Dispersion parameters by their brms names: ``"sigma"``, ``"nu"``, ``"shape"``, ``"phi"``.
@@ -90,8 +92,9 @@ def _broader_keys(key: str) -> list[str]:
     match = re.fullmatch(r"sd\[(.+?)\]\[(.+)\]", key)
     if match:
         return [f"sd[{match.group(1)}]", "sd"]
-    if key.startswith("b["):
-        return ["b"]
+    match = re.fullmatch(r"(b(?:_[A-Za-z][A-Za-z0-9]*)?)\[.+\]", key)
+    if match:
+        return [match.group(1)]
     if key.startswith("cor["):
         return ["cor"]
     if key.startswith("rho["):

@@ -92,12 +92,16 @@ def model_header(spec, family: str, link: str) -> list[tuple[str, str]]:
     data_line = f"{spec.n_obs} observations"
     if len(spec.dropped_rows):
         data_line += f" ({len(spec.dropped_rows)} rows with missing values dropped)"
+    links = "; ".join([f"mu = {link}", *(f"{p.name} = {p.link}" for p in spec.parameters)])
+    formulas = "\n".join([spec.formula.text, *(p.formula.text for p in spec.parameters)])
     header = [
         ("Family", family),
-        ("Links", f"mu = {link}"),
-        ("Formula", spec.formula.text),
+        ("Links", links),
+        ("Formula", formulas),
         ("Data", data_line),
     ]
+    if spec.residual is not None:
+        header.append(("Residual", f"{spec.residual.text}, correlated within subject"))
     response = spec.response
     if response.event_level is not None:
         coding = f"{response.name}: '{response.event_level}' = 1, '{response.other_level}' = 0"

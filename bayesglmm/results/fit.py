@@ -58,6 +58,7 @@ from bayesglmm.results.effects import (
     variable_values,
 )
 from bayesglmm.results.linear_predictor import (
+    modelled_parameters,
     parameter_draws,
     pointwise_log_likelihood,
 )
@@ -75,6 +76,7 @@ from bayesglmm.results.storage import (
     DATA_GROUP,
     RECORD_KEY,
     ModelRecord,
+    covariances_to_datasets,
     frame_to_dataset,
     user_priors,
 )
@@ -174,8 +176,13 @@ class Fit:
         return self.idata.posterior.to_dataset()
 
     def fixef(self) -> pd.DataFrame:
-        """Population-level (fixed) effects, indexed by coefficient name."""
-        table = summarize(self.posterior["b"])
+        """Population-level (fixed) effects, indexed by coefficient name; those of a modelled
+        parameter are prefixed with its name, as in brms (``zi_Intercept``)."""
+        tables = [summarize(self.posterior["b"])]
+        for part in self.spec.parameters:
+            table = summarize(self.posterior[f"b{part.suffix}"])
+            tables.append(table.set_axis([f"{part.name}_{name}" for name in table.index]))
+        table = pd.concat(tables)
         table.index.name = "coef"
         return table
 
@@ -199,16 +206,20 @@ class Fit:
         come first; the residual sd of gaussian-like families is group ``Residual``.
         """
         parts = []
-        for group in self.spec.groups:
+        for group in self.spec.all_groups:
             sd = summarize(self.posterior[f"sd_{group.name}"])
             parts.append(sd.assign(group=group.name, term=list(group.terms), term2=""))
             correlations = self._correlation_rows(group)
             if correlations is not None:
                 parts.append(correlations)
-        if self.family.residual_sd:
+        if self.family.residual_sd and "sigma" in self._constant_parameters:
             parts.append(
                 summarize(self.posterior["sigma"]).assign(group="Residual", term="sigma", term2="")
             )
+        if self.spec.residual is not None:
+            term = f"rho ({self.spec.residual.kind})"
+            rho = summarize(self.posterior["rho_residual"])
+            parts.append(rho.assign(group="Residual", term=term, term2=""))
         columns = ["group", "term", "term2", *STAT_COLUMNS]
         if not parts:
             return pd.DataFrame(columns=columns)
@@ -217,7 +228,7 @@ class Fit:
     def ranef(self) -> pd.DataFrame:
         """Group-level effects (deviations from the fixed effects) by group, level and term."""
         parts = []
-        for group in self.spec.groups:
+        for group in self.spec.all_groups:
             table = summarize(self.posterior[f"r_{group.name}"])
             table.index = pd.MultiIndex.from_tuples(
                 [(group.name, level, term) for level, term in table.index],
@@ -234,14 +245,16 @@ class Fit:
         """
         posterior = self.posterior
         parts = []
-        for group in self.spec.groups:
+        for group in self.spec.all_groups:
             effects = posterior[f"r_{group.name}"]
             term_dim = f"{group.name}_term"
+            suffix = "" if group.parameter is None else f"_{group.parameter}"
+            b, names = posterior[f"b{suffix}"], posterior[f"b{suffix}"][f"coef{suffix}"]
             fixed = xr.concat(
                 [
-                    posterior["b"].sel(coef=term, drop=True)
-                    if term in self.spec.fixed.names
-                    else xr.zeros_like(posterior["b"].isel(coef=0, drop=True))
+                    b.sel({f"coef{suffix}": term}, drop=True)
+                    if term in names
+                    else xr.zeros_like(b.isel({f"coef{suffix}": 0}, drop=True))
                     for term in group.terms
                 ],
                 dim=pd.Index(list(group.terms), name=term_dim),
@@ -257,13 +270,15 @@ class Fit:
     def _dispersion_draws(self) -> list[tuple[list[str], xr.DataArray]]:
         """Labels and draws of the family's parameters; thresholds get one label each."""
         parts = []
-        for name in self.family.dispersion_names:
+        for name in self._constant_parameters:
             draws = self.posterior[name]
             if "cutpoint" in draws.dims:
                 labels = [f"{name}[{c}]" for c in draws["cutpoint"].to_numpy()]
             else:
                 labels = [name]
             parts.append((labels, draws))
+        if self.spec.residual is not None:
+            parts.append((["rho_residual"], self.posterior["rho_residual"]))
         return parts
 
     def _dispersion_table(self) -> pd.DataFrame | None:
@@ -275,8 +290,11 @@ class Fit:
     def _reported_draws(self) -> list[tuple[list[str], xr.DataArray]]:
         """Labels and draws of every parameter but the group-level effects."""
         posterior = self.posterior
-        parts = [([f"b[{name}]" for name in self.spec.fixed.names], posterior["b"])]
-        for group in self.spec.groups:
+        parts = [
+            ([f"b{part.suffix}[{name}]" for name in part.fixed.names], posterior[f"b{part.suffix}"])
+            for part in self.spec.linear_parts
+        ]
+        for group in self.spec.all_groups:
             parts.append(
                 ([f"sd_{group.name}[{t}]" for t in group.terms], posterior[f"sd_{group.name}"])
             )
@@ -317,10 +335,10 @@ class Fit:
             .sel({f"{group.name}_term": term})
             .transpose("chain", "draw")
             .to_numpy()
-            for group in self.spec.groups
+            for group in self.spec.all_groups
             for term in group.terms
         }
-        for name in self.family.dispersion_names:
+        for name in self._constant_parameters:
             if posterior[name].ndim == 2:
                 scales[name] = posterior[name].transpose("chain", "draw").to_numpy()
         stats = self.idata.sample_stats.to_dataset()
@@ -499,9 +517,12 @@ class Fit:
         conditional mean and variance of the response (per trial for binomial families)."""
         design = NewDataDesign.from_spec(self.spec)
         posterior = self.posterior
-        params = parameter_draws(posterior, self.family)
+        modelled = modelled_parameters(posterior, self.spec)
         trials = design.trials
         for rows, eta in predict_draws(posterior, design, self.family, self.link, kind="linpred"):
+            params = parameter_draws(
+                posterior, self.family, modelled={k: v[:, rows] for k, v in modelled.items()}
+            )
             yield (
                 rows,
                 self.family.expected(eta, self.link, params),
@@ -746,14 +767,23 @@ class Fit:
         return azp.plot_rank(self.idata, var_names=var_names or self._reported_names())
 
     def _reported_names(self) -> list[str]:
-        names = ["b", *(f"sd_{g.name}" for g in self.spec.groups)]
-        return names + list(self.family.dispersion_names)
+        names = [f"b{part.suffix}" for part in self.spec.linear_parts]
+        names.extend(f"sd_{g.name}" for g in self.spec.all_groups)
+        residual = ["rho_residual"] if self.spec.residual is not None else []
+        return names + self._constant_parameters + residual
+
+    @property
+    def _constant_parameters(self) -> list[str]:
+        """The family parameters without a formula of their own, each one variable."""
+        modelled = self.spec.parameter_names
+        return [name for name in self.family.dispersion_names if name not in modelled]
 
     def plot_ranef(self, group: str, term: str | None = None):
         """Caterpillar plot: the group-level effects of ``group``, sorted, with 95% intervals."""
-        chosen = self.spec.group(group) if any(g.name == group for g in self.spec.groups) else None
+        known = [g.name for g in self.spec.all_groups]
+        chosen = self.spec.group(group) if group in known else None
         if chosen is None:
-            names = ", ".join(g.name for g in self.spec.groups)
+            names = ", ".join(known)
             raise DataError(
                 f"'{group}' is not a grouping factor of this model; choose from {names}."
             )
@@ -799,6 +829,9 @@ class Fit:
         """
         record = ModelRecord(
             formula=self.spec.formula.text,
+            parameters=tuple(
+                (p.name, p.formula.text.split("~", 1)[1].strip()) for p in self.spec.parameters
+            ),
             family=self.family.name,
             link=self.link.name,
             priors=user_priors(self.priors),
@@ -808,6 +841,7 @@ class Fit:
         )
         groups = {name: self.idata[name].to_dataset() for name in self.idata.children}
         groups[DATA_GROUP] = frame_to_dataset(self.spec.data)
+        groups.update(covariances_to_datasets(self.spec))
         tree = xr.DataTree.from_dict(groups)
         tree.attrs[RECORD_KEY] = record.to_json()
         tree.to_zarr(path, mode="w", consolidated=False)
@@ -836,9 +870,9 @@ class Fit:
         )
         sections = []
         varcorr = self.varcorr()
-        if spec.groups:
+        if spec.all_groups:
             tables = []
-            for group in spec.groups:
+            for group in spec.all_groups:
                 rows = varcorr[varcorr["group"] == group.name]
                 labels = [
                     f"sd({row.term})" if not row.term2 else f"cor({row.term},{row.term2})"

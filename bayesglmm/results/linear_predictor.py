@@ -15,14 +15,15 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 import numpy as np
 import xarray as xr
 
 from bayesglmm.families.family import Family
-from bayesglmm.families.links import Link
-from bayesglmm.formula.spec import ModelSpec
+from bayesglmm.families.links import LINKS, Link
+from bayesglmm.families.residual import conditional_log_likelihood
+from bayesglmm.formula.spec import ModelSpec, ParameterDesign
 
 MAX_CHUNK_ELEMENTS = 4_000_000
 """Largest number of (draw x row x term) elements held at once."""
@@ -35,40 +36,63 @@ def stacked_draws(posterior: xr.Dataset, name: str) -> np.ndarray:
 
 
 def parameter_draws(
-    posterior: xr.Dataset, family: Family, samples: slice = slice(None)
+    posterior: xr.Dataset,
+    family: Family,
+    samples: slice = slice(None),
+    modelled: Mapping[str, np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
     """The family's parameters at the stacked samples, shaped to broadcast over rows:
-    ``(samples, 1)`` for scalars, ``(samples, 1, K-1)`` for ordinal thresholds."""
+    ``(samples, 1)`` for constants, ``(samples, 1, K-1)`` for ordinal thresholds; the
+    values ``(samples, rows)`` of modelled parameters are given in ``modelled``."""
+    modelled = dict(modelled or {})
     return {
-        name: stacked_draws(posterior, name)[samples][:, None] for name in family.dispersion_names
+        name: modelled[name]
+        if name in modelled
+        else stacked_draws(posterior, name)[samples][:, None]
+        for name in family.dispersion_names
+    }
+
+
+def modelled_parameters(
+    posterior: xr.Dataset, spec: ModelSpec, samples: slice = slice(None)
+) -> dict[str, np.ndarray]:
+    """Values ``(samples, rows)`` of each modelled parameter at the fitted rows: the inverse
+    link of its linear predictor."""
+    return {
+        part.name: LINKS[part.link].inverse_np(linear_predictor(posterior, part, samples))
+        for part in spec.parameters
     }
 
 
 def draw_chunks(posterior: xr.Dataset, spec: ModelSpec) -> Iterator[slice]:
     """Slices of the stacked sample axis, each small enough to hold in memory."""
     n_samples = posterior.sizes["chain"] * posterior.sizes["draw"]
-    width = max([1, spec.fixed.matrix.shape[1], *(g.values.shape[1] for g in spec.groups)])
+    width = max(
+        [1, *(part.fixed.matrix.shape[1] for part in spec.linear_parts)]
+        + [g.values.shape[1] for g in spec.all_groups]
+    )
     size = max(1, MAX_CHUNK_ELEMENTS // max(1, spec.n_obs * width))
     for start in range(0, n_samples, size):
         yield slice(start, min(start + size, n_samples))
 
 
 def linear_predictor(
-    posterior: xr.Dataset, spec: ModelSpec, samples: slice = slice(None)
+    posterior: xr.Dataset, part: ModelSpec | ParameterDesign, samples: slice = slice(None)
 ) -> np.ndarray:
-    """``eta`` for the rows of ``spec`` at the stacked posterior samples ``samples``.
+    """One linear predictor at the fitted rows and the stacked posterior samples ``samples``:
+    the mean's for a spec, a modelled parameter's for its :class:`ParameterDesign`.
 
     Returns
     -------
     ndarray of shape ``(samples, rows)``.
     """
-    b = stacked_draws(posterior, "b")[samples]
-    eta = b @ spec.fixed.matrix.T
-    for group in spec.groups:
+    b = stacked_draws(posterior, f"b{part.suffix}")[samples]
+    eta = b @ part.fixed.matrix.T
+    for group in part.groups:
         effects = stacked_draws(posterior, f"r_{group.name}")[samples]
         eta += np.einsum("snq,nq->sn", effects[:, group.index, :], group.values)
-    if spec.offset is not None:
-        eta += spec.offset
+    if part.offset is not None:
+        eta += part.offset
     return eta
 
 
@@ -81,6 +105,13 @@ def pointwise_log_likelihood(
     chunks = []
     for samples in draw_chunks(posterior, spec):
         eta = linear_predictor(posterior, spec, samples)
-        params = parameter_draws(posterior, family, samples)
-        chunks.append(family.log_likelihood(y, eta, link, params, detail))
+        params = parameter_draws(
+            posterior, family, samples, modelled_parameters(posterior, spec, samples)
+        )
+        if spec.residual is None:
+            chunks.append(family.log_likelihood(y, eta, link, params, detail))
+            continue
+        rho = stacked_draws(posterior, "rho_residual")[samples]
+        mean, sigma = link.inverse_np(eta), params["sigma"]
+        chunks.append(conditional_log_likelihood(y, mean, sigma, rho, spec.residual))
     return np.concatenate(chunks).reshape(posterior.sizes["chain"], posterior.sizes["draw"], -1)

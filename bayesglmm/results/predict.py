@@ -37,7 +37,8 @@ import xarray as xr
 
 from bayesglmm.errors import DataError
 from bayesglmm.families.family import Family
-from bayesglmm.families.links import Link
+from bayesglmm.families.links import LINKS, Link
+from bayesglmm.families.residual import sequential_data, sequential_draws
 from bayesglmm.formula.newdata import NewDataDesign
 from bayesglmm.results.linear_predictor import MAX_CHUNK_ELEMENTS, parameter_draws, stacked_draws
 
@@ -82,7 +83,8 @@ def _new_level_effects(
 ) -> dict[str, np.ndarray]:
     """Draws ``(samples, new levels, terms)`` of the effects of unseen levels."""
     effects = {}
-    for group in design.groups:
+    parameter_groups = [g for part in design.parameters.values() for g in part.groups]
+    for group in [*design.groups, *parameter_groups]:
         if not group.new_levels:
             continue
         if new_levels == "error":
@@ -99,8 +101,9 @@ def _new_level_effects(
     return effects
 
 
-def _row_chunks(n_samples: int, n_rows: int) -> Iterator[slice]:
-    size = max(1, MAX_CHUNK_ELEMENTS // max(1, n_samples))
+def _row_chunks(n_samples: int, n_rows: int, whole: bool) -> Iterator[slice]:
+    """Slices of rows; one slice of all rows when ``whole`` (rows that depend on each other)."""
+    size = n_rows if whole else max(1, MAX_CHUNK_ELEMENTS // max(1, n_samples))
     for start in range(0, n_rows, size):
         yield slice(start, min(start + size, n_rows))
 
@@ -114,7 +117,7 @@ def _linear_parts(
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """``(eta, v)``: linear predictor ``(samples, rows)`` and, for ``re="marginal"``, the
     variance of its random part (else None)."""
-    eta = stacked_draws(posterior, "b") @ design.fixed[rows].T
+    eta = stacked_draws(posterior, f"b{design.suffix}") @ design.fixed[rows].T
     if design.offset is not None:
         eta += design.offset[rows]
     if re == "none":
@@ -151,12 +154,21 @@ def _chunk_values(
     rng: np.random.Generator,
 ) -> np.ndarray:
     eta, variance = _linear_parts(posterior, design, rows, re, new_effects)
-    params = parameter_draws(posterior, family)
+    modelled = {
+        name: LINKS[part.link].inverse_np(_linear_parts(posterior, part, rows, re, new_effects)[0])
+        for name, part in design.parameters.items()
+    }
+    params = parameter_draws(posterior, family, modelled=modelled)
     if kind == "linpred":
         return eta
     if kind == "response":
         if variance is not None:
             eta = eta + np.sqrt(variance) * rng.standard_normal(eta.shape)
+        if design.residual is not None:
+            rho = stacked_draws(posterior, "rho_residual")
+            mean = link.inverse_np(eta)
+            data = sequential_data(design.residual)
+            return sequential_draws(rng, mean, params["sigma"], rho, design.residual.kind, data)
         trials = None if design.trials is None else design.trials[rows]
         return family.random(rng, eta, link, params, trials).astype(float)
     if variance is None:
@@ -192,12 +204,27 @@ def predict_draws(
             "drawing binomial responses needs the number of trials: add the trials "
             "column to newdata, or predict kind='mean' (a probability)."
         )
+    if kind == "response" and "rho_residual" in posterior and design.residual is None:
+        raise DataError(
+            "drawing responses of a model with correlated residuals needs the subject and "
+            "time columns of its residual structure in newdata; add them, or predict "
+            "kind='mean'."
+        )
+    if re == "marginal":
+        grouped = [name for name, part in design.parameters.items() if part.groups]
+        if grouped:
+            raise DataError(
+                f"re='marginal' integrates over the mean's group-level effects only, but the "
+                f"formula of '{grouped[0]}' has group-level effects too; predict with "
+                "re='conditional' or re='none'."
+            )
     rng = np.random.default_rng(seed)
     new_effects = (
         _new_level_effects(posterior, design, new_levels, rng) if re == "conditional" else {}
     )
     n_samples = posterior.sizes["chain"] * posterior.sizes["draw"]
-    for rows in _row_chunks(n_samples, design.n_rows):
+    whole = kind == "response" and design.residual is not None
+    for rows in _row_chunks(n_samples, design.n_rows, whole):
         yield rows, _chunk_values(posterior, design, rows, family, link, kind, re, new_effects, rng)
 
 

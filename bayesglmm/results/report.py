@@ -59,7 +59,7 @@ def report_html(fit, title: str) -> str:
         "<h2>Trace plots</h2>",
         _image(fit.plot_trace(), "Trace and density of the reported parameters"),
     ]
-    for group in fit.spec.groups:
+    for group in fit.spec.all_groups:
         parts.append(f"<h2>Group-level effects: {html.escape(group.name)}</h2>")
         parts.append(_image(fit.plot_ranef(group.name), f"Effects of {group.name}"))
     parts.append("</body></html>")

@@ -26,6 +26,8 @@ from bayesglmm.priors.resolve import Priors
 
 RECORD_KEY = "bayesglmm"
 DATA_GROUP = "model_data"
+COVARIANCE_PREFIX = "covariance_"
+"""Saved known covariances (``gr(g, cov = A)``) are groups ``covariance_<name>``."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class ModelRecord:
     centered: tuple[str, ...]
     observed_name: str
     version: str
+    parameters: tuple[tuple[str, str], ...] = ()
 
     def to_json(self) -> str:
         """The record as a JSON string."""
@@ -50,7 +53,15 @@ class ModelRecord:
         """Read a record written by :meth:`to_json`."""
         fields = json.loads(text)
         priors = {key: PRIORS[name](**values) for key, (name, values) in fields["priors"].items()}
-        return cls(**{**fields, "priors": priors, "centered": tuple(fields["centered"])})
+        parameters = tuple(tuple(pair) for pair in fields.get("parameters", ()))
+        return cls(
+            **{
+                **fields,
+                "priors": priors,
+                "centered": tuple(fields["centered"]),
+                "parameters": parameters,
+            }
+        )
 
 
 def user_priors(priors: Priors) -> dict[str, Prior]:
@@ -96,3 +107,29 @@ def frame_from_dataset(dataset: xr.Dataset) -> pd.DataFrame:
             columns[name] = values
     index = pd.Index(dataset["row"].to_numpy(), name=json.loads(dataset.attrs["index_name"]))
     return pd.DataFrame(columns, index=index)
+
+
+def covariances_to_datasets(spec) -> dict[str, xr.Dataset]:
+    """The known covariance matrices of ``spec``'s groups, one dataset each, by group name
+    in the saved tree."""
+    return {
+        f"{COVARIANCE_PREFIX}{group.covariance}": xr.Dataset(
+            {"matrix": (("level", "level2"), group.covariance_factor @ group.covariance_factor.T)},
+            coords={"level": list(group.levels), "level2": list(group.levels)},
+        )
+        for group in spec.all_groups
+        if group.covariance is not None
+    }
+
+
+def covariances_from_tree(tree: xr.DataTree) -> dict[str, pd.DataFrame]:
+    """Inverse of :func:`covariances_to_datasets`: the matrices as labelled DataFrames."""
+    matrices = {}
+    for name in tree.children:
+        if name.startswith(COVARIANCE_PREFIX):
+            matrix = tree[name]["matrix"]
+            labels = [str(level) for level in matrix["level"].to_numpy()]
+            matrices[name[len(COVARIANCE_PREFIX) :]] = pd.DataFrame(
+                matrix.to_numpy(), index=labels, columns=labels
+            )
+    return matrices

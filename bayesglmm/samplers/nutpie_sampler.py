@@ -15,8 +15,8 @@ Examples
 >>> model = bg.Model("favorable | trials(n) ~ treatment + (1 | clinic)",
 ...                  bg.datasets.load("infection"), family="binomial")
 >>> fit = model.fit(draws=200, tune=200, chains=2, seed=1, progress=False)
->>> fit.idata.posterior.attrs["inference_library"]
-'nutpie'
+>>> fit.idata.posterior.attrs["sampler"]
+'NUTS (nutpie)'
 """
 
 from __future__ import annotations
@@ -252,7 +252,9 @@ NATIVE_WORK = 200_000
 
 def prepare_nutpie(graph: PyMCGraph, spec) -> CompiledGraph | NativeNutpie:
     """The cached-compile path for small data, nutpie's native path for large data."""
-    columns = spec.fixed.matrix.shape[1] + sum(len(g.terms) for g in spec.groups)
+    columns = sum(part.fixed.matrix.shape[1] for part in spec.linear_parts) + sum(
+        len(g.terms) for g in spec.all_groups
+    )
     if spec.n_obs * columns > NATIVE_WORK:
         return NativeNutpie(graph)
     return compile_graph(graph)

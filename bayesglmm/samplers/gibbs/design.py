@@ -137,6 +137,22 @@ def gibbs_ineligibility(parts: ModelParts) -> str | None:
             f"group '{structured[0]}' has a correlation over time (ar1/cs), which the Gibbs "
             "sampler does not update. Use sampler='nutpie'."
         )
+    if parts.spec.residual is not None:
+        return (
+            f"the residuals are correlated ({parts.spec.residual.text}), which the Gibbs "
+            "sampler does not handle. Use sampler='nutpie'."
+        )
+    known = [g.name for g in parts.spec.groups if g.covariance is not None]
+    if known:
+        return (
+            f"group '{known[0]}' has a known covariance among its levels (gr(..., cov = )), "
+            "which the Gibbs sampler does not handle. Use sampler='nutpie'."
+        )
+    if parts.spec.parameters:
+        return (
+            f"'{parts.spec.parameters[0].name}' has a formula of its own, which breaks the "
+            "conjugate updates of the Gibbs sampler. Use sampler='nutpie'."
+        )
     return None
 
 

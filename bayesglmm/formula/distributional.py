@@ -1,0 +1,112 @@
+"""Distributional formulas: a formula for the mean and one per modelled family parameter.
+
+``bg.formula`` reads like brms's ``bf()``: the first formula is the mean's, the others
+give a family parameter (``zi``, ``hu``, ``sigma``, ``shape``, ``phi``, ``nu``) its own
+fixed and random terms on its link scale (log for positive parameters, logit for
+probabilities).
+
+Examples
+--------
+>>> import bayesglmm as bg
+>>> f = bg.formula("count ~ mined + (1 | site)", zi="~ mined")
+>>> print(f)
+count ~ mined + (1 | site)
+   zi ~ mined
+>>> bg.formula("y ~ x", "sigma ~ x").parameters
+(('sigma', 'x'),)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bayesglmm.errors import FormulaError
+from bayesglmm.formula.syntax import ParsedFormula, parse_formula
+
+_PARAMETER = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*~(.*)$", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class BayesFormula:
+    """The mean's formula and the right-hand sides of the modelled family parameters.
+
+    Attributes
+    ----------
+    mean
+        The model formula, e.g. ``"count ~ mined + (1 | site)"``.
+    parameters
+        ``(name, right-hand side)`` per modelled parameter, e.g. ``(("zi", "mined"),)``.
+    """
+
+    mean: str
+    parameters: tuple[tuple[str, str], ...] = ()
+
+    def parsed_parameters(self) -> dict[str, ParsedFormula]:
+        """Each parameter's formula parsed like a model formula whose response is its name."""
+        return {name: parse_formula(f"{name} ~ {rhs}") for name, rhs in self.parameters}
+
+    def __str__(self) -> str:
+        width = max([len(name) for name, _ in self.parameters], default=0)
+        lines = [self.mean] + [f"{name:>{width + 3}} ~ {rhs}" for name, rhs in self.parameters]
+        return "\n".join(lines)
+
+
+def _right_hand_side(name: str, text: str) -> str:
+    if not isinstance(text, str):
+        raise FormulaError(f"the formula of '{name}' must be a string such as '~ x', not {text!r}")
+    rhs = text.strip()
+    if rhs.startswith("~"):
+        rhs = rhs[1:].strip()
+    if not rhs or "~" in rhs:
+        raise FormulaError(
+            f"the formula of '{name}' must be a right-hand side such as '~ x + (1 | g)', "
+            f"not {text!r}"
+        )
+    return rhs
+
+
+def formula(mean: str, *parameter_formulas: str, **parameters: str) -> BayesFormula:
+    """A model formula with formulas for family parameters, like brms's ``bf()``.
+
+    Parameters
+    ----------
+    mean
+        The formula of the mean, e.g. ``"count ~ mined + (1 | site)"``.
+    *parameter_formulas
+        Formulas with a parameter on the left, e.g. ``"sigma ~ x"``.
+    **parameters
+        Right-hand sides by parameter, e.g. ``zi="~ mined"``.
+
+    Returns
+    -------
+    BayesFormula
+        Pass it to :class:`bayesglmm.Model` in place of a formula string.
+
+    Raises
+    ------
+    FormulaError
+        For a parameter given twice or a formula that is not ``parameter ~ terms``.
+
+    Examples
+    --------
+    >>> formula("y ~ x + (1 | g)", sigma="~ x", nu="1").parameters
+    (('sigma', 'x'), ('nu', '1'))
+    """
+    if not isinstance(mean, str):
+        raise FormulaError(f"the model formula must be a string, not {type(mean).__name__}")
+    given: list[tuple[str, str]] = []
+    for text in parameter_formulas:
+        match = _PARAMETER.match(text) if isinstance(text, str) else None
+        if match is None:
+            raise FormulaError(
+                f"{text!r} must name the parameter it models on the left, as in 'sigma ~ x'; "
+                "or pass it by keyword, as in sigma='~ x'"
+            )
+        given.append((match.group(1), _right_hand_side(match.group(1), match.group(2))))
+    given.extend((name, _right_hand_side(name, text)) for name, text in parameters.items())
+    names = [name for name, _ in given]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise FormulaError(f"parameter '{repeated[0]}' has two formulas; give it one")
+    return BayesFormula(mean, tuple(given))
