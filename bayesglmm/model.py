@@ -228,6 +228,7 @@ class Model:
             data,
             family=family or template.family,
             priors={**template.priors, **(priors or {})},
+            residual=template.residual_for(roles),
             centered=centered,
             na_action=na_action,
         )

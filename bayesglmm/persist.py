@@ -56,6 +56,7 @@ def load(path: str | Path) -> Fit:
         priors=record.priors,
         centered=list(record.centered),
         covariances=covariances_from_tree(tree),
+        residual=record.residual,
     )
     draws = xr.DataTree.from_dict(
         {

@@ -50,6 +50,9 @@ class Template:
         Random term (with placeholders) to what it stands for.
     priors
         Priors that differ from the defaults.
+    residual
+        A residual structure with placeholders, e.g. ``"ar1({time} | {subject})"``
+        (``Model(residual=...)``), or None.
     """
 
     name: str
@@ -61,6 +64,14 @@ class Template:
     roles: dict[str, str]
     random_terms: dict[str, str]
     priors: dict[str, Prior]
+    residual: str | None = None
+
+    def residual_for(self, columns: dict[str, str | Iterable[str]]) -> str | None:
+        """The residual structure with its roles replaced by their columns, or None."""
+        if self.residual is None:
+            return None
+        self.formula_for(columns)
+        return self.residual.format(**columns)
 
     def formula_for(self, columns: dict[str, str | Iterable[str]]) -> str:
         """The formula with every role replaced by its column (lists joined with ``+``)."""
@@ -94,7 +105,8 @@ class Template:
         parts = [
             f"{self.design} (template '{self.name}')",
             block(self.description),
-            f"Formula: {self.formula}\nFamily: {self.family}",
+            f"Formula: {self.formula}\nFamily: {self.family}"
+            + (f"\nResidual: {self.residual}" if self.residual else ""),
             f"Roles:\n{roles}",
             f"Random terms:\n{terms}",
             *([f"Priors differing from the defaults:\n{priors}"] if priors else []),
@@ -119,6 +131,7 @@ def _read(text: str) -> Template:
         roles=dict(fields["roles"]),
         random_terms=dict(fields["random_terms"]),
         priors=priors,
+        residual=fields.get("residual"),
     )
 
 

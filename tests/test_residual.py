@@ -167,6 +167,13 @@ def test_replicated_data_keep_the_lag_one_correlation(ar1_fit):
     assert lag_one == pytest.approx(ar1_fit.summary().loc["rho_residual", "mean"], abs=0.05)
 
 
+def test_a_saved_fit_keeps_its_residual_structure(ar1_fit, tmp_path):
+    ar1_fit.save(tmp_path / "ar1.zarr")
+    loaded = bg.load(tmp_path / "ar1.zarr")
+    assert loaded.spec.residual.text == "ar1(week | pig)"
+    pd.testing.assert_frame_equal(loaded.varcorr(), ar1_fit.varcorr())
+
+
 def test_compound_symmetry_residuals_are_recovered():
     data = repeated_measures("cs", 0.4, seed=6)
     model = bg.Model("y ~ x", data, residual="cs(week | pig)")

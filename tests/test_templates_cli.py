@@ -13,6 +13,7 @@ TEMPLATES = [
     "patients_in_doctors",
     "rcbd",
     "repeated_measures",
+    "repeated_measures_ar1",
     "split_plot",
     "subsampling",
 ]
@@ -26,6 +27,7 @@ def test_every_template_is_listed_with_its_family():
         "patients_in_doctors": "bernoulli",
         "rcbd": "gaussian",
         "repeated_measures": "gaussian",
+        "repeated_measures_ar1": "gaussian",
         "split_plot": "poisson",
         "subsampling": "gaussian",
     }
@@ -40,6 +42,24 @@ def test_every_template_explains_each_random_term_and_role():
             assert term.format(**placeholders) in formula
         text = repr(template)
         assert template.design in text and "Interpretation:" in text
+
+
+def test_ar1_repeated_measures_template_correlates_residuals_within_subject():
+    data = pd.DataFrame(
+        {
+            "gain": [1.0, 1.4, 2.1, 0.7, 1.1, 1.9, 0.2, 0.8],
+            "diet": ["a", "a", "a", "b", "b", "b", "a", "a"],
+            "week": [1, 2, 3, 1, 2, 3, 1, 2],
+            "pig": ["p1", "p1", "p1", "p2", "p2", "p2", "p3", "p3"],
+        }
+    )
+    model = bg.Model.from_template(
+        "repeated_measures_ar1", data, response="gain", treatment="diet", time="week", subject="pig"
+    )
+    assert model.formula == "gain ~ diet * week + (1 | pig)"
+    assert model.spec.residual.text == "ar1(week | pig)"
+    assert model.spec.residual.position.tolist() == [0, 1, 2, 0, 1, 2, 0, 1]
+    assert "Residual: ar1({time} | {subject})" in repr(bg.templates.show("repeated_measures_ar1"))
 
 
 def test_split_plot_template_fits_the_simulated_range_experiment():

@@ -832,6 +832,7 @@ class Fit:
             parameters=tuple(
                 (p.name, p.formula.text.split("~", 1)[1].strip()) for p in self.spec.parameters
             ),
+            residual=None if self.spec.residual is None else self.spec.residual.text,
             family=self.family.name,
             link=self.link.name,
             priors=user_priors(self.priors),

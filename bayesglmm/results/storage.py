@@ -42,6 +42,7 @@ class ModelRecord:
     observed_name: str
     version: str
     parameters: tuple[tuple[str, str], ...] = ()
+    residual: str | None = None
 
     def to_json(self) -> str:
         """The record as a JSON string."""
