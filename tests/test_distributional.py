@@ -253,3 +253,16 @@ def test_gibbs_refuses_a_modelled_parameter():
     model = bg.Model(bg.formula("Reaction ~ Days + (1 | Subject)", sigma="~ Days"), data)
     with pytest.raises(bg.SamplerError, match="'sigma' has a formula of its own"):
         model.fit(sampler="gibbs", progress=False)
+
+
+def test_replicated_data_reproduce_the_zeros_of_each_predictor_value(zi_fit, zi_data):
+    high_z = zi_data["z"].to_numpy() > 1.0
+
+    def zeros_where_z_is_high(values):
+        return np.mean(values[..., high_z] == 0)
+
+    check = zi_fit.ppc(statistics={"zeros_high_z": zeros_where_z_is_high}, ndraws=400, seed=2)
+    p_values = check.statistics["p_value"]
+    assert 0.05 < p_values["zeros"] < 0.95
+    assert 0.05 < p_values["zeros_high_z"] < 0.95
+    assert check.statistics.loc["zeros_high_z", "observed"] > 0.6

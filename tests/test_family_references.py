@@ -233,3 +233,21 @@ def test_zero_inflated_negbinomial_matches_pscl_on_nmes(nmes):
     well_identified = {k: v for k, v in NMES_ZINB_ZERO.items() if k != "hosp"}
     assert_within(fixef, "zi_", well_identified, 0.5)
     assert_within(fixef, "zi_", {"hosp": NMES_ZINB_ZERO["hosp"]}, 1.25)
+
+
+OVARIAN_EXPONENTIAL = {"b[Intercept]": 6.9618376, "b[ecog_ps]": -0.4331347, "b[rx]": 0.5815027}
+"""survival::survreg ML estimates of ``Surv(futime, fustat) ~ ecog.ps + rx`` with
+``dist = "exponential"`` on the ovarian cancer trial (Edmonson et al. 1979; 26 women, 12
+deaths): the ``?survreg`` example in the survival package's saved test output
+``tests/Examples/survival-Ex.Rout.save``; log-likelihood -97.2. The exponential mean is
+``exp(X b)``, so the coefficients are on survreg's log-time scale. No standard errors are
+printed there, so the tolerance is in posterior sds."""
+
+
+def test_exponential_with_censoring_matches_survreg_on_ovarian():
+    ovarian = pd.read_csv(DATA / "ovarian.csv").rename(columns={"ecog.ps": "ecog_ps"})
+    ovarian = ovarian.assign(censored=1 - ovarian["fustat"])
+    model = bg.Model("futime | cens(censored) ~ ecog_ps + rx", ovarian, family="exponential")
+    summary = quiet_fit(model, draws=2000, tune=1000, chains=2, seed=1).summary()
+    for name, estimate in OVARIAN_EXPONENTIAL.items():
+        assert abs(summary.loc[name, "mean"] - estimate) < 0.15 * summary.loc[name, "sd"], name

@@ -9,6 +9,13 @@ Random effects are non-centred by default: per correlated block,
 ``r = (z @ L.T) * sd`` with ``z ~ N(0, 1)`` and ``L`` the Cholesky factor of an
 LKJ correlation matrix. ``centered`` groups instead draw ``r ~ MvNormal(0, diag(sd) L)``.
 
+A modelled family parameter (``bg.formula(..., zi="~ x")``) gets a linear predictor
+built the same way, with variables suffixed by its name (``Intercept_zi``, ``b_zi``,
+groups ``<g>__zi``), and enters the likelihood as ``link^-1`` of it per row. Groups with a
+known covariance ``A`` multiply their effects by ``A``'s Cholesky factor; correlated
+gaussian residuals replace the family likelihood by a row-by-row conditional one
+(:mod:`bayesglmm.families.residual`).
+
 Every number the data determine (data, prior parameters, group sizes) enters as
 ``pm.Data`` or a shared dimension length, so the graph's structure depends only
 on the formula: a compiled model can be reused for new data, and the numba

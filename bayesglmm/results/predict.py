@@ -154,13 +154,13 @@ def _chunk_values(
     rng: np.random.Generator,
 ) -> np.ndarray:
     eta, variance = _linear_parts(posterior, design, rows, re, new_effects)
+    if kind == "linpred":
+        return eta
     modelled = {
         name: LINKS[part.link].inverse_np(_linear_parts(posterior, part, rows, re, new_effects)[0])
         for name, part in design.parameters.items()
     }
     params = parameter_draws(posterior, family, modelled=modelled)
-    if kind == "linpred":
-        return eta
     if kind == "response":
         if variance is not None:
             eta = eta + np.sqrt(variance) * rng.standard_normal(eta.shape)
