@@ -3,13 +3,12 @@
 Each family is simulated from ``y ~ x + (1 | g)`` with known intercept, slope,
 group sd and dispersion (zero-inflation, hurdle probability, ordinal thresholds;
 right-censored times for the survival families), then fitted with the default
-priors, for two
-simulation seeds (the slow-marked test uses 40 per family). Central 95% intervals miss the truth 5% of the time by
-design, so with dozens of checks a few misses are expected: the tests ask that
-no truth lies more than 4 posterior sds from the posterior mean (a biased
+priors, for two simulation seeds. Central 95% intervals miss the truth 5% of the
+time by design, so with dozens of checks a few misses are expected: the tests ask
+that no truth lies more than 4 posterior sds from the posterior mean (a biased
 model fails this), and that the 95% intervals cover at least 85% of the truths
-over all families and seeds (overconfident intervals fail this). The
-slow-marked test checks coverage per family over many more seeds.
+over all families and seeds (overconfident intervals fail this). The slow-marked
+test checks coverage per family over 40 seeds.
 """
 
 import numpy as np
