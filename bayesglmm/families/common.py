@@ -37,20 +37,17 @@ NB_SHAPE = DispersionParameter(
     lambda values: InverseGamma(0.4, 0.3),
 )
 PHI = DispersionParameter("phi", "beta precision", lambda values: Gamma(0.01, 0.01))
-ZI = DispersionParameter(
-    "zi",
-    "zero-inflation probability (of a structural zero)",
-    lambda values: Beta(1, 1),
-    link="logit",
-    typical=lambda values: 0.5,
-)
-HU = DispersionParameter(
-    "hu",
-    "hurdle probability (of a zero)",
-    lambda values: Beta(1, 1),
-    link="logit",
-    typical=lambda values: 0.5,
-)
+
+
+def _probability(name: str, description: str) -> DispersionParameter:
+    """A probability parameter: uniform prior, logit link when it has a formula."""
+    return DispersionParameter(
+        name, description, lambda values: Beta(1, 1), link="logit", typical=lambda values: 0.5
+    )
+
+
+ZI = _probability("zi", "zero-inflation probability (of a structural zero)")
+HU = _probability("hu", "hurdle probability (of a zero)")
 
 
 def identity_scale(y: np.ndarray, trials: np.ndarray | None) -> np.ndarray:

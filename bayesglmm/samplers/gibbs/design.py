@@ -25,6 +25,7 @@ family 'poisson' with link 'log' is not conditionally conjugate; ...
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -122,6 +123,19 @@ class GibbsDesign:
         return self.y.size
 
 
+def _unsupported_features(spec) -> Iterator[str]:
+    """What in ``spec`` the Gibbs updates do not handle, each as a clause."""
+    for group in spec.groups:
+        if group.structure is not None:
+            yield f"group '{group.name}' has a correlation over time (ar1/cs)"
+        if group.covariance is not None:
+            yield f"group '{group.name}' has a known covariance among its levels (gr(cov=))"
+    if spec.residual is not None:
+        yield f"the residuals are correlated ({spec.residual.text})"
+    for parameter in spec.parameters:
+        yield f"'{parameter.name}' has a formula of its own"
+
+
 def gibbs_ineligibility(parts: ModelParts) -> str | None:
     """Why the Gibbs sampler cannot fit this model, or None when it can."""
     family, link = parts.family.name, parts.link.name
@@ -131,29 +145,10 @@ def gibbs_ineligibility(parts: ModelParts) -> str | None:
             "sampler handles gaussian (identity link), binomial and bernoulli (logit link) and "
             "negbinomial (log link) models. Use sampler='nutpie'."
         )
-    structured = [g.name for g in parts.spec.groups if g.structure is not None]
-    if structured:
-        return (
-            f"group '{structured[0]}' has a correlation over time (ar1/cs), which the Gibbs "
-            "sampler does not update. Use sampler='nutpie'."
-        )
-    if parts.spec.residual is not None:
-        return (
-            f"the residuals are correlated ({parts.spec.residual.text}), which the Gibbs "
-            "sampler does not handle. Use sampler='nutpie'."
-        )
-    known = [g.name for g in parts.spec.groups if g.covariance is not None]
-    if known:
-        return (
-            f"group '{known[0]}' has a known covariance among its levels (gr(..., cov = )), "
-            "which the Gibbs sampler does not handle. Use sampler='nutpie'."
-        )
-    if parts.spec.parameters:
-        return (
-            f"'{parts.spec.parameters[0].name}' has a formula of its own, which breaks the "
-            "conjugate updates of the Gibbs sampler. Use sampler='nutpie'."
-        )
-    return None
+    feature = next(_unsupported_features(parts.spec), None)
+    if feature is None:
+        return None
+    return f"{feature}, which the Gibbs updates do not handle. Use sampler='nutpie'."
 
 
 def _fixed_block(parts: ModelParts) -> FixedBlock:
