@@ -251,3 +251,28 @@ def test_exponential_with_censoring_matches_survreg_on_ovarian():
     summary = quiet_fit(model, draws=2000, tune=1000, chains=2, seed=1).summary()
     for name, estimate in OVARIAN_EXPONENTIAL.items():
         assert abs(summary.loc[name, "mean"] - estimate) < 0.15 * summary.loc[name, "sd"], name
+
+
+MEDPAR_INVERSE_GAUSSIAN = {
+    "b[Intercept]": (1.05712336, 0.04915765),
+    "b[codes]": (0.09927544, 0.00600728),
+    "b[admitype[T.type3]]": (-0.19161722, 0.02632126),
+}
+"""R ``glm(los ~ codes + I(admitype == "type3"), family = inverse.gaussian(link = "log"))``
+on the medpar1 hospital-stay data (Hardin & Hilbe, *Generalized Linear Models and
+Extensions*, Stata Press; 3676 stays): estimates and standard errors as stored in
+statsmodels' GLM test results (``statsmodels/genmod/tests/results/results_glm.py``, class
+``InvGaussLog``, commit 1266507; data ``stata_medpar1_glm.csv``); deviance
+304.27188306012789. The ML dispersion of the inverse Gaussian is deviance / n, so
+``1 / shape`` is compared with 304.27188 / 3676 = 0.08277."""
+
+
+def test_inverse_gaussian_matches_r_glm_on_medpar():
+    medpar = pd.read_csv(DATA / "medpar1.csv")
+    model = bg.Model("los ~ codes + admitype", medpar, family="inverse_gaussian")
+    fit = quiet_fit(model, draws=500, tune=500, chains=2, seed=1)
+    summary = fit.summary()
+    for name, (estimate, se) in MEDPAR_INVERSE_GAUSSIAN.items():
+        assert abs(summary.loc[name, "mean"] - estimate) < 0.3 * se, name
+    dispersion = 1 / fit.posterior["shape"]
+    assert abs(dispersion.mean().item() - 304.27188306012789 / 3676) < 0.5 * dispersion.std().item()
