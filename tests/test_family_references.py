@@ -276,3 +276,26 @@ def test_inverse_gaussian_matches_r_glm_on_medpar():
         assert abs(summary.loc[name, "mean"] - estimate) < 0.3 * se, name
     dispersion = 1 / fit.posterior["shape"]
     assert abs(dispersion.mean().item() - 304.27188306012789 / 3676) < 0.5 * dispersion.std().item()
+
+
+HOSPITAL_STAY_ZERO_TRUNCATED = {
+    "b[Intercept]": (2.435808, 0.027332),
+    "b[age]": (-0.014442, 0.005035),
+    "b[hmo]": (-0.135903, 0.023741),
+    "b[died]": (-0.203771, 0.018372),
+}
+"""VGAM ``vglm(stay ~ age + hmo + died, family = pospoisson())`` (zero-truncated Poisson,
+log link on the untruncated mean) on the UCLA OARC hospital-stay data ``ztp.dta`` (1493
+stays, none of length 0), from the R example "Zero-Truncated Poisson Regression" as run
+in a public notebook; log-likelihood -6908.7991, as UCLA's annotated Stata output of
+``ztp stay age hmo died`` also prints. A hurdle Poisson's count part is this model, and with
+no zeros its ``hu`` goes to 0, so its coefficients must match."""
+
+
+def test_hurdle_poisson_count_part_matches_the_zero_truncated_poisson_on_hospital_stays():
+    stays = pd.read_csv(DATA / "hospitalstay.csv")
+    model = bg.Model("stay ~ age + hmo + died", stays, family="hurdle_poisson")
+    summary = quiet_fit(model, draws=500, tune=500, chains=2, seed=1).summary()
+    for name, (estimate, se) in HOSPITAL_STAY_ZERO_TRUNCATED.items():
+        assert abs(summary.loc[name, "mean"] - estimate) < 0.3 * se, name
+    assert summary.loc["hu", "97.5%"] < 0.003
