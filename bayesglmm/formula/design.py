@@ -199,19 +199,23 @@ def modelled_parameter_links(
     return links
 
 
-def required_columns(parsed: ParsedFormula, response: bool = True) -> dict[str, str]:
+def required_columns(
+    parsed: ParsedFormula, response: bool = True, others: Iterable[ParsedFormula] = ()
+) -> dict[str, str]:
     """Data columns the formula uses, each with the first place it is used.
 
     With ``response=False`` only the columns of the right-hand side (for predictions).
+    ``others`` (parameter formulas, a residual structure) add their right-hand sides.
     """
     pieces: list[tuple[str, Iterable[str]]] = []
     if response:
         pieces.extend(response_columns(parsed))
-    pieces.append((parsed.fixed, _variables(parsed.fixed)))
-    for term in parsed.random:
-        pieces.append((term.text, [*_variables(term.expr), *term.group]))
-    for offset in parsed.offsets:
-        pieces.append((f"offset({offset})", _variables(offset)))
+    for formula in (parsed, *others):
+        pieces.append((formula.fixed, _variables(formula.fixed)))
+        for term in formula.random:
+            pieces.append((term.text, [*_variables(term.expr), *term.group]))
+        for offset in formula.offsets:
+            pieces.append((f"offset({offset})", _variables(offset)))
     used: dict[str, str] = {}
     for where, names in pieces:
         for name in names:
@@ -257,11 +261,7 @@ def _used_rows(
         raise DataError(f"na_action must be one of {NA_ACTIONS}, not {na_action!r}.")
     if len(data) == 0:
         raise DataError("data has no rows; a model needs at least one observation.")
-    used = required_columns(parsed)
-    for other in others:
-        used.update(
-            {k: v for k, v in required_columns(other, response=False).items() if k not in used}
-        )
+    used = required_columns(parsed, others=others)
     columns = [str(column) for column in data.columns]
     missing = first_missing_column(used, columns)
     if missing is not None:

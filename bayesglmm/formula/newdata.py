@@ -165,15 +165,9 @@ def new_data_design(spec: ModelSpec, data: pd.DataFrame, trials: bool = False) -
     if not isinstance(data, pd.DataFrame) or len(data) == 0:
         raise DataError("newdata must be a pandas DataFrame with at least one row.")
     parsed = spec.formula
-    used = required_columns(parsed, response=False)
-    for part in spec.parameters:
-        used.update(
-            {
-                k: v
-                for k, v in required_columns(part.formula, response=False).items()
-                if k not in used
-            }
-        )
+    used = required_columns(
+        parsed, response=False, others=[part.formula for part in spec.parameters]
+    )
     if OBSERVATION_FACTOR in used and OBSERVATION_FACTOR not in data.columns:
         data = data.assign(**{OBSERVATION_FACTOR: [f"new {i}" for i in range(len(data))]})
     if trials and spec.response.trials is not None:
