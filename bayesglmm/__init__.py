@@ -23,6 +23,8 @@ from bayesglmm.errors import (
     FormulaError,
     PriorError,
     SamplerError,
+    SamplingInterrupted,
+    StoreError,
 )
 from bayesglmm.families import FAMILIES, LINKS
 from bayesglmm.formula.distributional import BayesFormula, formula
@@ -46,6 +48,8 @@ __all__ = [
     "Model",
     "PriorError",
     "SamplerError",
+    "SamplingInterrupted",
+    "StoreError",
     "__version__",
     "compare",
     "datasets",

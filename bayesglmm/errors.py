@@ -62,6 +62,15 @@ class SamplerError(BayesGLMMError):
     """An unknown sampler or one that cannot fit the model."""
 
 
+class StoreError(BayesGLMMError):
+    """A saved fit that cannot be read or written: not a bayesglmm store, corrupted,
+    incomplete, from a newer format, or a save that would overwrite other files."""
+
+
+class SamplingInterrupted(BayesGLMMError):
+    """Sampling stopped (Ctrl-C or a time limit) before any draw was kept, during warm-up."""
+
+
 class ConvergenceWarning(UserWarning):
     """The sampler's output shows signs that the posterior is not yet reliable."""
 
