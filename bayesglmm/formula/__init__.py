@@ -7,12 +7,14 @@ Examples
 ['site', 'site:plot']
 """
 
-from bayesglmm.formula.design import FORMULA_CONTEXT, build_spec
+from bayesglmm.formula.design import build_spec
+from bayesglmm.formula.expressions import FORMULA_CONTEXT, FORMULA_FUNCTIONS, expression_use
 from bayesglmm.formula.spec import FixedDesign, GroupDesign, ModelSpec, ResponseDesign
 from bayesglmm.formula.syntax import ParsedFormula, RandomTermSyntax, ResponseSyntax, parse_formula
 
 __all__ = [
     "FORMULA_CONTEXT",
+    "FORMULA_FUNCTIONS",
     "FixedDesign",
     "GroupDesign",
     "ModelSpec",
@@ -21,5 +23,6 @@ __all__ = [
     "ResponseDesign",
     "ResponseSyntax",
     "build_spec",
+    "expression_use",
     "parse_formula",
 ]

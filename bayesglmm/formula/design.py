@@ -26,12 +26,13 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 import scipy.linalg
-from formulaic import Formula, model_matrix
+from formulaic import model_matrix
 from formulaic.errors import FactorEvaluationError, FormulaicError
 
 from bayesglmm.errors import DataError, DataWarning, FormulaError
 from bayesglmm.families.catalog import FAMILIES
 from bayesglmm.families.family import Family
+from bayesglmm.formula.expressions import FORMULA_CONTEXT, expression_use
 from bayesglmm.formula.spec import (
     FixedDesign,
     GroupDesign,
@@ -43,16 +44,6 @@ from bayesglmm.formula.spec import (
 )
 from bayesglmm.formula.syntax import ParsedFormula, RandomTermSyntax
 
-FORMULA_CONTEXT: dict[str, object] = {
-    "np": np,
-    "numpy": np,
-    "log": np.log,
-    "log1p": np.log1p,
-    "exp": np.exp,
-    "sqrt": np.sqrt,
-}
-"""Names formula expressions can use besides data columns (``np.log(x)``, ``log(x)``)."""
-
 NA_ACTIONS = ("error", "drop")
 
 OBSERVATION_FACTOR = "observation"
@@ -60,7 +51,6 @@ OBSERVATION_FACTOR = "observation"
 new data without it get a new level per row."""
 
 _INTEGER = re.compile(r"^\d+$")
-_IDENTIFIER = re.compile(r"[A-Za-z_.][A-Za-z0-9_.]*")
 
 
 def build_spec(
@@ -211,11 +201,8 @@ def required_columns(
     if response:
         pieces.extend(response_columns(parsed))
     for formula in (parsed, *others):
-        pieces.append((formula.fixed, _variables(formula.fixed)))
-        for term in formula.random:
-            pieces.append((term.text, [*_variables(term.expr), *term.group]))
-        for offset in formula.offsets:
-            pieces.append((f"offset({offset})", _variables(offset)))
+        pieces.extend((where, _variables(text)) for where, text in _predictor_expressions(formula))
+        pieces.extend((term.text, term.group) for term in formula.random)
     used: dict[str, str] = {}
     for where, names in pieces:
         for name in names:
@@ -223,16 +210,47 @@ def required_columns(
     return used
 
 
-def response_columns(parsed: ParsedFormula) -> list[tuple[str, set[str]]]:
-    """``(where, columns)`` of the response, its helpers and cbind()'s failures."""
+def _predictor_expressions(parsed: ParsedFormula) -> list[tuple[str, str]]:
+    """``(where, expression)`` of every right-hand-side piece formulaic evaluates."""
+    return [
+        (parsed.fixed, parsed.fixed),
+        *((term.text, term.expr) for term in parsed.random),
+        *((f"offset({offset})", offset) for offset in parsed.offsets),
+    ]
+
+
+def _response_expressions(parsed: ParsedFormula) -> list[tuple[str, str]]:
+    """``(where, expression)`` of the response, its helpers and cbind()'s failures."""
     response = parsed.response
-    pieces = [(response.text, _variables(response.outcome))]
+    pieces = [(response.text, response.outcome)]
     for name, argument in response.helpers:
         if not _INTEGER.match(argument):
-            pieces.append((f"{name}({argument})", _variables(argument)))
+            pieces.append((f"{name}({argument})", argument))
     if response.failures is not None:
-        pieces.append((response.text, _variables(response.failures)))
+        pieces.append((response.text, response.failures))
     return pieces
+
+
+def response_columns(parsed: ParsedFormula) -> list[tuple[str, frozenset[str]]]:
+    """``(where, columns)`` of the response, its helpers and cbind()'s failures."""
+    return [(where, _variables(text)) for where, text in _response_expressions(parsed)]
+
+
+def _check_shadowing(parsed: ParsedFormula, others: Iterable[ParsedFormula], columns) -> None:
+    """Refuse a data column named like a function the formula calls (``log``, ``C``, ``np``):
+    formulaic would look the column up instead of the function."""
+    pieces = [*_response_expressions(parsed)]
+    for formula in (parsed, *others):
+        pieces.extend(_predictor_expressions(formula))
+    for where, text in pieces:
+        for function in sorted(expression_use(text).functions):
+            head = function.split(".")[0]
+            if head in columns:
+                raise DataError(
+                    f"the data has a column named '{head}', which hides the function "
+                    f"{function}() that '{where}' calls; rename the column, for example "
+                    f"data.rename(columns={{'{head}': '{head}_'}})."
+                )
 
 
 def first_missing_column(used: dict[str, str], columns: list[str]) -> tuple[str, str, str] | None:
@@ -245,8 +263,8 @@ def first_missing_column(used: dict[str, str], columns: list[str]) -> tuple[str,
     return None
 
 
-def _variables(expression: str) -> set[str]:
-    return set(Formula(expression).required_variables) - set(FORMULA_CONTEXT)
+def _variables(expression: str) -> frozenset[str]:
+    return expression_use(expression).columns
 
 
 def _used_rows(
@@ -270,13 +288,16 @@ def _used_rows(
             f"column '{name}' (used in '{where}') is not in the data.{hint} "
             f"The data has columns: {', '.join(columns)}."
         )
-    columns_set = set(columns)
-    texts = [parsed.text, *(other.text for other in others)]
-    mentioned = {name for text in texts for name in _IDENTIFIER.findall(text)} & columns_set
-    frame = data.loc[:, list(used) + sorted(mentioned - set(used))]
+    repeated = [name for name in used if columns.count(name) > 1]
+    if repeated:
+        raise DataError(
+            f"the data has {columns.count(repeated[0])} columns named '{repeated[0]}' "
+            f"(used in '{used[repeated[0]]}'); give each column a unique name."
+        )
+    _check_shadowing(parsed, others, set(used))
+    frame = data.loc[:, list(used)]
     missing = frame.isna()
     rows_with_na = missing.any(axis=1)
-    used = {**used, **{name: name for name in frame.columns if name not in used}}
     if not rows_with_na.any():
         return frame.copy(), data.index[:0]
     counts = missing.sum()

@@ -28,7 +28,6 @@ from formulaic.errors import FormulaicError
 
 from bayesglmm.errors import DataError
 from bayesglmm.formula.design import (
-    FORMULA_CONTEXT,
     OBSERVATION_FACTOR,
     evaluate_expression,
     first_missing_column,
@@ -38,6 +37,7 @@ from bayesglmm.formula.design import (
     residual_structure,
     response_columns,
 )
+from bayesglmm.formula.expressions import FORMULA_CONTEXT
 from bayesglmm.formula.spec import GroupDesign, ModelSpec, ParameterDesign, ResidualStructure
 from bayesglmm.formula.syntax import parse_residual
 

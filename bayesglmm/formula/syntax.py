@@ -22,6 +22,7 @@ from formulaic import Formula
 from formulaic.errors import FormulaSyntaxError
 
 from bayesglmm.errors import FormulaError
+from bayesglmm.formula.expressions import expression_use
 
 STRUCTURES: dict[str, str] = {
     "ar1": "first-order autoregressive correlation over time within subject",
@@ -167,7 +168,9 @@ def parse_formula(formula: str) -> ParsedFormula:
         elif sign == "+" and _call_name(text) in STRUCTURES:
             random_terms.append(_parse_structure(formula, depth, start, end))
         elif sign == "+" and _call_name(text) == "offset":
-            offsets.append(_call_arguments(formula, depth, start, end)[0][2])
+            o_lo, _, offset = _call_arguments(formula, depth, start, end)[0]
+            _check_formulaic_syntax(formula, o_lo, offset)
+            offsets.append(offset)
         else:
             _reject_stray_bar(formula, depth, start, end)
             _check_formulaic_syntax(formula, start, text)
@@ -313,7 +316,8 @@ def _reject_stray_bar(formula: str, depth: list[int], start: int, end: int) -> N
 
 
 def _check_formulaic_syntax(formula: str, start: int, text: str) -> None:
-    """Let formulaic parse one piece of the formula and move its error caret into place."""
+    """Let formulaic parse one piece of the formula, moving its error caret into place, then
+    check the piece's expressions against the whitelist of :mod:`.expressions`."""
     try:
         Formula(text)
     except FormulaSyntaxError as error:
@@ -322,6 +326,12 @@ def _check_formulaic_syntax(formula: str, start: int, text: str) -> None:
         marked = next((line for line in message.splitlines() if "⧛" in line), "")
         offset = marked.find("⧛")
         raise FormulaError(f"in '{text}': {headline}", formula, start + max(offset, 0)) from None
+    except SyntaxError:
+        raise FormulaError(f"cannot read '{text}' as a formula term", formula, start) from None
+    try:
+        expression_use(text)
+    except FormulaError as error:
+        raise FormulaError(error.message, formula, start) from None
 
 
 def _parse_response(formula: str, depth: list[int], start: int, end: int) -> ResponseSyntax:
@@ -333,8 +343,9 @@ def _parse_response(formula: str, depth: list[int], start: int, end: int) -> Res
         arguments = _call_arguments(formula, depth, lo, hi)
         if len(arguments) != 2:
             raise FormulaError("expected two columns in cbind(successes, failures)", formula, lo)
-        (s_lo, _, successes), (_, _, failures) = arguments
+        (s_lo, _, successes), (f_lo, _, failures) = arguments
         _check_formulaic_syntax(formula, s_lo, successes)
+        _check_formulaic_syntax(formula, f_lo, failures)
         return ResponseSyntax(text=text, outcome=successes, failures=failures)
     bars = [i for i in range(lo, hi) if formula[i] == "|" and depth[i] == 0]
     if not bars:
@@ -343,6 +354,7 @@ def _parse_response(formula: str, depth: list[int], start: int, end: int) -> Res
     out_lo, out_hi = _strip(formula, lo, bars[0])
     if out_lo == out_hi:
         raise FormulaError("expected the response column before '|'", formula, bars[0])
+    _check_formulaic_syntax(formula, out_lo, formula[out_lo:out_hi])
     helpers = []
     for _, h_lo, h_hi in _split_terms(formula, depth, bars[0] + 1, hi):
         name = _call_name(formula[h_lo:h_hi])
@@ -356,6 +368,8 @@ def _parse_response(formula: str, depth: list[int], start: int, end: int) -> Res
         arguments = _call_arguments(formula, depth, h_lo, h_hi)
         if len(arguments) != 1:
             raise FormulaError(f"expected one argument in {name}()", formula, h_lo)
+        if not arguments[0][2].isdigit():
+            _check_formulaic_syntax(formula, arguments[0][0], arguments[0][2])
         helpers.append((name, arguments[0][2]))
     return ResponseSyntax(text=text, outcome=formula[out_lo:out_hi], helpers=tuple(helpers))
 

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from bayesglmm.errors import DataError, FormulaError
+from bayesglmm.formula.expressions import MAX_POWER, evaluate_arithmetic
 
 GRID_POINTS = 25
 """Values of a numeric variable in an effects grid, evenly spaced over its range."""
@@ -131,44 +132,44 @@ def hypothesis_parts(text: str) -> tuple[str, str, str]:
     return found["left"], found["op"], found["right"]
 
 
+def _names_in(text: str) -> list[str]:
+    """The plain names in ``text``, or none when it is not an expression."""
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError:
+        return []
+    return [node.id for node in ast.walk(tree) if isinstance(node, ast.Name)]
+
+
 def evaluate_expression(text: str, draws: dict[str, np.ndarray]) -> np.ndarray:
     """Evaluate arithmetic over parameter labels (``b[x]``, ``sd_g[Intercept]``, ``sigma``).
 
     Allowed: numbers, labels, ``+ - * / **``, and ``exp``, ``log``, ``sqrt``, ``abs``,
     ``expit``.
     """
-    names = {}
+    names, labels = {}, {}
     substituted = text
     for label in sorted(draws, key=len, reverse=True):
         if label in substituted:
-            token = f"_p{len(names)}"
-            names[token] = draws[label]
+            token = f"_p{len(names)}_"
+            names[token], labels[token] = draws[label], label
             substituted = substituted.replace(label, token)
     leftover = _LABEL.search(substituted)
-    if leftover:
+    unknown = [name for name in _names_in(substituted) if name not in {*names, *_FUNCTIONS}]
+    if leftover or unknown:
+        shown = leftover.group(0) if leftover else unknown[0]
         raise DataError(
-            f"'{leftover.group(0)}' in '{text}' is not a parameter; parameters are "
+            f"'{shown}' in '{text}' is not a parameter; parameters are "
             f"{', '.join(list(draws)[:12])}{' ...' if len(draws) > 12 else ''}."
         )
-    try:
-        tree = ast.parse(substituted.strip(), mode="eval")
-    except SyntaxError:
-        raise FormulaError(f"cannot read '{text}' as an expression of parameters") from None
-    allowed = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Constant, ast.Name, ast.Call, ast.Load)
-    allowed_ops = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.USub, ast.UAdd)
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and node.id not in names and node.id not in _FUNCTIONS:
-            raise DataError(
-                f"'{node.id}' in '{text}' is not a parameter; parameters are "
-                f"{', '.join(list(draws)[:12])}{' ...' if len(draws) > 12 else ''}."
-            )
-        if not isinstance(node, allowed + allowed_ops) or (
-            isinstance(node, ast.Call)
-            and not (isinstance(node.func, ast.Name) and node.func.id in _FUNCTIONS)
-        ):
-            raise FormulaError(
-                f"'{text}' may use parameters, numbers, + - * / ** and exp, log, sqrt, abs, "
-                "expit only"
-            )
-    code = compile(tree, "<hypothesis>", "eval")
-    return np.asarray(eval(code, {"__builtins__": {}}, {**_FUNCTIONS, **names}), dtype=float)
+
+    def refuse(construct: str) -> FormulaError:
+        for token, label in labels.items():
+            construct = construct.replace(token, label)
+        return FormulaError(
+            f"'{construct}' in '{text}' is not allowed: a hypothesis may use parameters, "
+            f"numbers, + - * /, ** with a number of at most {MAX_POWER} as the power, and "
+            "exp, log, sqrt, abs, expit"
+        )
+
+    return evaluate_arithmetic(substituted, names, _FUNCTIONS, refuse)
