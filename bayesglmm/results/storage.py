@@ -15,12 +15,13 @@ Examples
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import MISSING, asdict, dataclass, fields
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
+from bayesglmm.errors import StoreError
 from bayesglmm.priors.distributions import PRIORS, Prior
 from bayesglmm.priors.resolve import Priors
 
@@ -51,18 +52,98 @@ class ModelRecord:
 
     @classmethod
     def from_json(cls, text: str) -> ModelRecord:
-        """Read a record written by :meth:`to_json`."""
-        fields = json.loads(text)
-        priors = {key: PRIORS[name](**values) for key, (name, values) in fields["priors"].items()}
-        parameters = tuple(tuple(pair) for pair in fields.get("parameters", ()))
+        """Read a record written by :meth:`to_json`.
+
+        Keys this version does not know (written by a newer bayesglmm) are ignored. Prior
+        classes are looked up by name in :data:`~bayesglmm.priors.distributions.PRIORS`;
+        nothing in the text is evaluated.
+
+        Raises
+        ------
+        StoreError
+            When the text is not a JSON object, a required key is missing, or a prior is
+            not a known class with numeric parameters.
+
+        Examples
+        --------
+        >>> text = ModelRecord("y ~ x", "gaussian", "identity", {}, (), "y", "0.1.0").to_json()
+        >>> ModelRecord.from_json(text.replace('"priors"', '"future": 1, "priors"')).formula
+        'y ~ x'
+        >>> ModelRecord.from_json(text.replace('"formula"', '"formulas"'))
+        Traceback (most recent call last):
+        ...
+        bayesglmm.errors.StoreError: the model record lacks the key 'formula'
+        """
+        try:
+            values = json.loads(text)
+        except (TypeError, ValueError) as error:
+            raise StoreError(f"the model record is not valid JSON ({error})") from None
+        if not isinstance(values, dict):
+            raise StoreError("the model record is not a JSON object")
+        known = {field.name: field for field in fields(cls)}
+        for name, field in known.items():
+            if field.default is MISSING and name not in values:
+                raise StoreError(f"the model record lacks the key '{name}'")
+        values = {name: value for name, value in values.items() if name in known}
+        for name in ("formula", "family", "link", "observed_name", "version"):
+            if not isinstance(values[name], str):
+                raise StoreError(f"the model record's key '{name}' is not a string")
+        if not isinstance(values.get("residual"), str | None):
+            raise StoreError("the model record's key 'residual' is neither a string nor null")
+        if not _strings(values["centered"]):
+            raise StoreError("the model record's key 'centered' is not a list of names")
+        pairs = values.get("parameters", [])
+        if not (isinstance(pairs, list) and all(_strings(p) and len(p) == 2 for p in pairs)):
+            raise StoreError(
+                "the model record's key 'parameters' is not a list of [name, formula] pairs"
+            )
+        if not isinstance(values["priors"], dict):
+            raise StoreError("the model record's key 'priors' is not a JSON object")
+        priors = {key: _prior_from_json(key, entry) for key, entry in values["priors"].items()}
         return cls(
             **{
-                **fields,
+                **values,
                 "priors": priors,
-                "centered": tuple(fields["centered"]),
-                "parameters": parameters,
+                "centered": tuple(values["centered"]),
+                "parameters": tuple(tuple(pair) for pair in pairs),
             }
         )
+
+
+def _strings(value: object) -> bool:
+    """Whether ``value`` is a JSON list of strings."""
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def _prior_from_json(key: str, entry: object) -> Prior:
+    """The prior ``[class name, {parameter: number}]`` stored for ``key``."""
+    if not (
+        isinstance(entry, list)
+        and len(entry) == 2
+        and isinstance(entry[0], str)
+        and isinstance(entry[1], dict)
+    ):
+        raise StoreError(
+            f"the model record's prior for '{key}' is not a [class name, parameters] pair"
+        )
+    name, parameters = entry
+    if name not in PRIORS:
+        raise StoreError(
+            f"the model record's prior for '{key}' is of class '{name}', which this bayesglmm "
+            f"does not know (it knows {', '.join(PRIORS)}); a newer bayesglmm may have written "
+            "it"
+        )
+    expected = {field.name for field in fields(PRIORS[name])}
+    numeric = all(
+        isinstance(value, int | float) and not isinstance(value, bool)
+        for value in parameters.values()
+    )
+    if set(parameters) != expected or not numeric:
+        raise StoreError(
+            f"the model record's prior for '{key}' ({name}) has parameters "
+            f"{json.dumps(parameters)}; {name} takes the numbers {', '.join(sorted(expected))}"
+        )
+    return PRIORS[name](**parameters)
 
 
 def user_priors(priors: Priors) -> dict[str, Prior]:
