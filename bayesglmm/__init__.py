@@ -29,7 +29,7 @@ from bayesglmm.errors import (
 from bayesglmm.families import FAMILIES, LINKS
 from bayesglmm.formula.distributional import BayesFormula, formula
 from bayesglmm.model import Model
-from bayesglmm.persist import load
+from bayesglmm.persistence import load
 from bayesglmm.results import Fit, compare
 
 __version__ = "0.1.0"

@@ -17,7 +17,6 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterator
 from functools import cached_property
-from importlib.metadata import version
 from pathlib import Path
 
 import arviz_plots as azp
@@ -72,14 +71,6 @@ from bayesglmm.results.predict import (
     thinned_draws,
 )
 from bayesglmm.results.report import write_report
-from bayesglmm.results.storage import (
-    DATA_GROUP,
-    RECORD_KEY,
-    ModelRecord,
-    covariances_to_datasets,
-    frame_to_dataset,
-    user_priors,
-)
 from bayesglmm.results.tables import (
     STAT_COLUMNS,
     correlation_pairs,
@@ -106,6 +97,9 @@ class Fit:
         Name of the observed variable.
     centered
         Grouping factors parametrised centred, recorded so a saved fit can be rebuilt.
+    warn_convergence
+        Raise the convergence messages as :class:`ConvergenceWarning`; a loaded fit
+        passes False, as its messages were raised when it was fitted.
 
     Attributes
     ----------
@@ -124,6 +118,7 @@ class Fit:
         priors: Priors,
         observed_name: str,
         centered: frozenset[str] = frozenset(),
+        warn_convergence: bool = True,
     ):
         self.spec = spec
         self.centered = centered
@@ -152,8 +147,9 @@ class Fit:
         self.warnings = convergence_messages(
             self._all_parameters, self.idata.sample_stats.to_dataset()
         )
-        for message in self.warnings:
-            warnings.warn(message, ConvergenceWarning, stacklevel=3)
+        if warn_convergence:
+            for message in self.warnings:
+                warnings.warn(message, ConvergenceWarning, stacklevel=3)
 
     def add_log_likelihood(self) -> None:
         """Compute the pointwise log-likelihood and store it in ``idata.log_likelihood``."""
@@ -809,12 +805,21 @@ class Fit:
         :mod:`bayesglmm.results.report`). Returns the path."""
         return write_report(self, path, title)
 
-    def save(self, path: str | Path) -> None:
-        """Write the fit to a zarr store at ``path`` (a directory); read it with ``bg.load``.
+    def save(self, path: str | Path, overwrite: bool = False) -> None:
+        """Write the fit to a new zarr store at ``path`` (a directory); read it with ``bg.load``.
 
         The store holds every draw bit for bit, the sampler settings, the formula, family,
         link, the user's priors, the centred factors and the used data with its level
-        coding, so a loaded fit prints, summarises and predicts like this one.
+        coding, so a loaded fit prints, summarises and predicts like this one, plus a
+        manifest with the store format and a checksum of every file. An existing ``path``
+        is refused unless ``overwrite=True`` and it holds an earlier saved fit; the write
+        is atomic (see :func:`bayesglmm.persistence.save_fit`).
+
+        Raises
+        ------
+        StoreError
+            When ``path`` exists (without ``overwrite=True``), is a file or a directory of
+            other files, or cannot be written.
 
         Examples
         --------
@@ -827,25 +832,9 @@ class Fit:
         >>> bg.load(path).fixef().equals(fit.fixef())
         True
         """
-        record = ModelRecord(
-            formula=self.spec.formula.text,
-            parameters=tuple(
-                (p.name, p.formula.text.split("~", 1)[1].strip()) for p in self.spec.parameters
-            ),
-            residual=None if self.spec.residual is None else self.spec.residual.text,
-            family=self.family.name,
-            link=self.link.name,
-            priors=user_priors(self.priors),
-            centered=tuple(sorted(self.centered)),
-            observed_name=self.observed_name,
-            version=version("bayesglmm"),
-        )
-        groups = {name: self.idata[name].to_dataset() for name in self.idata.children}
-        groups[DATA_GROUP] = frame_to_dataset(self.spec.data)
-        groups.update(covariances_to_datasets(self.spec))
-        tree = xr.DataTree.from_dict(groups)
-        tree.attrs[RECORD_KEY] = record.to_json()
-        tree.to_zarr(path, mode="w", consolidated=False)
+        from bayesglmm.persistence import save_fit
+
+        save_fit(self, path, overwrite)
 
     @cached_property
     def _all_parameters(self) -> pd.DataFrame:
