@@ -285,6 +285,12 @@ def _checked_record(store: Path, shown: str | Path) -> ModelRecord:
     root = store / ROOT
     attributes = _root_attributes(store, shown)
     manifest = attributes.get(MANIFEST_KEY)
+    if manifest is None and RECORD_KEY in attributes:
+        raise StoreError(
+            f"'{shown}' holds a bayesglmm model record but no manifest '{MANIFEST_KEY}', so "
+            "it cannot be checked: it was saved before stores carried checksums, or the "
+            "manifest was removed. Load it with the bayesglmm that saved it and save it again."
+        )
     if manifest is None:
         raise StoreError(
             f"'{shown}' is a zarr store but not a fit saved by bayesglmm: its root attributes "
@@ -359,7 +365,13 @@ def _check_files(store: Path, checksums: object, root: Path) -> None:
     for name, expected in checksums.items():
         if name not in present:
             raise StoreError(f"'{store / name}' is missing from the saved fit; {DAMAGED}.")
-        if _sha256(store / name) != expected:
+        try:
+            actual = _sha256(store / name)
+        except OSError as error:
+            raise StoreError(
+                f"'{store / name}' cannot be read ({error}); check its permissions."
+            ) from None
+        if actual != expected:
             raise StoreError(
                 f"'{store / name}' does not match its checksum: it was changed, truncated or "
                 f"damaged after the fit was saved; {DAMAGED}."

@@ -441,3 +441,26 @@ def test_loading_a_plain_file_or_a_half_replaced_store_is_explained(tmp_path):
     assert str(caught.value).endswith(
         f"An interrupted save left the earlier store at '{tmp_path / '.fit.zarr.0a1b2c.replaced'}'."
     )
+
+
+def test_a_resealed_record_with_a_code_formula_runs_no_code(store, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    payload = "I(0*np._pytesttester.os.system('touch pwned'))"
+    edit_record(store, lambda r: r.update(formula=f"incidence | trials(size) ~ {payload}"))
+    with pytest.raises(bg.StoreError) as caught:
+        bg.load(store)
+    assert str(caught.value).startswith(
+        f"the model saved in '{store}' cannot be rebuilt (FormulaError: "
+    )
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_a_store_without_its_manifest_cannot_be_checked(store):
+    edit_root(store, lambda a: a.pop("bayesglmm_manifest"), reseal=False)
+    with pytest.raises(bg.StoreError) as caught:
+        bg.load(store)
+    assert str(caught.value) == (
+        f"'{store}' holds a bayesglmm model record but no manifest 'bayesglmm_manifest', so it "
+        "cannot be checked: it was saved before stores carried checksums, or the manifest was "
+        "removed. Load it with the bayesglmm that saved it and save it again."
+    )
