@@ -508,7 +508,7 @@ def build_pymc_model(
             pm.Data(detail_name, data[detail_name], dims="obs") if detail_name in data else None
         )
         name = spec.response.name
-        observed_name = name if name not in model.named_vars else "y"
+        observed_name = name if name not in {*model.named_vars, *model.coords} else "y"
         if spec.residual is None:
             family.likelihood(observed_name, eta, link, dispersion, observed, detail)
         else:

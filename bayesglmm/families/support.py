@@ -154,6 +154,14 @@ def _binomial(
             f"row {raw.index[i]!r} has {successes[i]:g} successes in {n[i]:g} trials. "
             "Check that the columns are not swapped (cbind() takes successes and failures)."
         )
+    empty = n == 0
+    if empty.any():
+        rows = raw.index[empty][:5].tolist()
+        raise DataError(
+            f"trials '{trials.name}' is 0 in {int(empty.sum())} of {len(n)} rows (first: {rows}); "
+            "a row with no trials carries no information and has no proportion to predict. "
+            f"Remove those rows, e.g. data[data['{trials.name}'] > 0]."
+        )
     return PreparedResponse(successes, trials=n)
 
 
@@ -234,11 +242,15 @@ class Support:
         What the values must be, in words.
     prepare
         ``prepare(raw, trials, column, family)`` validates and converts the response.
+    separable
+        True for responses of events and non-events (binary, binomial), which a predictor
+        can separate.
     """
 
     name: str
     description: str
     prepare: Callable[[pd.Series, pd.Series | None, str, str], PreparedResponse]
+    separable: bool = False
 
 
 SUPPORTS: dict[str, Support] = {
@@ -248,8 +260,8 @@ SUPPORTS: dict[str, Support] = {
         Support("positive", "numbers greater than 0", _positive),
         Support("open_unit", "numbers strictly between 0 and 1", _open_unit),
         Support("count", "whole counts 0, 1, 2, ...", _count),
-        Support("binomial", "successes out of trials", _binomial),
-        Support("binary", "0/1, true/false or two labels", _binary),
+        Support("binomial", "successes out of trials", _binomial, separable=True),
+        Support("binary", "0/1, true/false or two labels", _binary, separable=True),
         Support("ordinal", "ordered categories, or integers 1, 2, ...", _ordinal),
     ]
 }

@@ -32,6 +32,7 @@ from formulaic.errors import FactorEvaluationError, FormulaicError
 from bayesglmm.errors import DataError, DataWarning, FormulaError
 from bayesglmm.families.catalog import FAMILIES
 from bayesglmm.families.family import Family
+from bayesglmm.formula.degenerate import warn_degenerate
 from bayesglmm.formula.expressions import FORMULA_CONTEXT, expression_use
 from bayesglmm.formula.spec import (
     FixedDesign,
@@ -104,9 +105,14 @@ def build_spec(
     frame, dropped = _used_rows(parsed, data, na_action, others)
     response = _response(parsed, frame, family)
     fixed = _fixed_design(parsed, frame, without_intercept=family.thresholds is not None)
+    if not fixed.names and family.thresholds is None:
+        raise FormulaError(
+            f"'{parsed.text}' has no population-level term; bayesglmm needs at least an "
+            "intercept. Write '1' in place of '0' (or drop '- 1')."
+        )
     groups = _group_designs(parsed, frame, covariances=covariances)
     offset = offset_values(parsed, frame)
-    return ModelSpec(
+    spec = ModelSpec(
         formula=parsed,
         response=response,
         fixed=fixed,
@@ -128,6 +134,8 @@ def build_spec(
         ),
         residual=None if residual is None else residual_structure(residual.random[0], frame),
     )
+    warn_degenerate(spec, binary=family.support.separable)
+    return spec
 
 
 def residual_structure(
@@ -296,6 +304,8 @@ def _used_rows(
         )
     _check_shadowing(parsed, others, set(used))
     frame = data.loc[:, list(used)]
+    grouping = {name for formula in (parsed, *others) for t in formula.random for name in t.group}
+    _check_column_types(frame, used, grouping)
     missing = frame.isna()
     rows_with_na = missing.any(axis=1)
     if not rows_with_na.any():
@@ -318,6 +328,44 @@ def _used_rows(
         stacklevel=4,
     )
     return kept, frame.index[rows_with_na.to_numpy()]
+
+
+TEXT_NUMBER_LEVELS = 10
+"""A text predictor whose values all read as numbers, with fractions or more levels than
+this, is probably numbers stored as text: it is used as a factor, with a warning."""
+
+
+def _check_column_types(frame: pd.DataFrame, used: dict[str, str], grouping: set[str]) -> None:
+    """Refuse columns formulaic would misread, and warn about numbers stored as text in
+    columns other than grouping factors (whose labels are often numbers)."""
+    if "Intercept" in used:
+        raise DataError(
+            f"column 'Intercept' (used in '{used['Intercept']}') has the name bayesglmm gives "
+            "the intercept; rename the column, e.g. data.rename(columns={'Intercept': "
+            "'intercept_column'})."
+        )
+    for name, column in frame.items():
+        kind = column.dtype.kind
+        if kind in "mM" or isinstance(column.dtype, pd.PeriodDtype | pd.IntervalDtype):
+            raise DataError(
+                f"column '{name}' (used in '{used[name]}') holds {column.dtype} values, which a "
+                f"formula cannot use; convert it to a number (e.g. days since the first date, "
+                f"(data['{name}'] - data['{name}'].min()).dt.days) or to a category."
+            )
+        if kind == "c":
+            raise DataError(f"column '{name}' (used in '{used[name]}') holds complex numbers.")
+        if kind in "OUT" and name not in grouping:
+            levels = column.dropna().unique()
+            numbers = pd.to_numeric(pd.Series(levels, dtype=object), errors="coerce")
+            fractional = bool((numbers % 1 != 0).any())
+            if numbers.notna().all() and (fractional or len(levels) > TEXT_NUMBER_LEVELS):
+                warnings.warn(
+                    f"column '{name}' holds numbers stored as text, so it is used as a factor "
+                    f"with {len(levels)} levels; convert it with pd.to_numeric(data['{name}']) "
+                    "to use it as a number, or make it a pandas Categorical to keep the factor.",
+                    DataWarning,
+                    stacklevel=5,
+                )
 
 
 def evaluate_expression(expression: str, frame: pd.DataFrame, where: str) -> pd.Series:
@@ -451,6 +499,11 @@ def _check_rank(values: np.ndarray, names: tuple[str, ...]) -> None:
     """Refuse a rank-deficient design, naming the columns that add nothing to earlier ones."""
     if values.shape[1] == 0:
         return
+    if values.shape[1] > values.shape[0]:
+        raise DataError(
+            f"the fixed effects have {values.shape[1]} columns but the data has only "
+            f"{values.shape[0]} rows, so they cannot all be estimated; remove terms or add data."
+        )
     r = scipy.linalg.qr(values, mode="r")[0]
     diagonal = np.abs(np.diag(r))
     scale = np.linalg.norm(values, axis=0)

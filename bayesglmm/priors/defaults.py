@@ -6,7 +6,9 @@ link, ``sd(sqrt(y))`` for the sqrt link, and 1 for the log, logit, probit and
 cloglog links, which are already on a standard scale):
 
 * ``Intercept`` (the intercept with predictors centred, brms's class
-  ``Intercept``): ``student_t(3, g(mean response), 2.5 s)``.
+  ``Intercept``): ``student_t(3, g(mean response), 2.5 s)``. A mean on the edge of
+  the link's domain (no events, or only events) is moved half an observation inside
+  it: ``(events + 0.5) / (trials + 1)``, or ``0.5 / rows`` for counts that are all 0.
 * ``b[x]``: ``normal(0, 2.5 s / sd(x))``, or ``/ rms(x)`` when the model has no
   intercept (Gelman et al. 2008; rstanarm's autoscaling).
 * ``sd[g][t]``: ``half_student_t(3, 2.5 s)`` for intercepts and 0/1 columns,
@@ -73,15 +75,15 @@ def response_location_and_spread(
     response = spec.response
     on_mean_scale = family.mean_scale(response.values, response.trials)
     if response.trials is not None and response.trials.sum() > 0:
-        mean = response.values.sum() / response.trials.sum()
+        mean, count = response.values.sum() / response.trials.sum(), response.trials.sum()
     else:
-        mean = float(np.mean(on_mean_scale))
+        mean, count = float(np.mean(on_mean_scale)), len(on_mean_scale)
     low, high = link.mean_domain
-    if np.isfinite(low) and np.isfinite(high):
-        margin = 0.01 * (high - low)
-        mean = float(np.clip(mean, low + margin, high - margin))
-    elif np.isfinite(low):
-        mean = max(mean, low + 0.01)
+    if np.isfinite(low) and np.isfinite(high) and not low < mean < high:
+        share = ((mean - low) / (high - low) * count + 0.5) / (count + 1)
+        mean = low + share * (high - low)
+    elif np.isfinite(low) and mean <= low:
+        mean = low + 0.5 / count
     return float(link.forward_np(np.asarray(mean))), link.spread(on_mean_scale)
 
 
