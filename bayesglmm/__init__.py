@@ -13,14 +13,17 @@ formulas; the formula front-end itself is the subpackage ``bayesglmm.formula``, 
 by its module paths (``from bayesglmm.formula import parse_formula``).
 """
 
+import bayesglmm.compile_cache  # noqa: F401  (first: it prepares PyTensor's compile cache)
 from bayesglmm import datasets, priors, templates
 from bayesglmm.errors import (
     BayesGLMMError,
+    CompileCacheError,
     ConvergenceWarning,
     DataError,
     DataWarning,
     FamilyError,
     FormulaError,
+    IncompleteSamplingWarning,
     PriorError,
     SamplerError,
     SamplingInterrupted,
@@ -39,12 +42,14 @@ __all__ = [
     "LINKS",
     "BayesFormula",
     "BayesGLMMError",
+    "CompileCacheError",
     "ConvergenceWarning",
     "DataError",
     "DataWarning",
     "FamilyError",
     "Fit",
     "FormulaError",
+    "IncompleteSamplingWarning",
     "Model",
     "PriorError",
     "SamplerError",

@@ -71,8 +71,17 @@ class SamplingInterrupted(BayesGLMMError):
     """Sampling stopped (Ctrl-C or a time limit) before any draw was kept, during warm-up."""
 
 
+class CompileCacheError(BayesGLMMError):
+    """PyTensor cannot create or write its compile cache (a read-only home, a full disk)."""
+
+
 class ConvergenceWarning(UserWarning):
     """The sampler's output shows signs that the posterior is not yet reliable."""
+
+
+class IncompleteSamplingWarning(UserWarning):
+    """Sampling stopped early (Ctrl-C, a time limit or a failed chain): the fit holds fewer
+    draws or chains than were asked for."""
 
 
 class DataWarning(UserWarning):
