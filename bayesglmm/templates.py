@@ -1,9 +1,8 @@
 """Model templates for classic designs: declarative TOML files with placeholders for columns.
 
-The files live in the project's top-level ``templates/`` folder and ship inside the
-package as ``bayesglmm.design_templates``. Each names its design, a formula with
-``{role}`` placeholders, a default family, optional priors, what every random term stands
-for, and a note on interpretation.
+The files live in the package-data folder ``bayesglmm/design_templates/``. Each names its
+design, a formula with ``{role}`` placeholders, a default family, optional priors, what
+every random term stands for, and a note on interpretation.
 
 Examples
 --------
