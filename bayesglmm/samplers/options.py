@@ -8,12 +8,14 @@ Examples
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from bayesglmm.backend import PyMCGraph
+from bayesglmm.errors import SamplerError
 from bayesglmm.families.family import Family
 from bayesglmm.families.links import Link
 from bayesglmm.formula.spec import ModelSpec
@@ -42,6 +44,7 @@ class SamplingOptions:
     seed: int | None = None
     target_accept: float = 0.8
     progress: bool = True
+    time_limit: float | None = None
 
     def resolved(self) -> SamplingOptions:
         """Fill in ``cores`` (one per chain, up to the machine's cores) and a random ``seed``.
@@ -50,7 +53,19 @@ class SamplingOptions:
         ------
         ValueError
             For a non-positive count or a ``target_accept`` outside (0, 1).
+        SamplerError
+            For a ``time_limit`` that is not a positive number of seconds.
         """
+        limit = self.time_limit
+        if limit is not None and (
+            isinstance(limit, bool)
+            or not isinstance(limit, int | float | np.integer | np.floating)
+            or not 0 < limit < math.inf
+        ):
+            raise SamplerError(
+                f"time_limit must be a positive number of seconds, got {limit!r}; pass for "
+                "example fit(time_limit=60), or time_limit=None for no limit."
+            )
         for name in ("draws", "chains"):
             value = getattr(self, name)
             if not isinstance(value, int | np.integer) or value < 1:
@@ -61,4 +76,5 @@ class SamplingOptions:
             raise ValueError(f"target_accept must lie between 0 and 1, got {self.target_accept!r}")
         cores = self.cores or min(self.chains, os.cpu_count() or 1)
         seed = self.seed if self.seed is not None else int(np.random.SeedSequence().entropy % 2**31)
-        return replace(self, cores=cores, seed=int(seed))
+        limit = None if limit is None else float(limit)
+        return replace(self, cores=cores, seed=int(seed), time_limit=limit)
