@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -42,6 +43,13 @@ from pytensor.graph.traversal import graph_inputs
 from bayesglmm.backend import PyMCGraph
 from bayesglmm.samplers.hoist import hoist_data_terms
 from bayesglmm.samplers.options import SamplingOptions
+from bayesglmm.samplers.stopping import (
+    INTERRUPTED,
+    SHORT_TRACE_NOTICE,
+    TIME_LIMIT,
+    Stop,
+    keep_drawn,
+)
 
 LOW_RANK_MAX_PARAMETERS = 200
 """Models with at most this many unconstrained parameters use nutpie's low-rank mass
@@ -54,6 +62,24 @@ times the cost per draw (see benchmarks/README.md)."""
 def adaptation_settings(n_parameters: int) -> dict[str, object]:
     """Mass matrix adaptation for a model with ``n_parameters`` unconstrained parameters."""
     return {"adaptation": "low_rank"} if n_parameters <= LOW_RANK_MAX_PARAMETERS else {}
+
+
+COMPILE_NOTICES = (
+    "PyTensor could not link to a BLAS installation",
+    "Numba will use object mode",
+    "Numba assume_a=",
+)
+"""Starts of the performance notices (UserWarnings) PyTensor prints while compiling to
+numba: about speed, not results, and nothing a bayesglmm user can act on."""
+
+
+@contextmanager
+def quiet_compile() -> Iterator[None]:
+    """Silence :data:`COMPILE_NOTICES`, and only those, while compiling."""
+    with warnings.catch_warnings():
+        for notice in COMPILE_NOTICES:
+            warnings.filterwarnings("ignore", message=notice, category=UserWarning)
+        yield
 
 
 @dataclass
@@ -130,8 +156,7 @@ def _compile_graph(graph: PyMCGraph) -> CompiledGraph:
     )
     rows = [s for v, s in zip(shared, symbols, strict=True) if v.name in graph.row_data]
     (logp, gradient), hoisted, hoisted_symbols = hoist_data_terms([logp, gradient], symbols, rows)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with quiet_compile():
         logp_fn = pytensor.function(
             values + symbols + hoisted_symbols,
             [logp, gradient],
@@ -238,8 +263,7 @@ class NativeNutpie:
         values = self._shared_values()
         shapes = tuple((name, value.shape) for name, value in values.items())
         if shapes not in self._compiled:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
+            with quiet_compile():
                 self._compiled[shapes] = nutpie.compile_pymc_model(
                     self.graph.model, var_names=list(self.graph.public_names)
                 )
@@ -269,9 +293,28 @@ ARVIZ_STAT_NAMES = {
 """nutpie's sampler statistics renamed to ArviZ's (and PyMC's) conventions."""
 
 
+def _arviz_names(trace: xr.DataTree) -> xr.DataTree:
+    """``posterior`` and ``sample_stats`` of a nutpie trace, statistics with ArviZ names."""
+    stats = trace["sample_stats"].to_dataset()
+    stats = stats.rename({old: new for old, new in ARVIZ_STAT_NAMES.items() if old in stats})
+    return xr.DataTree.from_dict(
+        {"posterior": trace["posterior"].to_dataset(), "sample_stats": stats}
+    )
+
+
 def draw_with_nutpie(nutpie_model, options: SamplingOptions) -> xr.DataTree:
-    """Run nutpie on a compiled model; ``posterior`` and ``sample_stats`` with ArviZ names."""
-    trace = nutpie.sample(
+    """Run nutpie on a compiled model; ``posterior`` and ``sample_stats`` with ArviZ names.
+
+    nutpie samples in the background while this waits for it. Ctrl-C or the end of
+    ``options.time_limit`` aborts it and keeps the draws made so far (see
+    :func:`~bayesglmm.samplers.stopping.keep_drawn`).
+
+    Raises
+    ------
+    SamplingInterrupted
+        When the run was stopped before any chain finished warm-up.
+    """
+    sampler = nutpie.sample(
         nutpie_model,
         draws=options.draws,
         tune=options.tune,
@@ -281,13 +324,21 @@ def draw_with_nutpie(nutpie_model, options: SamplingOptions) -> xr.DataTree:
         progress_bar=options.progress,
         target_accept=options.target_accept,
         save_warmup=False,
+        blocking=False,
         **adaptation_settings(nutpie_model.n_dim),
     )
-    stats = trace["sample_stats"].to_dataset()
-    stats = stats.rename({old: new for old, new in ARVIZ_STAT_NAMES.items() if old in stats})
-    return xr.DataTree.from_dict(
-        {"posterior": trace["posterior"].to_dataset(), "sample_stats": stats}
-    )
+    try:
+        return _arviz_names(sampler.wait(timeout=options.time_limit))
+    except TimeoutError:
+        reason = TIME_LIMIT
+    except KeyboardInterrupt:
+        reason = INTERRUPTED
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", SHORT_TRACE_NOTICE, UserWarning)
+        trace = sampler.abort()
+    drawn = (~np.isnan(trace["sample_stats"]["logp"].to_numpy())).sum(axis=1)
+    stop = Stop(reason, [int(n) for n in drawn])
+    return keep_drawn(_arviz_names(trace), stop, options)
 
 
 def sample_nutpie(compiled: CompiledGraph, options: SamplingOptions) -> xr.DataTree:

@@ -3,7 +3,9 @@
 See :mod:`.design` for which models qualify, :mod:`.location` for the two location
 schemes, :mod:`.variances` for the prior each update targets (the same priors as the
 NUTS backend), and :mod:`.chain` for one iteration. Chains run in parallel threads
-with a progress bar; draws come back in the same DataTree layout as NUTS.
+with a progress bar; draws come back in the same DataTree layout as NUTS. Ctrl-C and
+``time_limit`` stop every chain after its current iteration, keeping the draws so far;
+a chain that raises loses only its own draws.
 
 Examples
 --------
@@ -16,8 +18,9 @@ Examples
 
 from __future__ import annotations
 
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,6 +34,14 @@ from bayesglmm.samplers.gibbs.chain import run_chain
 from bayesglmm.samplers.gibbs.design import GibbsDesign, gibbs_design, gibbs_ineligibility
 from bayesglmm.samplers.gibbs.location import JointLocation
 from bayesglmm.samplers.options import ModelParts, SamplingOptions
+from bayesglmm.samplers.stopping import (
+    INTERRUPTED,
+    TIME_LIMIT,
+    Deadline,
+    Stop,
+    kept_chains,
+    record_stop,
+)
 
 __all__ = ["GibbsSampler", "choose_clusters", "gibbs_ineligibility", "prepare_gibbs"]
 
@@ -72,23 +83,31 @@ def choose_clusters(design: GibbsDesign) -> tuple[tuple[int, ...], ...]:
 
 def _run_chains(
     design: GibbsDesign, clusters: tuple[tuple[int, ...], ...], options: SamplingOptions
-) -> list[dict]:
+) -> tuple[list[dict | None], Stop | None]:
     """Run the chains in ``options.cores`` threads, with a progress bar.
 
     The heavy work of an iteration (numba loops over rows, the sparse factorisation,
     NumPy on long arrays) runs without the GIL, so threads use several cores without
     the start-up and fork hazards of processes. BLAS runs single-threaded meanwhile,
     one core per chain.
+
+    Ctrl-C or the end of ``options.time_limit`` tells every chain to stop after its
+    current iteration. Returns each chain's draws (None for a chain that raised) and
+    what stopped the run early, or None when it ran to the end.
     """
     seeds = np.random.SeedSequence(options.seed).spawn(options.chains)
     total = options.tune + options.draws
     done = [0] * options.chains
+    stop_now = threading.Event()
+    deadline = Deadline(options.time_limit)
 
     def chain(index: int) -> dict:
         def report(finished: int) -> None:
             done[index] = finished
 
-        return run_chain(design, clusters, options.draws, options.tune, seeds[index], report)
+        return run_chain(
+            design, clusters, options.draws, options.tune, seeds[index], report, stop_now.is_set
+        )
 
     columns = [
         TextColumn("Gibbs"),
@@ -96,6 +115,7 @@ def _run_chains(
         TextColumn("{task.completed}/{task.total}"),
         TimeElapsedColumn(),
     ]
+    reason = None
     with (
         Progress(*columns, disable=not options.progress) as bar,
         threadpool_limits(1 if options.cores > 1 else None),
@@ -103,14 +123,27 @@ def _run_chains(
     ):
         task = bar.add_task("chains", total=total * options.chains)
         futures = [pool.submit(chain, index) for index in range(options.chains)]
-        while not all(future.done() for future in futures):
-            bar.update(task, completed=sum(done))
-            time.sleep(0.1)
-        bar.update(task, completed=total * options.chains)
-        return [future.result() for future in futures]
+        try:
+            while not all(future.done() for future in futures):
+                if deadline.expired():
+                    reason = TIME_LIMIT
+                    break
+                bar.update(task, completed=sum(done))
+                time.sleep(0.1)
+        except KeyboardInterrupt:
+            reason = INTERRUPTED
+        stop_now.set()
+        wait(futures)
+        bar.update(task, completed=sum(done))
+    failed = {i: f.exception() for i, f in enumerate(futures) if f.exception() is not None}
+    chains = [None if i in failed else future.result() for i, future in enumerate(futures)]
+    stop = Stop(reason, [0 if c is None else len(c["mh_accept"]) for c in chains], failed)
+    return chains, None if stop.ran_to_the_end(options.draws) else stop
 
 
-def _datatree(spec: ModelSpec, chains: list[dict], scheme: str) -> xr.DataTree:
+def _datatree(spec: ModelSpec, chains: list[dict], scheme: str, labels: list[int]) -> xr.DataTree:
+    """The draws of ``chains`` (all of one length) as posterior and sample_stats, with
+    chain coordinates ``labels``."""
     coords: dict[str, list] = {"coef": list(spec.fixed.names)}
     dims: dict[str, tuple[str, ...]] = {"b": ("coef",)}
     for group in spec.groups:
@@ -122,7 +155,7 @@ def _datatree(spec: ModelSpec, chains: list[dict], scheme: str) -> xr.DataTree:
         if group.correlated_blocks:
             coords[f"{g}_term2"] = list(group.terms)
             dims[f"cor_{g}"] = (f"{g}_term", f"{g}_term2")
-    sample = {"chain": np.arange(len(chains)), "draw": np.arange(chains[0]["b"].shape[0])}
+    sample = {"chain": np.array(labels), "draw": np.arange(chains[0]["b"].shape[0])}
     posterior = xr.Dataset(
         {
             name: (("chain", "draw", *dims.get(name, ())), np.stack([c[name] for c in chains]))
@@ -170,9 +203,24 @@ class GibbsSampler:
         return f"Gibbs ({self.scheme})"
 
     def run(self, options: SamplingOptions) -> xr.DataTree:
-        """Draw ``options.chains`` chains in parallel; same DataTree layout as NUTS."""
-        chains = _run_chains(self.design, self.clusters, options)
-        return _datatree(self.spec, chains, self.scheme)
+        """Draw ``options.chains`` chains in parallel; same DataTree layout as NUTS.
+
+        A run stopped early (Ctrl-C, time limit, failed chains) keeps the chains of
+        :func:`~bayesglmm.samplers.stopping.kept_chains`, trimmed to a common length.
+
+        Raises
+        ------
+        SamplingInterrupted
+            When the run was stopped before any chain finished warm-up.
+        SamplerError
+            When every chain failed.
+        """
+        chains, stop = _run_chains(self.design, self.clusters, options)
+        if stop is None:
+            return _datatree(self.spec, chains, self.scheme, list(range(len(chains))))
+        kept, length = kept_chains(stop, options)
+        trimmed = [{name: draws[:length] for name, draws in chains[c].items()} for c in kept]
+        return record_stop(_datatree(self.spec, trimmed, self.scheme, kept), stop, options)
 
 
 def prepare_gibbs(parts: ModelParts) -> GibbsSampler:

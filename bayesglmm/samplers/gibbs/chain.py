@@ -195,6 +195,7 @@ def run_chain(
     tune: int,
     seed,
     report: Callable[[int], None] | None = None,
+    stopped: Callable[[], bool] | None = None,
 ) -> dict[str, np.ndarray]:
     """Run one chain; return post-warm-up draws by variable name plus ``mh_accept``.
 
@@ -211,6 +212,9 @@ def run_chain(
         Anything ``numpy.random.default_rng`` accepts.
     report
         Called with the number of finished iterations every 20 iterations.
+    stopped
+        Asked before every iteration; when it returns True the chain ends there and
+        returns the draws kept so far (none if still in warm-up).
     """
     rng = np.random.default_rng(seed)
     state = _initial_state(design, rng)
@@ -221,7 +225,10 @@ def run_chain(
     out = {name: np.empty((draws, *shape)) for name, shape in _record_names(design).items()}
     blocks = sum(1 for g in design.groups for block in g.blocks if len(block) > 1)
     out["mh_accept"] = np.zeros((draws, blocks), dtype=bool)
+    finished = 0
     for iteration in range(tune + draws):
+        if stopped is not None and stopped():
+            break
         working, weights = _working(design, state, rng)
         location.draw(state, working, weights, rng)
         accepted = variances.draw(state, rng)
@@ -237,11 +244,13 @@ def run_chain(
         )
         if iteration >= tune:
             _record(out, iteration - tune, design, state, accepted)
-        if report is not None and (iteration + 1) % 20 == 0:
-            report(iteration + 1)
+        finished = iteration + 1
+        if report is not None and finished % 20 == 0:
+            report(finished)
     if report is not None:
-        report(tune + draws)
-    return out
+        report(finished)
+    kept = max(0, finished - tune)
+    return {name: values[:kept] for name, values in out.items()}
 
 
 def _record(out, row: int, design: GibbsDesign, state: ChainState, accepted: list[bool]) -> None:
