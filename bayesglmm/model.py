@@ -301,6 +301,7 @@ class Model:
         sampler: str = "nutpie",
         target_accept: float = 0.8,
         progress: bool = True,
+        time_limit: float | None = None,
     ) -> Fit:
         """Draw from the posterior.
 
@@ -321,10 +322,24 @@ class Model:
             NUTS target acceptance rate; raise it (e.g. 0.95) when transitions diverge.
         progress
             Show a progress bar.
+        time_limit
+            Stop sampling after this many seconds (preparation and compilation not
+            counted) and keep the draws made so far. Ctrl-C does the same at any time.
+            Such a fit is marked incomplete (``fit.incomplete``, a line in the printout,
+            an :class:`~bayesglmm.errors.IncompleteSamplingWarning`), its chains trimmed
+            to a common length. Stopped during warm-up, sampling raises
+            :class:`~bayesglmm.errors.SamplingInterrupted`.
 
         Returns
         -------
         Fit
+
+        Raises
+        ------
+        SamplerError
+            For an unknown sampler or a ``time_limit`` that is not a positive number.
+        SamplingInterrupted
+            When Ctrl-C or ``time_limit`` stopped sampling during warm-up.
 
         Examples
         --------
@@ -343,6 +358,7 @@ class Model:
             seed=seed,
             target_accept=target_accept,
             progress=progress,
+            time_limit=time_limit,
         ).resolved()
         chosen = get_sampler(sampler)
         start = time.perf_counter()
@@ -358,11 +374,13 @@ class Model:
         prepared_at = time.perf_counter()
         raw = prepared.run(options)
         finished = time.perf_counter()
-        raw["posterior"].attrs.update(
+        posterior = raw["posterior"]
+        posterior.attrs.setdefault("incomplete", False)
+        posterior.attrs.update(
             sampler=prepared.description,
-            draws=options.draws,
+            draws=posterior.sizes["draw"],
             tune=options.tune,
-            chains=options.chains,
+            chains=posterior.sizes["chain"],
             seed=options.seed,
             target_accept=options.target_accept,
             prepare_seconds=prepared_at - start,

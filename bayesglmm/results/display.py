@@ -151,16 +151,19 @@ STYLE = (
 class Printout:
     """A fit's printout: header lines, titled sections of estimate tables, warnings.
 
-    ``text()`` renders it for a terminal as brms does, ``html()`` for a notebook.
+    ``text()`` renders it for a terminal as brms does, ``html()`` for a notebook. An
+    ``alert`` (a fit whose sampling stopped early) comes first, above the header.
     """
 
     header: list[tuple[str, str]]
     sections: list[tuple[str, list[tuple[str | None, pd.DataFrame]]]]
     warnings: list[str]
+    alert: str | None = None
 
     def text(self) -> str:
         """The terminal printout."""
-        parts = [format_header(self.header)]
+        parts = [textwrap.fill(self.alert, width=88, subsequent_indent="  ")] if self.alert else []
+        parts.append(format_header(self.header))
         for title, tables in self.sections:
             blocks = [f"{title}:"]
             for subtitle, table in tables:
@@ -179,7 +182,10 @@ class Printout:
 
     def html(self) -> str:
         """The notebook printout: the same content as styled tables."""
-        parts = [STYLE, html_header(self.header)]
+        parts = [STYLE]
+        if self.alert:
+            parts.append(f"<p class='bayesglmm-warning'><b>{html.escape(self.alert)}</b></p>")
+        parts.append(html_header(self.header))
         for title, tables in self.sections:
             parts.append(f"<h4>{html.escape(title)}</h4>")
             for subtitle, table in tables:

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from bayesglmm.errors import ConvergenceWarning, DataError, DataWarning
+from bayesglmm.errors import ConvergenceWarning, DataError, DataWarning, IncompleteSamplingWarning
 from bayesglmm.families.family import Family
 from bayesglmm.families.links import Link
 from bayesglmm.formula.newdata import NewDataDesign, new_data_design
@@ -150,6 +150,41 @@ class Fit:
         if warn_convergence:
             for message in self.warnings:
                 warnings.warn(message, ConvergenceWarning, stacklevel=3)
+        self._record_incomplete()
+        if warn_convergence and self.incomplete:
+            warnings.warn(
+                f"sampling stopped early: {self.idata.attrs['stop_message']}. Estimates and "
+                "diagnostics rest on these draws alone, fewer than asked for; fit again (with "
+                "a longer time_limit, if that stopped it) to get them all.",
+                IncompleteSamplingWarning,
+                stacklevel=3,
+            )
+
+    def _record_incomplete(self) -> None:
+        """Copy the sampler's record of an early stop to the root attributes of ``idata``."""
+        attrs = self.idata.posterior.attrs
+        self.idata.attrs["incomplete"] = bool(attrs.get("incomplete", False))
+        if self.idata.attrs["incomplete"]:
+            self.idata.attrs.update(
+                stop_reason=attrs["stop_reason"],
+                stop_message=attrs["stop_message"],
+                draws_kept=int(attrs["draws"]),
+                draws_requested=int(attrs["draws_requested"]),
+                chains_kept=int(attrs["chains"]),
+                chains_requested=int(attrs["chains_requested"]),
+                failed_chains=list(attrs["failed_chains"]),
+            )
+
+    @property
+    def incomplete(self) -> bool:
+        """True when sampling stopped early (Ctrl-C, ``time_limit`` or a failed chain).
+
+        ``idata.attrs`` then says why (``stop_reason``: ``"interrupted"``, ``"time limit"``
+        or ``"chain failed"``, and ``stop_message``) and how many draws and chains were
+        kept and requested (``draws_kept``, ``draws_requested``, ``chains_kept``,
+        ``chains_requested``, ``failed_chains``).
+        """
+        return bool(self.idata.attrs["incomplete"])
 
     def add_log_likelihood(self) -> None:
         """Compute the pointwise log-likelihood and store it in ``idata.log_likelihood``."""
@@ -875,7 +910,8 @@ class Fit:
         dispersion = self._dispersion_table()
         if dispersion is not None:
             sections.append(("Further Distributional Parameters", [(None, dispersion)]))
-        return Printout(header, sections, list(self.warnings))
+        alert = f"INCOMPLETE: {self.idata.attrs['stop_message']}" if self.incomplete else None
+        return Printout(header, sections, list(self.warnings), alert)
 
     def __repr__(self) -> str:
         return self._layout().text()
