@@ -524,6 +524,13 @@ def level_labels(column: pd.Series) -> tuple[np.ndarray, list[str]]:
         labels = [str(int(value)) for value in uniques]
     else:
         labels = [str(value) for value in uniques]
+    if len(set(labels)) < len(labels):
+        alike = sorted({label for label in labels if labels.count(label) > 1})
+        raise DataError(
+            f"column '{column.name}' has different values that read the same as labels "
+            f"({', '.join(repr(label) for label in alike)}); give the column one type, for "
+            f"example data['{column.name}'].astype(str)."
+        )
     return codes, labels
 
 
