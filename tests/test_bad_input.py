@@ -254,12 +254,56 @@ def test_unknown_sampler_is_named(cbpp):
     )
 
 
-def test_bad_sampling_options_are_refused(cbpp):
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (
+            {"target_accept": 1.5},
+            "target_accept must lie between 0 and 1, got 1.5; for example "
+            "fit(target_accept=0.95) against divergences.",
+        ),
+        (
+            {"draws": 0},
+            "draws must be a positive whole number, got 0; for example fit(draws=1000).",
+        ),
+        (
+            {"draws": 10.0},
+            "draws must be a positive whole number, got 10.0; for example fit(draws=1000).",
+        ),
+        (
+            {"chains": True},
+            "chains must be a positive whole number, got True; for example fit(chains=4).",
+        ),
+        (
+            {"tune": -1},
+            "tune must be a non-negative whole number, got -1; for example fit(tune=1000).",
+        ),
+        (
+            {"seed": -1},
+            "seed must be a whole number from 0 to 2**64 - 1, got -1; for example fit(seed=1).",
+        ),
+        (
+            {"seed": 2**70},
+            f"seed must be a whole number from 0 to 2**64 - 1, got {2**70}; for "
+            "example fit(seed=1).",
+        ),
+        (
+            {"seed": "1"},
+            "seed must be a whole number from 0 to 2**64 - 1, got '1'; for example fit(seed=1).",
+        ),
+        (
+            {"tune": 0},
+            "nutpie needs at least one warm-up iteration to start its adaptation, got tune=0; "
+            "pass tune=1 or more (1000 is the default), or sampler='pymc' or 'gibbs', which can "
+            "start from their initial values.",
+        ),
+    ],
+)
+def test_bad_sampling_options_are_refused(cbpp, options, message):
     model = bg.Model(CBPP, cbpp, family="binomial")
-    with pytest.raises(ValueError, match=r"target_accept must lie between 0 and 1, got 1\.5"):
-        model.fit(target_accept=1.5)
-    with pytest.raises(ValueError, match="draws must be a positive integer, got 0"):
-        model.fit(draws=0)
+    with pytest.raises(bg.SamplerError) as caught:
+        model.fit(sampler="nutpie", progress=False, **options)
+    assert str(caught.value) == message
 
 
 def test_grouping_factor_named_like_a_model_variable_is_refused(cbpp):

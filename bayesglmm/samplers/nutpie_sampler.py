@@ -41,6 +41,7 @@ from pytensor.graph.rewriting.utils import rewrite_graph
 from pytensor.graph.traversal import graph_inputs
 
 from bayesglmm.backend import PyMCGraph
+from bayesglmm.errors import SamplerError
 from bayesglmm.samplers.hoist import hoist_data_terms
 from bayesglmm.samplers.options import SamplingOptions
 from bayesglmm.samplers.stopping import (
@@ -314,6 +315,12 @@ def draw_with_nutpie(nutpie_model, options: SamplingOptions) -> xr.DataTree:
     SamplingInterrupted
         When the run was stopped before any chain finished warm-up.
     """
+    if options.tune < 1:
+        raise SamplerError(
+            "nutpie needs at least one warm-up iteration to start its adaptation, got tune=0; "
+            "pass tune=1 or more (1000 is the default), or sampler='pymc' or 'gibbs', which "
+            "can start from their initial values."
+        )
     sampler = nutpie.sample(
         nutpie_model,
         draws=options.draws,

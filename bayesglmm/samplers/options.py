@@ -51,30 +51,44 @@ class SamplingOptions:
 
         Raises
         ------
-        ValueError
-            For a non-positive count or a ``target_accept`` outside (0, 1).
         SamplerError
-            For a ``time_limit`` that is not a positive number of seconds.
+            For a count that is not a whole number in range, a ``seed`` outside
+            ``0 .. 2**64 - 1``, a ``target_accept`` outside (0, 1), or a ``time_limit`` that
+            is not a positive number of seconds.
         """
         limit = self.time_limit
-        if limit is not None and (
-            isinstance(limit, bool)
-            or not isinstance(limit, int | float | np.integer | np.floating)
-            or not 0 < limit < math.inf
-        ):
+        if limit is not None and (not _is_number(limit) or not 0 < limit < math.inf):
             raise SamplerError(
                 f"time_limit must be a positive number of seconds, got {limit!r}; pass for "
                 "example fit(time_limit=60), or time_limit=None for no limit."
             )
-        for name in ("draws", "chains"):
+        for name, lowest, example in (("draws", 1, 1000), ("chains", 1, 4), ("tune", 0, 1000)):
             value = getattr(self, name)
-            if not isinstance(value, int | np.integer) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        if not isinstance(self.tune, int | np.integer) or self.tune < 0:
-            raise ValueError(f"tune must be a non-negative integer, got {self.tune!r}")
-        if not 0 < self.target_accept < 1:
-            raise ValueError(f"target_accept must lie between 0 and 1, got {self.target_accept!r}")
+            if not _is_whole(value) or value < lowest:
+                kind = "a positive" if lowest else "a non-negative"
+                raise SamplerError(
+                    f"{name} must be {kind} whole number, got {value!r}; for example "
+                    f"fit({name}={example})."
+                )
+        if self.seed is not None and (not _is_whole(self.seed) or not 0 <= self.seed < 2**64):
+            raise SamplerError(
+                f"seed must be a whole number from 0 to 2**64 - 1, got {self.seed!r}; for "
+                "example fit(seed=1)."
+            )
+        if not _is_number(self.target_accept) or not 0 < self.target_accept < 1:
+            raise SamplerError(
+                f"target_accept must lie between 0 and 1, got {self.target_accept!r}; for "
+                "example fit(target_accept=0.95) against divergences."
+            )
         cores = self.cores or min(self.chains, os.cpu_count() or 1)
         seed = self.seed if self.seed is not None else int(np.random.SeedSequence().entropy % 2**31)
         limit = None if limit is None else float(limit)
         return replace(self, cores=cores, seed=int(seed), time_limit=limit)
+
+
+def _is_number(value: object) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int | float | np.integer | np.floating)
+
+
+def _is_whole(value: object) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int | np.integer)
