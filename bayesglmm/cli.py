@@ -22,6 +22,8 @@ import bayesglmm.datasets as datasets
 from bayesglmm import templates
 from bayesglmm.errors import ConvergenceWarning, DataError
 from bayesglmm.model import Model
+from bayesglmm.results.emmeans import build_grid
+from bayesglmm.results.fit import Fit
 from bayesglmm.studies import CASE_STUDIES
 
 
@@ -91,7 +93,7 @@ def _sampling_options(function):
     return function
 
 
-def _fit_and_report(model: Model, out: Path | None, title: str, **sampling) -> None:
+def _fit_and_report(model: Model, out: Path | None, title: str, **sampling) -> Fit:
     click.echo(f"{model}\n")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -99,6 +101,7 @@ def _fit_and_report(model: Model, out: Path | None, title: str, **sampling) -> N
     click.echo(f"\n{fit}")
     if out is not None:
         click.echo(f"\nReport written to {fit.report(out, title=title)}")
+    return fit
 
 
 @main.command(name="fit")
@@ -107,15 +110,49 @@ def _fit_and_report(model: Model, out: Path | None, title: str, **sampling) -> N
 @click.option("--family", default="gaussian", show_default=True, help="Response family.")
 @click.option("--link", default=None, help="Link function (the family's default if omitted).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="HTML report path.")
+@click.option(
+    "--emmeans",
+    "emmeans",
+    multiple=True,
+    metavar="SPECS",
+    help="Print estimated marginal means, e.g. 'treatment' or 'treatment | block' (repeatable).",
+)
+@click.option(
+    "--emmeans-scale",
+    type=click.Choice(["response", "link"]),
+    default="response",
+    show_default=True,
+    help="Scale of the marginal means.",
+)
+@click.option(
+    "--emmeans-re",
+    type=click.Choice(["none", "marginal"]),
+    default="none",
+    show_default=True,
+    help="'none': a typical unit; 'marginal': averaged over the random effects.",
+)
 @_sampling_options
 def fit_command(
-    data: Path, formula: str, family: str, link: str | None, out: Path | None, **sampling
+    data: Path,
+    formula: str,
+    family: str,
+    link: str | None,
+    out: Path | None,
+    emmeans: tuple[str, ...],
+    emmeans_scale: str,
+    emmeans_re: str,
+    **sampling,
 ) -> None:
     """Fit FORMULA to the CSV file DATA, print the summary and optionally write a report."""
     frame = pd.read_csv(data)
     if frame.empty:
         raise DataError(f"{data} has no rows.")
-    _fit_and_report(Model(formula, frame, family=family, link=link), out, formula, **sampling)
+    model = Model(formula, frame, family=family, link=link)
+    for specs in emmeans:
+        build_grid(model.spec, specs)  # a wrong factor name fails before sampling
+    fit = _fit_and_report(model, out, formula, **sampling)
+    for specs in emmeans:
+        click.echo(f"\n{fit.emmeans(specs, scale=emmeans_scale, re=emmeans_re)}")
 
 
 @main.command(name="case-study")

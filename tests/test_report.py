@@ -45,7 +45,7 @@ def test_report_shows_its_tables_and_images(fit, tmp_path):
     page = _parse(path.read_text())
     text = " ".join(page.text)
     assert page.tags.count("table") >= 6
-    assert len(page.images) == 3
+    assert len(page.images) == 4
     for source in page.images:
         png = base64.b64decode(source.split(",", 1)[1])
         assert png[:8] == b"\x89PNG\r\n\x1a\n"
@@ -58,6 +58,7 @@ def test_report_shows_its_tables_and_images(fit, tmp_path):
         "Diagnostics",
         "p_value",
         "Group-level effects: clinic",
+        "Estimated marginal means",
     ]:
         assert expected in text
 

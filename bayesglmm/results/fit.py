@@ -56,6 +56,8 @@ from bayesglmm.results.effects import (
     reference_grid,
     variable_values,
 )
+from bayesglmm.results.emmeans import Contrasts, EMMeans, estimated_means
+from bayesglmm.results.emmeans_plot import plot_emmeans
 from bayesglmm.results.linear_predictor import (
     modelled_parameters,
     parameter_draws,
@@ -78,6 +80,7 @@ from bayesglmm.results.tables import (
     pair_draws,
     summarize,
 )
+from bayesglmm.results.variance import VarianceComponents, variance_components
 
 LOG_LIKELIHOOD_MAX_ELEMENTS = 50_000_000
 """Above this many (draw x row) values the log-likelihood is computed only on request."""
@@ -573,6 +576,13 @@ class Fit:
         draws = bayes_r2_draws(chunks).reshape(posterior.sizes["chain"], posterior.sizes["draw"])
         return summarize(xr.DataArray(draws, dims=("chain", "draw"))).set_axis(["R2"])
 
+    def variance_components(self) -> VarianceComponents:
+        """Latent-scale variance components, intraclass correlations and the marginal and
+        conditional R^2 of Nakagawa & Schielzeth (2013) and Nakagawa, Johnson & Schielzeth
+        (2017); see :mod:`bayesglmm.results.variance`, which also says how they differ
+        from :meth:`r2`."""
+        return variance_components(self)
+
     def _grid_predictions(self, grid: pd.DataFrame, kind: str) -> np.ndarray:
         """Draws ``(samples, rows)`` of population-level predictions on ``grid``."""
         tree = self.predict(grid, kind=kind, re="none", summary=False)
@@ -672,6 +682,84 @@ class Fit:
             },
             index=[contrast],
         )
+
+    def emmeans(
+        self,
+        specs: str | list[str],
+        by: str | list[str] | None = None,
+        at: dict | None = None,
+        weights: str = "equal",
+        scale: str = "link",
+        re: str = "none",
+        ndraws: int | None = None,
+    ) -> EMMeans:
+        """Estimated marginal means (LS-means) over a reference grid, as emmeans and SAS
+        ``lsmeans`` give them (see :mod:`bayesglmm.results.emmeans`).
+
+        Parameters
+        ----------
+        specs
+            The factors whose cells get a mean: ``"trt"``, ``["a", "b"]``, ``"a * b"``, or
+            ``"trt | block"`` for means of ``trt`` within each level of ``block``.
+        by
+            More factors to condition on, as after ``|``.
+        at
+            Values for the grid: ``{"x": 2.0}`` holds a covariate there (default: its
+            mean), ``{"x": [1, 2]}`` makes it a factor of the grid, ``{"f": ["a", "b"]}``
+            keeps only those levels of a factor.
+        weights
+            ``"equal"`` (emmeans's default) or ``"proportional"`` (observed frequencies of
+            the combinations averaged over).
+        scale
+            ``"link"`` or ``"response"`` (the inverse link applied per draw).
+        re
+            ``"none"``: a typical unit (random effects 0, GLIMMIX ``ilink``);
+            ``"marginal"``: population-averaged, integrated over the random effects.
+        ndraws
+            Use about this many posterior draws, thinned evenly from every chain.
+
+        Returns
+        -------
+        EMMeans
+            ``table`` (one row per cell: levels, mean, median, sd, 95% interval, ESS,
+            R-hat), ``draws`` ``(samples, cells)`` and ``.contrast()``.
+
+        Examples
+        --------
+        >>> import bayesglmm as bg
+        >>> model = bg.Model("favorable | trials(n) ~ treatment + (1 | clinic)",
+        ...                  bg.datasets.load("infection"), family="binomial")
+        >>> fit = model.fit(draws=300, tune=300, chains=2, seed=1, progress=False)
+        >>> emm = fit.emmeans("treatment", scale="response", re="marginal")
+        >>> emm.table["treatment"].tolist(), emm.draws.shape
+        (['control', 'drug'], (600, 2))
+        """
+        return estimated_means(self, specs, by, at, weights, scale, re, ndraws)
+
+    def pairs(
+        self,
+        emm: EMMeans,
+        measure: str | None = None,
+        rope: tuple[float, float] | None = None,
+        level: float = 0.95,
+    ) -> Contrasts:
+        """Every pairwise comparison of ``emm``'s cells: ``emm.contrast("pairwise", ...)``
+        (see :meth:`bayesglmm.results.emmeans.EMMeans.contrast`)."""
+        return emm.contrast("pairwise", measure=measure, rope=rope, level=level)
+
+    def plot_emmeans(
+        self,
+        specs: str | list[str],
+        by: str | list[str] | None = None,
+        at: dict | None = None,
+        weights: str = "equal",
+        scale: str = "response",
+        re: str = "none",
+    ):
+        """Plot :meth:`emmeans`: mean and 95% interval per cell, lines across the first
+        factor for two factors, a row of panels per ``by`` level; ``re="both"`` shows the
+        conditional and population-averaged means side by side. Returns a Figure."""
+        return plot_emmeans(self, specs, by, at, weights, scale, re)
 
     def hypothesis(self, hypotheses: str | list[str]) -> pd.DataFrame:
         """Test statements such as ``"b[x] > 0"`` or ``"sd_g[Intercept] > sigma"``.

@@ -29,7 +29,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -78,6 +78,31 @@ def group_covariance(posterior: xr.Dataset, name: str) -> np.ndarray:
     return covariance * np.eye(sd.shape[1])
 
 
+def random_part_variance(posterior: xr.Dataset, design: NewDataDesign, rows: slice) -> np.ndarray:
+    """Draws ``(samples, rows)`` of the variance of the random part of each row's linear
+    predictor, ``v_i = sum_g z_ig' Sigma_g z_ig`` over the grouping factors."""
+    n_samples = posterior.sizes["chain"] * posterior.sizes["draw"]
+    variance = np.zeros((n_samples, design.fixed[rows].shape[0]))
+    for group in design.groups:
+        values = group.values[rows]
+        covariance = group_covariance(posterior, group.name)
+        variance += np.einsum("ni,sij,nj->sn", values, covariance, values)
+    return variance
+
+
+def normal_average(
+    function: Callable[[np.ndarray], np.ndarray], eta: np.ndarray, variance: np.ndarray
+) -> np.ndarray:
+    """``E[function(eta + e)]`` for ``e ~ N(0, variance)``, elementwise, by Gauss-Hermite
+    quadrature with :data:`QUADRATURE_NODES` nodes."""
+    nodes, weights = np.polynomial.hermite.hermgauss(QUADRATURE_NODES)
+    scale = np.sqrt(2.0 * variance)
+    total = np.zeros(np.broadcast_shapes(np.shape(eta), np.shape(variance)))
+    for node, weight in zip(nodes, weights, strict=True):
+        total += weight * function(eta + scale * node)
+    return total / np.sqrt(np.pi)
+
+
 def _new_level_effects(
     posterior: xr.Dataset, design: NewDataDesign, new_levels: str, rng: np.random.Generator
 ) -> dict[str, np.ndarray]:
@@ -123,12 +148,7 @@ def _linear_parts(
     if re == "none":
         return eta, None
     if re == "marginal":
-        variance = np.zeros_like(eta)
-        for group in design.groups:
-            values = group.values[rows]
-            covariance = group_covariance(posterior, group.name)
-            variance += np.einsum("ni,sij,nj->sn", values, covariance, values)
-        return eta, variance
+        return eta, random_part_variance(posterior, design, rows)
     for group in design.groups:
         index, values = group.index[rows], group.values[rows]
         effects = stacked_draws(posterior, f"r_{group.name}")
@@ -173,12 +193,7 @@ def _chunk_values(
         return family.random(rng, eta, link, params, trials).astype(float)
     if variance is None:
         return family.expected(eta, link, params)
-    nodes, weights = np.polynomial.hermite.hermgauss(QUADRATURE_NODES)
-    scale = np.sqrt(2.0 * variance)
-    total = np.zeros_like(eta)
-    for node, weight in zip(nodes, weights, strict=True):
-        total += weight * family.expected(eta + scale * node, link, params)
-    return total / np.sqrt(np.pi)
+    return normal_average(lambda x: family.expected(x, link, params), eta, variance)
 
 
 def predict_draws(

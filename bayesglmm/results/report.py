@@ -20,6 +20,7 @@ import html
 from pathlib import Path
 
 from bayesglmm.results.display import STYLE
+from bayesglmm.results.emmeans import model_factors
 from bayesglmm.results.ppc import figure_png
 
 PAGE_STYLE = (
@@ -36,6 +37,25 @@ def _image(figure, caption: str) -> str:
         f"<figure><img alt='{html.escape(caption)}' src='data:image/png;base64,"
         f"{figure_png(figure)}'/><figcaption>{html.escape(caption)}</figcaption></figure>"
     )
+
+
+def _marginal_means(fit) -> list[str]:
+    """For a model with factors in its fixed part: the estimated marginal means of the
+    first two factors on the response scale (the link scale for ordinal models), with
+    conditional and population-averaged means side by side when they differ."""
+    factors = list(model_factors(fit.spec))[:2]
+    if not factors:
+        return []
+    ordinal = any(parameter.ordered for parameter in fit.family.dispersion)
+    scale = "link" if ordinal else "response"
+    differ = bool(fit.spec.groups) and fit.link.name != "identity" and not ordinal
+    means = fit.emmeans(factors, scale=scale)
+    caption = f"Estimated marginal means of {' x '.join(factors)} ({scale} scale)"
+    return [
+        "<h2>Estimated marginal means</h2>",
+        means._repr_html_(),
+        _image(fit.plot_emmeans(factors, scale=scale, re="both" if differ else "none"), caption),
+    ]
 
 
 def report_html(fit, title: str) -> str:
@@ -59,6 +79,7 @@ def report_html(fit, title: str) -> str:
         "<h2>Trace plots</h2>",
         _image(fit.plot_trace(), "Trace and density of the reported parameters"),
     ]
+    parts.extend(_marginal_means(fit))
     for group in fit.spec.all_groups:
         parts.append(f"<h2>Group-level effects: {html.escape(group.name)}</h2>")
         parts.append(_image(fit.plot_ranef(group.name), f"Effects of {group.name}"))
