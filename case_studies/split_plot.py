@@ -82,11 +82,61 @@ fit.effects("seed_mix", by="management").pivot(
 fit.contrast("seed_mix", "D - A", scale="ratio")
 
 # %% [markdown]
+# ## Estimated marginal means: management x seed mix on the count scale
+# `fit.emmeans` gives the LS-means of every management x seed-mix cell with each draw's
+# inverse link taken before summarising. `re="none"` is the count on a *typical* sub-plot
+# (block and whole-plot effects at 0, GLIMMIX's `ilink`); `re="marginal"` is the mean
+# count over blocks and whole plots. With the log link the second is the first times
+# `exp(v / 2)`, `v` the sum of the block and whole-plot variances, so ratios between cells
+# are the same on both scales while the counts are not.
+
+# %%
+conditional = fit.emmeans("management * seed_mix", scale="response")
+marginal = fit.emmeans("management * seed_mix", scale="response", re="marginal")
+cells = conditional.table[["management", "seed_mix"]].assign(
+    typical=conditional.table["mean"], population=marginal.table["mean"]
+)
+cells.pivot(index="management", columns="seed_mix", values=["typical", "population"]).round(1)
+
+# %%
+fit.plot_emmeans("seed_mix * management", re="both")
+
+# %% [markdown]
+# Seed-mix means averaged over the management treatments with equal weights, and each
+# mix against mix A as rate ratios with a simultaneous 95% band over the three ratios.
+
+# %%
+seed_mix = fit.emmeans("seed_mix", scale="response")
+against_a = seed_mix.contrast("trt.vs.ctrl")
+against_a
+
+# %% [markdown]
+# Latent-scale variance components (Nakagawa, Johnson & Schielzeth 2017): the share of
+# block, whole-plot and Poisson variation on the log scale, and marginal and conditional
+# R^2.
+
+# %%
+components = fit.variance_components()
+components
+
+# %% [markdown]
 # ## Interpretation
 # Seed mix D gives about 50% more plants than mix A across management treatments. The
 # whole-plot sd is the error term for management: with 4 blocks, management comparisons
-# are much less precise than seed-mix comparisons made within whole plots.
+# are much less precise than seed-mix comparisons made within whole plots. The mean
+# count over the population of blocks and whole plots is about `exp(v / 2)`, some 10%,
+# above the count on a typical sub-plot.
 
 # %% Checks
 assert recovered["covered"].mean() >= 0.8, recovered
 assert np.isfinite(summary["mean"]).all()
+posterior = fit.posterior
+variance = sum(
+    posterior[name].to_numpy().reshape(-1) ** 2 for name in ("sd_block", "sd_block:management")
+)
+assert np.allclose(marginal.draws / conditional.draws, np.exp(variance / 2)[:, None], rtol=1e-6)
+truth_d = np.exp(SPLIT_PLOT_TRUTH["seed_mix_effects"][3])
+d_over_a = against_a.table.set_index("contrast").loc["D / A"]
+assert d_over_a["2.5%"] < truth_d < d_over_a["97.5%"], d_over_a
+assert d_over_a["sim_low"] < d_over_a["2.5%"] and d_over_a["sim_high"] > d_over_a["97.5%"]
+assert components.r2.loc["R2_conditional", "mean"] > components.r2.loc["R2_marginal", "mean"]
