@@ -19,6 +19,7 @@ import warnings
 from dataclasses import dataclass
 
 import pymc as pm
+import pytensor
 import xarray as xr
 from pymc.sampling.parallel import Draw
 
@@ -86,6 +87,10 @@ class _Watch:
 def sample_pymc(graph: PyMCGraph, options: SamplingOptions) -> xr.DataTree:
     """Draw from the posterior with PyMC's NUTS; returns ``posterior`` and ``sample_stats``.
 
+    The graph is compiled without Numba's fastmath: with it, a function compiled afresh
+    and the same function loaded from the compile cache round differently, and the same
+    seed would give other draws on a cold cache than on a warm one.
+
     Ctrl-C or the end of ``options.time_limit`` stops every chain; PyMC keeps the
     chains that give the most draws, trimmed to a common length, as
     :func:`~bayesglmm.samplers.stopping.common_chains` does.
@@ -96,7 +101,8 @@ def sample_pymc(graph: PyMCGraph, options: SamplingOptions) -> xr.DataTree:
         When the run was stopped before any chain finished warm-up.
     """
     watch = _Watch(options)
-    with graph.model, warnings.catch_warnings():
+    exact = pytensor.config.change_flags(numba__fastmath=False)
+    with graph.model, exact, warnings.catch_warnings():
         warnings.filterwarnings("ignore", SHORT_TRACE_NOTICE, UserWarning)
         try:
             trace = pm.sample(
