@@ -6,7 +6,7 @@ Examples
 --------
 >>> from click.testing import CliRunner
 >>> CliRunner().invoke(main, ["datasets", "list"]).output.split()
-['cbpp', 'epil', 'infection', 'sleepstudy']
+['cbpp', 'epil', 'infection', 'oats', 'sleepstudy']
 """
 
 from __future__ import annotations

@@ -28,6 +28,7 @@ def test_every_required_study_is_present():
         "epil",
         "hospital",
         "infection",
+        "oats",
         "sleepstudy",
         "split_plot",
     ]

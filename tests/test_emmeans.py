@@ -1,7 +1,7 @@
 """Estimated marginal means, comparisons, their plot and latent-scale variance components.
 
 The gaussian checks compare with R's emmeans on an lme4 REML fit of Yates's oats split-plot
-(tests/reference/emmeans/make_reference.R writes tests/data/oats.csv and oats.json). The
+(tests/reference/emmeans/make_reference.R writes the bundled oats.csv and oats.json). The
 binomial checks recompute the means by hand from the posterior draws: the inverse link of
 the averaged linear predictor (re="none") and its integral over the random intercept's
 distribution by adaptive quadrature (re="marginal").
@@ -24,15 +24,12 @@ from bayesglmm.results.linear_predictor import stacked_draws
 from tests.conftest import quiet_fit
 
 HERE = Path(__file__).parent
-OATS = HERE / "data" / "oats.csv"
 REFERENCE = json.loads((HERE / "reference" / "emmeans" / "oats.json").read_text())
 SPLIT_PLOT = "yield ~ variety * nitrogen + (1 | block/variety)"
 
 
 def _oats(drop: list[int] | None = None) -> pd.DataFrame:
-    data = pd.read_csv(OATS).drop(columns="nitro")
-    data = data.astype({"block": "category", "variety": "category", "nitrogen": "category"})
-    return data.drop(index=drop or []).reset_index(drop=True)
+    return bg.datasets.load("oats").drop(index=drop or []).reset_index(drop=True)
 
 
 def _gibbs_fit(data: pd.DataFrame) -> bg.Fit:

@@ -9,7 +9,7 @@ Examples
 --------
 >>> import bayesglmm as bg
 >>> bg.datasets.list()
-['cbpp', 'epil', 'infection', 'sleepstudy']
+['cbpp', 'epil', 'infection', 'oats', 'sleepstudy']
 >>> bg.datasets.load("infection").shape
 (16, 4)
 """
@@ -123,6 +123,27 @@ DATASETS: dict[str, Dataset] = {
             },
             factors={"treatment": ["control", "drug"]},
             model="favorable | trials(n) ~ treatment + (1 | clinic), binomial",
+        ),
+        Dataset(
+            "oats",
+            "Yates's split-plot of 3 oat varieties and 4 nitrogen levels in 6 blocks",
+            "R package nlme (data set Oats); Yates, F. (1935). Complex experiments. Supplement "
+            "to the Journal of the Royal Statistical Society 2:181-247. Published LS-means "
+            "(bushels per acre): varieties 104.5, 109.8, 97.6; nitrogen 79.4, 98.9, 114.2, "
+            "123.4.",
+            {
+                "block": "block (I-VI)",
+                "variety": "oat variety, on whole plots: Golden Rain, Marvellous, Victory",
+                "nitro": "nitrogen applied (hundredweight per acre: 0, 0.2, 0.4, 0.6)",
+                "nitrogen": "nitro as a factor on sub-plots: 0.0cwt (reference) to 0.6cwt",
+                "yield": "yield (bushels per acre)",
+            },
+            factors={
+                "block": ["I", "II", "III", "IV", "V", "VI"],
+                "variety": ["Golden Rain", "Marvellous", "Victory"],
+                "nitrogen": ["0.0cwt", "0.2cwt", "0.4cwt", "0.6cwt"],
+            },
+            model="yield ~ variety * nitrogen + (1 | block/variety), gaussian",
         ),
         Dataset(
             "sleepstudy",

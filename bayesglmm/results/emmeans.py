@@ -744,10 +744,12 @@ class Contrasts:
             "ratio": "ratios of means (exp of differences of log means)",
             "odds_ratio": "odds ratios (exp of differences of logits)",
         }[self.measure]
-        kind = "conditional (typical unit)" if self.means.re == "none" else "population-averaged"
+        kind = "conditional (typical unit) " if self.means.re == "none" else "population-averaged "
+        if self.means.link == "identity" or not self.means.has_random:
+            kind = ""
         multipliers = ", ".join(f"{value:.2f}" for value in self.critical)
         lines = [
-            f"Comparisons of {kind} estimated marginal means: {scale}.",
+            f"Comparisons of {kind}estimated marginal means: {scale}.",
             "pd: posterior probability of the sign of the comparison.",
             f"sim_low, sim_high: simultaneous {self.level:.0%} band over the comparisons of each "
             f"group, mean +- c sd{' on the log scale' if self.measure != 'difference' else ''} "

@@ -10,8 +10,9 @@
 #
 #   Rscript tests/reference/emmeans/make_reference.R
 #
-# It writes tests/data/oats.csv (nitrogen as the factor '0.0cwt' ... '0.6cwt', hundredweight
-# per acre, beside the number nitro) and tests/reference/emmeans/oats.json.
+# It writes the bundled dataset bayesglmm/datasets/data/oats.csv (bg.datasets.load("oats");
+# nitrogen as the factor '0.0cwt' ... '0.6cwt', hundredweight per acre, beside the number
+# nitro) and tests/reference/emmeans/oats.json.
 
 suppressPackageStartupMessages({
   library(lme4)
@@ -29,7 +30,7 @@ oats <- data.frame(
 )
 oats <- oats[order(oats$block, oats$variety, oats$nitro), ]
 rownames(oats) <- NULL
-write.csv(oats, "tests/data/oats.csv", row.names = FALSE)
+write.csv(oats, "bayesglmm/datasets/data/oats.csv", row.names = FALSE)
 
 # Factors with the levels in sorted order, as pandas reads them.
 prepare <- function(frame) {
