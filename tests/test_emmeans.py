@@ -409,11 +409,28 @@ def test_binomial_variance_components_use_pi_squared_over_three(trial_fit):
     assert "fit.r2() is Gelman et al.'s Bayesian R^2" in repr(result)
 
 
-def test_poisson_residual_is_the_lognormal_approximation():
-    model = bg.Model("y ~ trt + (1 | subject)", bg.datasets.load("epil"), family="poisson")
-    fit = quiet_fit(model, draws=300, tune=300, chains=2, seed=1)
+@pytest.fixture(scope="module")
+def exposure_fit():
+    data = bg.datasets.load("epil")
+    data = data.assign(weeks=np.where(data["period"].astype(int) % 2 == 0, 2.0, 3.0))
+    model = bg.Model("y ~ trt + offset(np.log(weeks)) + (1 | subject)", data, family="poisson")
+    return quiet_fit(model, draws=300, tune=300, chains=2, seed=1)
+
+
+def test_poisson_residual_is_the_lognormal_approximation(exposure_fit):
+    fit = exposure_fit
     fixed = stacked_draws(fit.posterior, "b") @ fit.spec.fixed.matrix.T
     subject = stacked_draws(fit.posterior, "sd_subject")[:, 0] ** 2
-    expected = np.log1p(np.exp(-(fixed.mean(axis=1) + subject / 2)))
+    log_mean = fixed.mean(axis=1) + np.log(fit.spec.data["weeks"]).mean() + subject / 2
     result = fit.variance_components()
-    assert np.allclose(result.draws["residual (poisson: log(1 + 1/lambda))"], expected)
+    residual = result.draws["residual (poisson: log(1 + 1/lambda))"]
+    assert np.allclose(residual, np.log1p(np.exp(-log_mean)))
+
+
+def test_offsets_sit_at_their_mean_or_at_the_given_value(exposure_fit):
+    two = exposure_fit.emmeans("trt", scale="response", at={"weeks": 2.0})
+    three = exposure_fit.emmeans("trt", scale="response", at={"weeks": 3.0})
+    assert np.allclose(three.draws / two.draws, 1.5)
+    typical = exposure_fit.emmeans("trt", scale="response")
+    mean_weeks = exposure_fit.spec.data["weeks"].mean()
+    assert np.allclose(typical.draws / two.draws, mean_weeks / 2)

@@ -299,11 +299,12 @@ def build_grid(
         values.setdefault(name, levels)
     cell_names = by_names + names
     averaged = [name for name in values if name not in cell_names and len(values[name]) > 1]
-    fixed = {
-        name: float(values[name][0]) if name in values else float(spec.data[name].mean())
-        for name in covariates
-        if name not in cell_names + averaged
-    }
+    fixed = {name: float(spec.data[name].mean()) for name in covariates if name not in values}
+    fixed.update(
+        (name, float(given[0]))
+        for name, given in values.items()
+        if name not in factors and name not in cell_names + averaged
+    )
     varying = {name: values[name] for name in cell_names + averaged}
     frame = reference_grid(spec.data, varying)
     for name, value in fixed.items():
@@ -694,7 +695,9 @@ class EMMeans:
                 f"Averaged over {', '.join(self.grid.averaged)} with {self.weights} weights."
             )
         if self.grid.fixed:
-            held = ", ".join(f"{name} = {value:.4g}" for name, value in self.grid.fixed.items())
+            held = ", ".join(
+                f"{name} = {round(value, 10):.4g}" for name, value in self.grid.fixed.items()
+            )
             lines.append(f"Covariates at: {held}.")
         return lines
 

@@ -569,7 +569,9 @@ class Fit:
         """Bayesian R^2 (Gelman et al. 2019) of the conditional means, one row ``R2``.
 
         The residual variance is the family's variance at each row's mean (sigma^2 for
-        gaussian, ``mu`` for poisson, ``p(1-p)/n`` for binomial proportions).
+        gaussian, ``mu`` for poisson, ``p(1-p)/n`` for binomial proportions). For the
+        latent-scale marginal and conditional R^2 of Nakagawa & Schielzeth (2013) see
+        :meth:`variance_components`.
         """
         posterior = self.posterior
         chunks = ((mean, variance) for _, mean, variance in self._conditional_moments())
@@ -924,8 +926,8 @@ class Fit:
 
     def report(self, path: str | Path, title: str | None = None) -> Path:
         """Write a self-contained HTML report: printout, priors, diagnostics, posterior
-        predictive check, trace plots and group-level effects (see
-        :mod:`bayesglmm.results.report`). Returns the path."""
+        predictive check, trace plots, estimated marginal means (for models with factors)
+        and group-level effects (see :mod:`bayesglmm.results.report`). Returns the path."""
         return write_report(self, path, title)
 
     def save(self, path: str | Path, overwrite: bool = False) -> None:

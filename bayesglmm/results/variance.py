@@ -18,7 +18,7 @@ Per posterior draw the total latent-scale variance is
   1 and ``pi^2/6`` for binomial and bernoulli with logit, probit and cloglog links;
   ``log(1 + 1/lambda)`` for poisson and ``log(1 + 1/lambda + 1/shape)`` for negative
   binomial (log link, the lognormal approximation of Nakagawa et al. 2017), with
-  ``lambda = exp(mean(X b) + (sum_l sigma2_l + sigma2_e) / 2)`` the mean count.
+  ``lambda = exp(mean(X b + offset) + (sum_l sigma2_l + sigma2_e) / 2)`` the mean count.
 
 Reported: each component's share of the total; the adjusted intraclass correlation of
 each grouping factor, ``sigma2_l / (sum_l sigma2_l + sigma2_e + sigma2_d)`` (the
@@ -167,7 +167,10 @@ def variance_components(fit) -> VarianceComponents:
     random_total = sum((columns[name] for name in random), np.zeros(fixed.shape[0]))
     if any(group.name == OBSERVATION_FACTOR for group in fit.spec.groups):
         columns["observation-level (overdispersion)"] = overdispersion
-    residual, label = _distribution_variance(fit, fixed.mean(axis=1), random_total + overdispersion)
+    offset = 0.0 if fit.spec.offset is None else fit.spec.offset.mean()
+    residual, label = _distribution_variance(
+        fit, fixed.mean(axis=1) + offset, random_total + overdispersion
+    )
     columns[label] = residual
     draws = pd.DataFrame(columns)
     total = draws.sum(axis=1).to_numpy()
