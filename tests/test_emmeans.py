@@ -348,7 +348,7 @@ def test_plot_shows_interaction_lines_and_both_kinds_side_by_side(trial_fit):
     typical = trial_fit.emmeans("dose * arm", scale="response").table
     series = figure.axes[0].containers
     assert len(series) == 2
-    drug = typical[typical["arm"] == "drug"]["mean"].to_numpy()
+    drug = typical[typical["arm"] == "drug"]["median"].to_numpy()
     assert np.allclose(series[1].lines[0].get_ydata(), drug)
 
 

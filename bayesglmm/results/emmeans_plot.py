@@ -28,8 +28,9 @@ DODGE = 0.25
 
 
 def _panel(axes, table, factors: list[str]) -> None:
-    """Means and 95% intervals of one panel: along the first factor, one line per level of
-    the second (an interaction plot), or one point per cell for one or three factors."""
+    """Posterior medians and 95% intervals of one panel: along the first factor, one line per
+    level of the second (an interaction plot), or one point per cell otherwise. The median,
+    unlike the mean, always lies inside the interval of a skewed response-scale posterior."""
     if len(factors) == 2:
         first, second = factors
         positions = {level: i for i, level in enumerate(dict.fromkeys(table[first].astype(str)))}
@@ -40,8 +41,8 @@ def _panel(axes, table, factors: list[str]) -> None:
             x = np.array([positions[value] for value in rows[first].astype(str)]) + offset
             axes.errorbar(
                 x,
-                rows["mean"],
-                yerr=[rows["mean"] - rows["2.5%"], rows["97.5%"] - rows["mean"]],
+                rows["median"],
+                yerr=[rows["median"] - rows["2.5%"], rows["97.5%"] - rows["median"]],
                 marker="o",
                 capsize=3,
                 label=f"{second} = {level}",
@@ -55,8 +56,8 @@ def _panel(axes, table, factors: list[str]) -> None:
     x = np.arange(len(labels))
     axes.errorbar(
         x,
-        table["mean"],
-        yerr=[table["mean"] - table["2.5%"], table["97.5%"] - table["mean"]],
+        table["median"],
+        yerr=[table["median"] - table["2.5%"], table["97.5%"] - table["median"]],
         fmt="o",
         capsize=3,
     )
@@ -98,5 +99,5 @@ def plot_emmeans(
     kinds = list(RANDOM_EFFECTS) if re == "both" else [re]
     results = [estimated_means(fit, specs, by, at, weights, scale, kind) for kind in kinds]
     name = fit.observed_name
-    label = f"{name} (mean)" if scale == "response" else f"{name} ({fit.link.name} scale)"
+    label = f"{name} (response scale)" if scale == "response" else f"{name} ({fit.link.name} scale)"
     return emmeans_figure(results, label)

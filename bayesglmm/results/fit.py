@@ -758,7 +758,7 @@ class Fit:
         scale: str = "response",
         re: str = "none",
     ):
-        """Plot :meth:`emmeans`: mean and 95% interval per cell, lines across the first
+        """Plot :meth:`emmeans`: median and 95% interval per cell, lines across the first
         factor for two factors, a row of panels per ``by`` level; ``re="both"`` shows the
         conditional and population-averaged means side by side. Returns a Figure."""
         return plot_emmeans(self, specs, by, at, weights, scale, re)
