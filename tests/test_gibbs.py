@@ -1,5 +1,7 @@
 """Gibbs block samplers: agreement with NUTS, recovery, exact updates, eligibility, layout."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -215,6 +217,37 @@ def test_auto_chooses_gibbs_only_where_it_applies(capsys):
     assert fit.idata.posterior.attrs["sampler"] == "NUTS (nutpie), chosen by sampler='auto'"
     assert "sampler='auto' chose NUTS (nutpie): no Gibbs sampler applies: family 'poisson'" in (
         capsys.readouterr().err
+    )
+
+
+def test_auto_keeps_small_augmented_designs_on_nuts_and_large_ones_on_gibbs(capsys):
+    herds = bg.Model(
+        "incidence | trials(size) ~ period + (1 | herd)",
+        bg.datasets.load("cbpp"),
+        family="binomial",
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", bg.ConvergenceWarning)
+        fit = herds.fit(sampler="auto", draws=50, tune=50, chains=1, seed=1)
+    assert fit.idata.posterior.attrs["sampler"] == "NUTS (nutpie), chosen by sampler='auto'"
+    assert (
+        "sampler='auto' chose NUTS (nutpie): the binomial model with logit link has 56 rows "
+        "(< 2000); on small designs NUTS mixes the group sds faster than Polya-Gamma Gibbs"
+    ) in capsys.readouterr().err
+    rng = np.random.default_rng(2)
+    rows = 2000
+    big = pd.DataFrame({"x": rng.normal(size=rows), "g": rng.integers(0, 40, rows).astype(str)})
+    big["y"] = rng.binomial(1, 1 / (1 + np.exp(-big["x"])))
+    fit = quiet_fit(
+        bg.Model("y ~ x + (1 | g)", big, family="bernoulli"),
+        sampler="auto",
+        draws=50,
+        tune=50,
+        chains=1,
+        seed=1,
+    )
+    assert fit.idata.posterior.attrs["sampler"] == (
+        "Gibbs (joint location block), chosen by sampler='auto'"
     )
 
 
