@@ -26,6 +26,7 @@ import pymc as pm
 
 from bayesglmm import templates
 from bayesglmm.backend import build_pymc_model
+from bayesglmm.backend.parameterisation import choose_centring
 from bayesglmm.backend.pymc_model import graph_coords, graph_data, structural_dims
 from bayesglmm.errors import DataError
 from bayesglmm.families import get_family
@@ -39,6 +40,12 @@ from bayesglmm.results import Fit
 from bayesglmm.results.display import STYLE, format_header, html_header, model_header
 from bayesglmm.results.ppc import PredictiveCheck, response_scale
 from bayesglmm.samplers import AutoChoice, ModelParts, SamplingOptions, get_sampler
+
+
+DATA_HOLDING_SAMPLERS = frozenset({"gibbs", "auto"})
+"""Samplers whose prepared form holds the data and priors (the Gibbs design; ``"auto"``
+may have chosen Gibbs), so ``Model.set_data`` discards it. The NUTS samplers read the
+graph's data each time they run."""
 
 
 def _centered_groups(centered: bool | Iterable[str], spec: ModelSpec) -> frozenset[str]:
@@ -109,8 +116,11 @@ class Model:
         ``"cor"``, ``"cor[<group>]"`` and dispersion names (``"sigma"``, ``"nu"``,
         ``"shape"``, ``"phi"``). See :mod:`bayesglmm.priors.defaults` for the defaults.
     centered
-        Parametrise group effects centred instead of non-centred: True for all
-        grouping factors, or a list of their names.
+        ``"auto"`` (default) chooses centred or non-centred effects for each grouping
+        factor from how well the data inform its levels (see
+        :mod:`bayesglmm.backend.parameterisation`; ``print(model)`` shows each choice and
+        its reason). True centres every grouping factor, False none, and a list of names
+        centres those. ``set_data`` keeps the choice made for the first data.
     na_action
         ``"error"`` (default) refuses missing values in used columns; ``"drop"``
         drops those rows and reports how many.
@@ -146,7 +156,7 @@ class Model:
         family: str = "gaussian",
         link: str | None = None,
         priors: Mapping[str, Prior] | None = None,
-        centered: bool | Iterable[str] = False,
+        centered: bool | str | Iterable[str] = "auto",
         na_action: str = "error",
         overdispersion: bool = False,
         covariances: Mapping[str, pd.DataFrame] | None = None,
@@ -169,7 +179,14 @@ class Model:
         self.priors = resolve_priors(
             default_priors(self.spec, self.family, self.link), self._user_priors
         )
-        self.centered = _centered_groups(centered, self.spec)
+        self.centring = (
+            choose_centring(self.spec, self.family, self.link) if centered == "auto" else None
+        )
+        self.centered = (
+            frozenset(name for name, choice in self.centring.items() if choice.centered)
+            if self.centring is not None
+            else _centered_groups(centered, self.spec)
+        )
         self.graph = build_pymc_model(self.spec, self.family, self.link, self.priors, self.centered)
         self._prepared: dict[str, object] = {}
 
@@ -191,7 +208,7 @@ class Model:
         data: pd.DataFrame,
         family: str | None = None,
         priors: Mapping[str, Prior] | None = None,
-        centered: bool | Iterable[str] = False,
+        centered: bool | str | Iterable[str] = "auto",
         na_action: str = "error",
         **roles: str | list[str],
     ) -> Model:
@@ -241,7 +258,9 @@ class Model:
     def set_data(self, data: pd.DataFrame) -> None:
         """Swap in new data of the same structure without rebuilding or recompiling.
 
-        Default priors are autoscaled again to the new data; user priors stay.
+        Default priors are autoscaled again to the new data; user priors stay. The NUTS
+        samplers keep their compiled model; the Gibbs sampler, whose set-up holds the data,
+        is set up again on the next fit (no compilation).
 
         Raises
         ------
@@ -290,6 +309,11 @@ class Model:
         with model:
             pm.set_data(graph_data(spec, self.family, priors))
         self.spec, self.priors = spec, priors
+        self._prepared = {
+            name: prepared
+            for name, prepared in self._prepared.items()
+            if name not in DATA_HOLDING_SAMPLERS
+        }
 
     def fit(
         self,
@@ -434,7 +458,10 @@ class Model:
                 kind = "intercept" if group.constant_terms.all() else "slope"
             if group.structure is not None:
                 kind = f"{group.structure.kind} over {len(group.structure.times)} times"
-            centred = ", centred" if group.name in self.centered else ""
+            if self.centring is not None:
+                centred = f", {self.centring[group.name].reason}"
+            else:
+                centred = ", centred" if group.name in self.centered else ""
             terms = ", ".join(group.terms)
             lines.append(f"{group.name} ({group.n_levels} levels): {terms} [{kind}{centred}]")
         return "\n".join(lines)

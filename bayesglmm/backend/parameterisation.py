@@ -1,0 +1,204 @@
+"""Centred or non-centred group effects, chosen per grouping factor from the data.
+
+For a normal hierarchy with ``n`` observations of precision ``w`` per level and group sd
+``tau``, the centred parameterisation mixes at rate ``1 / (1 + kappa)`` and the
+non-centred one at ``kappa / (1 + kappa)``, with ``kappa = n w tau^2`` the information
+the data carry about a level relative to its prior (Papaspiliopoulos, Roberts & Sköld
+2007). So a factor is centred when its levels are well informed (``kappa > 1``) and
+non-centred otherwise; Gorinova, Moore & Hoffman (2020) show the same trade-off for HMC.
+
+``kappa`` is estimated before sampling, from a quick pooled fit:
+
+1. iteratively reweighted least squares of the fixed effects gives each row's working
+   weight ``w_i = (dmu/deta)^2 / Var(y_i)`` (the Fisher information about its linear
+   predictor) and working residual;
+2. per level and term, the information is ``sum_i w_i z_i^2`` (``z`` the term's column),
+   and a moment estimate of ``tau^2`` is the spread of the per-level working estimates
+   less their average sampling variance (floored at 0);
+3. ``kappa`` of a term is the median over levels of information times ``tau^2``; a factor
+   is centred when every one of its terms has ``kappa > 1``.
+
+Groups of modelled family parameters, structured terms (``ar1``, ``cs``), known
+covariances (``gr(g, cov = A)``) and ordinal responses stay non-centred, and so does a
+factor nested in another grouping factor of the model (whole plots within blocks): with
+both levels centred, only their sum is pinned by the data and the sampler meets a ridge
+(measured on the split-plot design in ``benchmarks/centring.py``).
+
+Examples
+--------
+>>> import bayesglmm as bg
+>>> model = bg.Model("Reaction ~ Days + (Days | Subject)", bg.datasets.load("sleepstudy"))
+>>> choice = choose_centring(model.spec, model.family, model.link)["Subject"]
+>>> choice.centered, choice.reason  # doctest: +ELLIPSIS
+(True, 'centred: the data inform each level well (kappa ... > 1)')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from bayesglmm.families.family import Family
+from bayesglmm.families.links import Link
+from bayesglmm.formula.spec import GroupDesign, ModelSpec
+from bayesglmm.priors.defaults import response_location_and_spread
+
+KAPPA_THRESHOLD = 1.0
+"""Centre a factor when the data's information about each level, relative to the group
+variance, exceeds this (the crossover of the two parameterisations' mixing rates)."""
+
+IRLS_ITERATIONS = 25
+
+
+@dataclass(frozen=True)
+class Centring:
+    """The parameterisation chosen for one grouping factor, and why.
+
+    Attributes
+    ----------
+    centered
+        True for centred effects ``r ~ N(0, G)``; False for ``r = L z``.
+    kappa
+        The smallest over the factor's terms of the median information per level times
+        the estimated group variance; None when it was not estimated.
+    reason
+        One line for the model's printout.
+    """
+
+    centered: bool
+    kappa: float | None
+    reason: str
+
+
+def choose_centring(spec: ModelSpec, family: Family, link: Link) -> dict[str, Centring]:
+    """The parameterisation of every grouping factor of ``spec``, by name."""
+    choices: dict[str, Centring] = {}
+    fixed_groups = [group for group in spec.all_groups if _fixed_reason(group, family)]
+    for group in fixed_groups:
+        choices[group.name] = Centring(False, None, _fixed_reason(group, family))
+    for group in spec.groups:
+        outer = _nested_in(group, spec.groups)
+        if group.name not in choices and outer is not None:
+            reason = (
+                f"non-centred: nested in '{outer}'; centring both levels of a nested "
+                "hierarchy ties their effects together"
+            )
+            choices[group.name] = Centring(False, None, reason)
+    free = [group for group in spec.groups if group.name not in choices]
+    if not free:
+        return {group.name: choices[group.name] for group in spec.all_groups}
+    weights, residuals = _pooled_fit(spec, family, link)
+    free_dispersion = "sigma" in family.dispersion_names
+    for group in free:
+        dispersion = _within_dispersion(group, weights, residuals) if free_dispersion else 1.0
+        scaled = weights / dispersion
+        kappa = min(_term_kappa(group, t, scaled, residuals) for t in range(len(group.terms)))
+        if kappa > KAPPA_THRESHOLD:
+            reason = f"centred: the data inform each level well (kappa {kappa:.3g} > 1)"
+        else:
+            reason = f"non-centred: the prior dominates each level (kappa {kappa:.3g} <= 1)"
+        choices[group.name] = Centring(bool(kappa > KAPPA_THRESHOLD), kappa, reason)
+    return {group.name: choices[group.name] for group in spec.all_groups}
+
+
+def _fixed_reason(group: GroupDesign, family: Family) -> str:
+    """Why a group is always non-centred, or the empty string."""
+    if group.parameter is not None:
+        return f"non-centred: effects on {group.parameter} are always non-centred"
+    if group.structure is not None:
+        return f"non-centred: {group.structure.kind} effects are always non-centred"
+    if group.covariance is not None:
+        return "non-centred: effects with a known covariance are always non-centred"
+    if family.thresholds is not None:
+        return "non-centred: ordinal models keep group effects non-centred"
+    return ""
+
+
+def _nested_in(group: GroupDesign, groups: tuple[GroupDesign, ...]) -> str | None:
+    """The coarser grouping factor whose levels each hold whole levels of ``group``."""
+    for other in groups:
+        if other is group or other.n_levels >= group.n_levels:
+            continue
+        pairs = np.unique(np.column_stack([group.index, other.index]), axis=0)
+        if len(pairs) == group.n_levels:
+            return other.name
+    return None
+
+
+def _pooled_fit(spec: ModelSpec, family: Family, link: Link) -> tuple[np.ndarray, np.ndarray]:
+    """Working weights and working residuals of the fixed effects' maximum-likelihood fit,
+    by iteratively reweighted least squares (McCullagh & Nelder 1989, sec. 2.5), started
+    from the link of the mean response."""
+    response, trials = spec.response, spec.response.trials
+    y = response.values if trials is None else response.values / trials
+    offset = np.zeros(spec.n_obs) if spec.offset is None else spec.offset
+    on_mean_scale = family.mean_scale(response.values, trials)
+    params = {p.name: np.asarray(p.typical(on_mean_scale)) for p in family.dispersion}
+    x = spec.fixed.matrix
+    eta = offset + response_location_and_spread(spec, family, link)[0]
+    for _ in range(IRLS_ITERATIONS):
+        if "sigma" in params:
+            spread = float(np.std(y - family.expected(eta, link, params)))
+            params["sigma"] = np.asarray(max(spread, 1e-8))
+        weights, residuals = _working(y, eta, family, link, params, trials)
+        gram = x.T @ (weights[:, None] * x) + 1e-8 * np.eye(x.shape[1])
+        beta = np.linalg.solve(gram, x.T @ (weights * (eta - offset + residuals)))
+        updated = offset + x @ beta
+        converged = np.max(np.abs(updated - eta)) < 1e-8
+        eta = updated
+        if converged:
+            break
+    return _working(y, eta, family, link, params, trials)
+
+
+def _working(
+    y: np.ndarray, eta: np.ndarray, family: Family, link: Link, params: dict, trials
+) -> tuple[np.ndarray, np.ndarray]:
+    """Working weights ``(dmu/deta)^2 / Var(y)`` and residuals ``(y - mu) / (dmu/deta)``."""
+    step = 1e-5
+    mean = family.expected(eta, link, params)
+    slope = family.expected(eta + step, link, params) - family.expected(eta - step, link, params)
+    slope = slope / (2 * step)
+    variance = family.variance(eta, link, params, trials)
+    weights = np.where(variance > 0, slope**2 / np.maximum(variance, 1e-300), 0.0)
+    return weights, (y - mean) / np.where(slope != 0, slope, 1.0)
+
+
+def _term_kappa(group: GroupDesign, term: int, weights: np.ndarray, residuals: np.ndarray) -> float:
+    """Median over levels of information about the term's effect times its estimated
+    variance; slopes are centred within level, so their information is given the level's
+    intercept."""
+    column, levels = group.values[:, term], group.n_levels
+    if not group.constant_terms[term] and group.constant_terms.any():
+        totals = np.bincount(group.index, weights, minlength=levels)
+        within = np.bincount(group.index, weights * column, minlength=levels)
+        column = column - (within / np.where(totals > 0, totals, 1.0))[group.index]
+    information = np.bincount(group.index, weights * column**2, minlength=levels)
+    score = np.bincount(group.index, weights * column * residuals, minlength=levels)
+    informed = information > 0
+    if informed.sum() < 2:
+        return 0.0
+    estimates = score[informed] / information[informed]
+    sampling = 1.0 / information[informed]
+    tau_squared = max(float(np.var(estimates, ddof=1) - np.mean(sampling)), 0.0)
+    return float(np.median(information[informed]) * tau_squared)
+
+
+def _within_dispersion(group: GroupDesign, weights: np.ndarray, residuals: np.ndarray) -> float:
+    """Pearson dispersion of the working residuals left after a separate weighted fit of
+    the group's terms within each level. The pooled fit's sigma also holds the spread
+    between levels; this ratio takes it out, so a gaussian level's information uses the
+    residual variance within levels."""
+    left = residuals.copy()
+    order = np.argsort(group.index, kind="stable")
+    bounds = np.flatnonzero(np.diff(group.index[order])) + 1
+    for rows in np.split(order, bounds):
+        root = np.sqrt(weights[rows])[:, None]
+        design = group.values[rows] * root
+        solution = np.linalg.lstsq(design, residuals[rows] * root[:, 0], rcond=None)[0]
+        left[rows] = residuals[rows] - group.values[rows] @ solution
+    freedom = len(residuals) - group.n_levels * len(group.terms)
+    if freedom <= 0:
+        return 1.0
+    return max(float(np.sum(weights * left**2) / freedom), 1e-12)
