@@ -41,7 +41,6 @@ from bayesglmm.results.display import STYLE, format_header, html_header, model_h
 from bayesglmm.results.ppc import PredictiveCheck, response_scale
 from bayesglmm.samplers import AutoChoice, ModelParts, SamplingOptions, get_sampler
 
-
 DATA_HOLDING_SAMPLERS = frozenset({"gibbs", "auto"})
 """Samplers whose prepared form holds the data and priors (the Gibbs design; ``"auto"``
 may have chosen Gibbs), so ``Model.set_data`` discards it. The NUTS samplers read the

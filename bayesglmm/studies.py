@@ -29,9 +29,6 @@ class CaseStudy:
         The model.
     question
         What the analysis asks.
-    centered
-        Grouping factors parametrised centred: those with many observations per
-        level, whose data pin each group's effect down well.
     """
 
     name: str
@@ -39,13 +36,10 @@ class CaseStudy:
     formula: str
     family: str
     question: str
-    centered: tuple[str, ...] = ()
 
     def model(self) -> Model:
         """The case study's model on its bundled data."""
-        return Model(
-            self.formula, datasets.load(self.dataset), family=self.family, centered=self.centered
-        )
+        return Model(self.formula, datasets.load(self.dataset), family=self.family)
 
 
 CASE_STUDIES: dict[str, CaseStudy] = {
@@ -57,7 +51,6 @@ CASE_STUDIES: dict[str, CaseStudy] = {
             "favorable | trials(n) ~ treatment + (1 | clinic)",
             "binomial",
             "Does the drug cream raise the odds of a favourable response, across 8 clinics?",
-            centered=("clinic",),
         ),
         CaseStudy(
             "cbpp",
@@ -73,7 +66,6 @@ CASE_STUDIES: dict[str, CaseStudy] = {
             "gaussian",
             "How much slower do drivers react per day of sleep restriction, and how much do "
             "they differ?",
-            centered=("Subject",),
         ),
         CaseStudy(
             "epil",

@@ -19,10 +19,10 @@ data.groupby("Subject", observed=True)["Reaction"].agg(["mean", "std"]).head()
 # ## Model
 # `Reaction ~ Days + (Days | Subject)`: each subject gets an intercept and a slope, with
 # their correlation. Ten measurements per subject pin each subject down well, so the
-# centred parametrisation samples best.
+# default `centered="auto"` parametrises them centred (the printout gives the reason).
 
 # %%
-model = bg.Model("Reaction ~ Days + (Days | Subject)", data, centered=True)
+model = bg.Model("Reaction ~ Days + (Days | Subject)", data)
 model
 
 # %%
