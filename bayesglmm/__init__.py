@@ -16,6 +16,7 @@ by its module paths (``from bayesglmm.formula import parse_formula``).
 import bayesglmm.compile_cache  # noqa: F401  (first: it prepares PyTensor's compile cache)
 from bayesglmm import datasets, priors, templates
 from bayesglmm.errors import (
+    ArgumentError,
     BayesGLMMError,
     CompileCacheError,
     ConvergenceWarning,
@@ -40,6 +41,7 @@ __version__ = "0.1.0"
 __all__ = [
     "FAMILIES",
     "LINKS",
+    "ArgumentError",
     "BayesFormula",
     "BayesGLMMError",
     "CompileCacheError",

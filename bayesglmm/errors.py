@@ -15,6 +15,9 @@ expected a grouping factor after '|'
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 
 class BayesGLMMError(ValueError):
     """Base class of all bayesglmm errors."""
@@ -58,6 +61,11 @@ class PriorError(BayesGLMMError):
     """An unknown prior key or a prior that does not suit its parameter."""
 
 
+class ArgumentError(BayesGLMMError):
+    """An argument of a bayesglmm function that is not one of its choices or of the wrong
+    type, such as ``fit.predict(kind="prob")`` or ``ndraws=0``."""
+
+
 class SamplerError(BayesGLMMError):
     """An unknown sampler or one that cannot fit the model."""
 
@@ -86,3 +94,17 @@ class IncompleteSamplingWarning(UserWarning):
 
 class DataWarning(UserWarning):
     """The data were changed on the way in, for example rows dropped for missing values."""
+
+
+def did_you_mean(name: object, choices: Iterable[object]) -> str:
+    """``" Did you mean 'x'?"`` for the choice closest to ``name``, or ``""`` when none is close.
+
+    Examples
+    --------
+    >>> did_you_mean("poison", ["gaussian", "poisson"])
+    " Did you mean 'poisson'?"
+    >>> did_you_mean("zzz", ["gaussian", "poisson"])
+    ''
+    """
+    close = difflib.get_close_matches(str(name), [str(choice) for choice in choices], n=1)
+    return f" Did you mean '{close[0]}'?" if close else ""

@@ -10,9 +10,7 @@ Examples
 
 from __future__ import annotations
 
-import difflib
-
-from bayesglmm.errors import FamilyError
+from bayesglmm.errors import FamilyError, did_you_mean
 from bayesglmm.families.catalog import FAMILIES
 from bayesglmm.families.family import DispersionParameter, Family
 from bayesglmm.families.links import LINKS, Link
@@ -40,9 +38,12 @@ def get_family(name: str, link: str | None = None) -> tuple[Family, Link]:
     >>> get_family("gamma", "identity")[1].name
     'identity'
     """
+    if not isinstance(name, str):
+        raise FamilyError(_name_expected("family", name, "'poisson'"))
+    if link is not None and not isinstance(link, str):
+        raise FamilyError(_name_expected("link", link, "'log'"))
     if name not in FAMILIES:
-        close = difflib.get_close_matches(str(name), FAMILIES, n=1)
-        hint = f" Did you mean '{close[0]}'?" if close else ""
+        hint = did_you_mean(name, FAMILIES)
         raise FamilyError(f"unknown family '{name}'.{hint} Known families: {', '.join(FAMILIES)}.")
     family = FAMILIES[name]
     link = link or family.links[0]
@@ -52,3 +53,9 @@ def get_family(name: str, link: str | None = None) -> tuple[Family, Link]:
             f"use one of: {', '.join(family.links)}."
         )
     return family, LINKS[link]
+
+
+def _name_expected(what: str, value: object, example: str) -> str:
+    own = value.name if isinstance(value, Family | Link) else None
+    hint = f"; for this one write {what}='{own}'" if own else ""
+    return f"{what} must be a name such as {example}, not {type(value).__name__}{hint}."

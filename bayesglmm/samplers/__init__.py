@@ -14,14 +14,13 @@ Examples
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
 import xarray as xr
 
-from bayesglmm.errors import SamplerError
+from bayesglmm.errors import SamplerError, did_you_mean
 from bayesglmm.samplers.gibbs import gibbs_ineligibility, prepare_gibbs
 from bayesglmm.samplers.gibbs.design import CONJUGATE_KINDS
 from bayesglmm.samplers.nutpie_sampler import prepare_nutpie
@@ -144,9 +143,8 @@ def get_sampler(name: str) -> Sampler:
     SamplerError
         For an unknown name, listing the known ones.
     """
-    if name not in SAMPLERS:
-        close = difflib.get_close_matches(str(name), SAMPLERS, n=1)
-        hint = f" Did you mean '{close[0]}'?" if close else ""
+    if not isinstance(name, str) or name not in SAMPLERS:
+        hint = did_you_mean(name, SAMPLERS)
         raise SamplerError(
             f"unknown sampler '{name}'.{hint} Known samplers: {', '.join(SAMPLERS)}."
         )
