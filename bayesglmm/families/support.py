@@ -59,6 +59,12 @@ def _offending_rows(bad: np.ndarray, labels: pd.Index, values: np.ndarray) -> st
 
 
 def _numeric(raw: pd.Series, column: str, family: str) -> np.ndarray:
+    if pd.api.types.is_bool_dtype(raw):
+        raise DataError(
+            f"response '{column}' holds true/false values, but family '{family}' models "
+            "numbers; use family='bernoulli' for a yes/no outcome, or convert the column "
+            f"with data['{column}'].astype(int) if you mean the numbers 0 and 1."
+        )
     if isinstance(raw.dtype, pd.CategoricalDtype) or not pd.api.types.is_numeric_dtype(raw):
         raise DataError(
             f"response '{column}' must be numeric for family '{family}', but it holds "

@@ -9,7 +9,9 @@ built :class:`~bayesglmm.formula.spec.ModelSpec`:
 * near-collinear fixed effects, by the condition number of the design scaled to
   unit-length columns (Belsley, Kuh & Welsch 1980 flag values above 30);
 * a random slope that does not vary within any level of its grouping factor, which
-  the group's intercept already absorbs.
+  the group's intercept already absorbs;
+* a grouping factor with one row per level in a family with its own residual variation
+  (or 0/1 data), which the group's effects cannot be told apart from.
 
 Examples
 --------
@@ -29,6 +31,7 @@ import warnings
 import numpy as np
 
 from bayesglmm.errors import DataWarning
+from bayesglmm.families.family import Family
 from bayesglmm.formula.spec import FixedDesign, GroupDesign, ModelSpec
 
 CONDITION_LIMIT = 30.0
@@ -36,28 +39,51 @@ CONDITION_LIMIT = 30.0
 near-collinear."""
 
 
-def warn_degenerate(spec: ModelSpec, binary: bool) -> None:
-    """Warn (DataWarning) about each degenerate feature of ``spec``'s data.
-
-    ``binary`` is True for bernoulli and binomial families, whose responses can be
-    separated.
-    """
-    for message in degenerate_data(spec, binary):
+def warn_degenerate(spec: ModelSpec, family: Family) -> None:
+    """Warn (DataWarning) about each degenerate feature of ``spec``'s data for ``family``."""
+    for message in degenerate_data(spec, family):
         warnings.warn(message, DataWarning, stacklevel=4)
 
 
-def degenerate_data(spec: ModelSpec, binary: bool) -> list[str]:
+def degenerate_data(spec: ModelSpec, family: Family) -> list[str]:
     """The warnings :func:`warn_degenerate` gives, as text."""
     messages = []
     constant = _constant_response(spec)
     if constant is not None:
         messages.append(constant)
-    elif binary:
+    elif family.support.separable:
         messages.extend(_separation(spec))
     messages.extend(_collinearity(spec.fixed))
     for group in spec.all_groups:
         messages.extend(_slopes_without_variation(group))
+    messages.extend(_one_row_per_level(spec, family))
     return messages
+
+
+def _one_row_per_level(spec: ModelSpec, family: Family) -> list[str]:
+    """Grouping factors of the mean with a row per level, where the family's own variation
+    (its scale parameter, or the bernoulli variation of 0/1 data) absorbs their effects.
+    Poisson and binomial data have no such parameter: there it is an observation-level
+    effect. Structured terms and known covariances are left alone."""
+    scale = next((p.name for p in family.dispersion if p.link == "log" and not p.ordered), None)
+    if family.support.name == "binary":
+        confounded = "the bernoulli variation of the 0/1 outcome"
+    elif scale is not None:
+        confounded = f"the residual variation ('{scale}' of family '{family.name}')"
+    else:
+        return []
+    return [
+        f"grouping factor '{group.name}' has one row per level ({group.n_levels} levels in "
+        f"{spec.n_obs} rows), so its effects cannot be told apart from {confounded}: only "
+        f"their sum is identified, by the priors. Check that '{group.name}' is the grouping "
+        "factor you meant (a continuous predictor is not one); an observation-level effect "
+        "belongs in a poisson or binomial model."
+        for group in spec.groups
+        if group.structure is None
+        and group.covariance is None
+        and group.n_levels == spec.n_obs
+        and spec.n_obs > 1
+    ]
 
 
 def _constant_response(spec: ModelSpec) -> str | None:

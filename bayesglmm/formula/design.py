@@ -18,7 +18,7 @@ Examples
 
 from __future__ import annotations
 
-import difflib
+import numbers
 import re
 import warnings
 from collections.abc import Iterable, Mapping
@@ -29,7 +29,7 @@ import scipy.linalg
 from formulaic import model_matrix
 from formulaic.errors import FactorEvaluationError, FormulaicError
 
-from bayesglmm.errors import DataError, DataWarning, FormulaError
+from bayesglmm.errors import DataError, DataWarning, FormulaError, did_you_mean
 from bayesglmm.families.catalog import FAMILIES
 from bayesglmm.families.family import Family
 from bayesglmm.formula.degenerate import warn_degenerate
@@ -134,7 +134,7 @@ def build_spec(
         ),
         residual=None if residual is None else residual_structure(residual.random[0], frame),
     )
-    warn_degenerate(spec, binary=family.support.separable)
+    warn_degenerate(spec, family)
     return spec
 
 
@@ -218,6 +218,17 @@ def required_columns(
     return used
 
 
+def predictor_columns(formulas: Iterable[ParsedFormula]) -> set[str]:
+    """Columns the right-hand sides use as predictors: in the fixed parts, the columns of
+    random terms and offsets (not the grouping factors)."""
+    return {
+        name
+        for formula in formulas
+        for _, text in _predictor_expressions(formula)
+        for name in _variables(text)
+    }
+
+
 def _predictor_expressions(parsed: ParsedFormula) -> list[tuple[str, str]]:
     """``(where, expression)`` of every right-hand-side piece formulaic evaluates."""
     return [
@@ -262,13 +273,59 @@ def _check_shadowing(parsed: ParsedFormula, others: Iterable[ParsedFormula], col
 
 
 def first_missing_column(used: dict[str, str], columns: list[str]) -> tuple[str, str, str] | None:
-    """``(column, where it is used, " Did you mean ...?" hint)`` of the first used column
-    missing from ``columns``, or None when all are present."""
+    """``(column, where it is used, hint)`` of the first used column missing from
+    ``columns``, or None when all are present. The hint suggests backticks for a column
+    whose name the formula split at a space or symbol, else the closest column."""
     for name, where in used.items():
         if name not in columns:
-            close = difflib.get_close_matches(name, columns, n=1)
-            return name, where, f" Did you mean '{close[0]}'?" if close else ""
+            written = where.replace(" ", "")
+            split = [c for c in columns if not c.isidentifier() and c.replace(" ", "") in written]
+            if split:
+                return (
+                    name,
+                    where,
+                    (
+                        f" The column '{split[0]}' has characters a formula reads as operators; "
+                        f"write it in backticks, `{split[0]}`."
+                    ),
+                )
+            return name, where, did_you_mean(name, columns)
     return None
+
+
+def _column_list(columns: list[str]) -> str:
+    return f"The data has columns: {', '.join(columns)}." if columns else "The data has no columns."
+
+
+def check_flat_columns(data: pd.DataFrame, source: str) -> None:
+    """Refuse MultiIndex columns, which a formula cannot name; ``source`` is ``"data"`` or
+    ``"newdata"``."""
+    if isinstance(data.columns, pd.MultiIndex):
+        shown = ", ".join(map(str, data.columns[:3]))
+        raise DataError(
+            f"{source} has columns on {data.columns.nlevels} levels (a MultiIndex: {shown}, "
+            "...); a formula names columns by one label. Flatten them first, for example "
+            f"{source}.columns = ['_'.join(map(str, c)) for c in {source}.columns]."
+        )
+
+
+def select_columns(data: pd.DataFrame, used: Mapping[str, str], source: str) -> pd.DataFrame:
+    """A copy of the ``used`` columns of ``data``, named as the formula writes them (a
+    column labelled ``0`` is written `` `0` ``); refuses repeated column names.
+
+    ``source`` (``"data"`` or ``"newdata"``) starts the error messages.
+    """
+    columns = [str(label) for label in data.columns]
+    repeated = [name for name in used if columns.count(name) > 1]
+    if repeated:
+        raise DataError(
+            f"the {source} has {columns.count(repeated[0])} columns named '{repeated[0]}' "
+            f"(used in '{used[repeated[0]]}'); give each column a unique name."
+        )
+    labels = dict(zip(columns, data.columns, strict=True))
+    frame = data.loc[:, [labels[name] for name in used]]
+    frame.columns = list(used)
+    return frame
 
 
 def _variables(expression: str) -> frozenset[str]:
@@ -287,29 +344,25 @@ def _used_rows(
         raise DataError(f"na_action must be one of {NA_ACTIONS}, not {na_action!r}.")
     if len(data) == 0:
         raise DataError("data has no rows; a model needs at least one observation.")
+    check_flat_columns(data, "data")
     used = required_columns(parsed, others=others)
     columns = [str(column) for column in data.columns]
     missing = first_missing_column(used, columns)
     if missing is not None:
         name, where, hint = missing
         raise DataError(
-            f"column '{name}' (used in '{where}') is not in the data.{hint} "
-            f"The data has columns: {', '.join(columns)}."
-        )
-    repeated = [name for name in used if columns.count(name) > 1]
-    if repeated:
-        raise DataError(
-            f"the data has {columns.count(repeated[0])} columns named '{repeated[0]}' "
-            f"(used in '{used[repeated[0]]}'); give each column a unique name."
+            f"column '{name}' (used in '{where}') is not in the data.{hint} {_column_list(columns)}"
         )
     _check_shadowing(parsed, others, set(used))
-    frame = data.loc[:, list(used)]
+    frame = select_columns(data, used, "data")
     grouping = {name for formula in (parsed, *others) for t in formula.random for name in t.group}
-    _check_column_types(frame, used, grouping)
+    predictors = predictor_columns([parsed, *others])
+    frame = checked_types(frame, used, predictors, "data")
+    _warn_text_numbers(frame, predictors - grouping)
     missing = frame.isna()
     rows_with_na = missing.any(axis=1)
     if not rows_with_na.any():
-        return frame.copy(), data.index[:0]
+        return _without_unused_categories(frame, predictors | grouping), data.index[:0]
     counts = missing.sum()
     report = ", ".join(f"'{name}' ({counts[name]})" for name in used if counts[name] > 0)
     if na_action == "error":
@@ -327,6 +380,7 @@ def _used_rows(
         DataWarning,
         stacklevel=4,
     )
+    kept = _without_unused_categories(kept, predictors | grouping)
     return kept, frame.index[rows_with_na.to_numpy()]
 
 
@@ -334,38 +388,148 @@ TEXT_NUMBER_LEVELS = 10
 """A text predictor whose values all read as numbers, with fractions or more levels than
 this, is probably numbers stored as text: it is used as a factor, with a warning."""
 
+MAX_FIXED_LEVELS = 1000
+"""A factor with more levels than this is refused as a predictor: its dense design would
+hold a column per level. Such a factor is a grouping factor, ``(1 | f)``."""
 
-def _check_column_types(frame: pd.DataFrame, used: dict[str, str], grouping: set[str]) -> None:
-    """Refuse columns formulaic would misread, and warn about numbers stored as text in
-    columns other than grouping factors (whose labels are often numbers)."""
+_CONTAINERS = (list, tuple, dict, set, frozenset, np.ndarray)
+
+
+def _value_kind(value: object) -> str:
+    """``"number"``, ``"bool"``, ``"text"`` or the type name of one non-missing value."""
+    if isinstance(value, bool | np.bool_):
+        return "bool"
+    if isinstance(value, numbers.Number):
+        return "number"
+    if isinstance(value, str):
+        return "text"
+    return type(value).__name__
+
+
+def checked_types(
+    frame: pd.DataFrame, used: Mapping[str, str], predictors: set[str], source: str
+) -> pd.DataFrame:
+    """``frame`` with object columns of numbers as numbers and text columns as objects,
+    refusing values a formula cannot use: dates, complex numbers, bytes, lists and other
+    containers, and (in ``predictors``) other objects, numbers mixed with text and factors
+    of more than :data:`MAX_FIXED_LEVELS` levels.
+
+    ``source`` (``"data"`` or ``"newdata"``) starts the error messages.
+    """
     if "Intercept" in used:
         raise DataError(
             f"column 'Intercept' (used in '{used['Intercept']}') has the name bayesglmm gives "
             "the intercept; rename the column, e.g. data.rename(columns={'Intercept': "
             "'intercept_column'})."
         )
+    converted = {}
     for name, column in frame.items():
+        where = f"{source} column '{name}' (used in '{used[name]}')"
         kind = column.dtype.kind
         if kind in "mM" or isinstance(column.dtype, pd.PeriodDtype | pd.IntervalDtype):
             raise DataError(
-                f"column '{name}' (used in '{used[name]}') holds {column.dtype} values, which a "
-                f"formula cannot use; convert it to a number (e.g. days since the first date, "
-                f"(data['{name}'] - data['{name}'].min()).dt.days) or to a category."
+                f"{where} holds {column.dtype} values, which a formula cannot use; convert it "
+                f"to a number (e.g. days since the first date, (data['{name}'] - "
+                f"data['{name}'].min()).dt.days) or to a category."
             )
         if kind == "c":
-            raise DataError(f"column '{name}' (used in '{used[name]}') holds complex numbers.")
-        if kind in "OUT" and name not in grouping:
-            levels = column.dropna().unique()
-            numbers = pd.to_numeric(pd.Series(levels, dtype=object), errors="coerce")
-            fractional = bool((numbers % 1 != 0).any())
-            if numbers.notna().all() and (fractional or len(levels) > TEXT_NUMBER_LEVELS):
-                warnings.warn(
-                    f"column '{name}' holds numbers stored as text, so it is used as a factor "
-                    f"with {len(levels)} levels; convert it with pd.to_numeric(data['{name}']) "
-                    "to use it as a number, or make it a pandas Categorical to keep the factor.",
-                    DataWarning,
-                    stacklevel=5,
+            raise DataError(
+                f"{where} holds complex numbers, which a model cannot use; give their real "
+                f"and imaginary parts as two columns (np.real, np.imag) or their size (np.abs)."
+            )
+        if isinstance(column.dtype, pd.StringDtype) and name in predictors:
+            converted[name] = column.astype(object)
+        if kind != "O" or isinstance(column.dtype, pd.CategoricalDtype | pd.StringDtype):
+            continue
+        values = column.dropna()
+        kinds = values.map(_value_kind)
+        for odd in kinds.unique():
+            first = values[kinds == odd].iloc[0]
+            if odd == "bytes":
+                raise DataError(
+                    f"{where} holds bytes such as {first!r}; decode them to text first, "
+                    f"data['{name}'].str.decode('utf-8')."
                 )
+            if isinstance(first, _CONTAINERS):
+                raise DataError(
+                    f"{where} holds {odd} values such as {first!r}, but a formula needs one "
+                    "number or label per row; spread the values over columns of their own, "
+                    "or join them into text."
+                )
+            if odd not in ("number", "bool", "text") and name in predictors:
+                raise DataError(
+                    f"{where} holds {odd} values such as {first!r}, which a formula cannot "
+                    f"use; convert them to numbers or to text, data['{name}'].astype(str)."
+                )
+        present = set(kinds.unique())
+        if {"number", "text"} <= present and name in predictors:
+            number = values[kinds == "number"].iloc[0]
+            text = values[kinds == "text"].iloc[0]
+            raise DataError(
+                f"{where} mixes numbers and text (such as {number!r} and {text!r}); give it one "
+                f"type: pd.to_numeric(data['{name}'], errors='coerce') makes the text missing, "
+                f"data['{name}'].astype(str) makes the column a factor."
+            )
+        if present == {"number"}:
+            converted[name] = pd.to_numeric(column)
+    frame = frame.assign(**converted) if converted else frame
+    for name in predictors:
+        column = frame[name]
+        if is_factor(column) and column.nunique() > MAX_FIXED_LEVELS:
+            raise DataError(
+                f"{source} column '{name}' (used in '{used[name]}') is a factor with "
+                f"{column.nunique()} levels, more than {MAX_FIXED_LEVELS}: as a predictor it "
+                f"needs a coefficient and a design column per level. Model it as a grouping "
+                f"factor instead, '(1 | {name})', or merge its levels."
+            )
+    return frame
+
+
+def is_factor(column: pd.Series) -> bool:
+    """True for a column a formula codes as a factor: categorical, text, objects or bool."""
+    return isinstance(column.dtype, pd.CategoricalDtype) or column.dtype.kind in "OUTSb"
+
+
+def _warn_text_numbers(frame: pd.DataFrame, predictors: set[str]) -> None:
+    """Warn about predictors of numbers stored as text (grouping factors' labels are often
+    numbers), and about numbers mixed with a few text values such as ``'n/a'``."""
+    for name in predictors:
+        column = frame[name]
+        if column.dtype.kind not in "OUT":
+            continue
+        levels = column.dropna().unique()
+        numbers = pd.to_numeric(pd.Series(levels, dtype=object), errors="coerce")
+        fractional = bool((numbers % 1 != 0).any())
+        text = [str(level) for level in levels[numbers.isna().to_numpy()]]
+        if not text and (fractional or len(levels) > TEXT_NUMBER_LEVELS):
+            warnings.warn(
+                f"column '{name}' holds numbers stored as text, so it is used as a factor "
+                f"with {len(levels)} levels; convert it with pd.to_numeric(data['{name}']) "
+                "to use it as a number, or make it a pandas Categorical to keep the factor.",
+                DataWarning,
+                stacklevel=5,
+            )
+        elif text and len(text) <= 2 and len(text) < numbers.notna().sum():
+            shown = ", ".join(repr(value) for value in text)
+            warnings.warn(
+                f"column '{name}' holds numbers stored as text and the text {shown}, so it is "
+                f"used as a factor with {len(levels)} levels; if {shown} marks missing "
+                f"values, use pd.to_numeric(data['{name}'], errors='coerce') to read it as "
+                "missing and the rest as numbers.",
+                DataWarning,
+                stacklevel=5,
+            )
+
+
+def _without_unused_categories(frame: pd.DataFrame, columns: set[str]) -> pd.DataFrame:
+    """A copy of ``frame`` in which categorical ``columns`` keep only the categories their
+    rows use (as brms's ``drop_unused_levels``): a category without rows has nothing to
+    estimate, and as the reference it would make every level's contrast collinear."""
+    frame = frame.copy()
+    for name in columns:
+        if isinstance(frame[name].dtype, pd.CategoricalDtype):
+            frame[name] = frame[name].cat.remove_unused_categories()
+    return frame
 
 
 def evaluate_expression(expression: str, frame: pd.DataFrame, where: str) -> pd.Series:
@@ -486,6 +650,8 @@ def _fixed_design(
     _check_finite(matrix, "the fixed effects")
     values = matrix.to_numpy(dtype=float)
     names = tuple(str(name) for name in matrix.columns)
+    if "Intercept" in names:
+        _check_single_levels(parsed.fixed, frame)
     _check_rank(values, names)
     return FixedDesign(
         matrix=values,
@@ -493,6 +659,19 @@ def _fixed_design(
         has_intercept=bool(names) and names[0] == "Intercept",
         formulaic_spec=formulaic_spec,
     )
+
+
+def _check_single_levels(fixed: str, frame: pd.DataFrame) -> None:
+    """Refuse a factor of the fixed part with one level in the data: beside the intercept
+    it has no contrast to estimate (formulaic would silently give it no column)."""
+    for name in sorted(_variables(fixed)):
+        column = frame[name]
+        if is_factor(column) and column.nunique() == 1:
+            raise DataError(
+                f"column '{name}' (used in '{fixed}') has one level in the data "
+                f"({column.iloc[0]!r}), so it has no effect to estimate beside the intercept; "
+                "remove it from the formula, or add data with other levels."
+            )
 
 
 def _check_rank(values: np.ndarray, names: tuple[str, ...]) -> None:
@@ -503,6 +682,13 @@ def _check_rank(values: np.ndarray, names: tuple[str, ...]) -> None:
         raise DataError(
             f"the fixed effects have {values.shape[1]} columns but the data has only "
             f"{values.shape[0]} rows, so they cannot all be estimated; remove terms or add data."
+        )
+    constant = [i for i in range(1, values.shape[1]) if np.ptp(values[:, i]) == 0]
+    if names[0] == "Intercept" and constant and values.shape[0] > 1:
+        i = constant[0]
+        raise DataError(
+            f"the fixed effect '{names[i]}' is {values[0, i]:g} in every row, so it cannot be "
+            "told apart from the intercept; remove it from the formula."
         )
     r = scipy.linalg.qr(values, mode="r")[0]
     diagonal = np.abs(np.diag(r))

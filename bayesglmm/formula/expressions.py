@@ -32,7 +32,7 @@ from formulaic import Formula
 from formulaic.errors import FormulaicError
 from formulaic.parser.types import Factor
 
-from bayesglmm.errors import FormulaError
+from bayesglmm.errors import FormulaError, did_you_mean
 
 _NUMPY_FUNCTIONS = ("log", "log1p", "log2", "log10", "exp", "expm1", "sqrt", "abs", "square")
 
@@ -179,11 +179,11 @@ def _check_python(code: str, where: str) -> ExpressionUse:
     columns: set[str] = set()
     functions: set[str] = set()
 
-    def refuse(node: ast.AST, what: str | None = None) -> FormulaError:
+    def refuse(node: ast.AST, what: str | None = None, hint: str = "") -> FormulaError:
         shown = what or ast.unparse(node)
         for alias, name in quoted.items():
             shown = shown.replace(alias, f"`{name}`")
-        return FormulaError(f"'{shown}' in '{where}' is not allowed: {_USAGE}.")
+        return FormulaError(f"'{shown}' in '{where}' is not allowed: {_USAGE}.{hint}")
 
     def visit(node: ast.AST) -> None:
         if isinstance(node, ast.Constant):
@@ -198,7 +198,7 @@ def _check_python(code: str, where: str) -> ExpressionUse:
         elif isinstance(node, ast.Call):
             name = _dotted(node.func)
             if name not in FORMULA_FUNCTIONS:
-                raise refuse(node.func, name)
+                raise refuse(node.func, name, did_you_mean(name, FORMULA_FUNCTIONS))
             functions.add(name)
             if name == "Q":
                 columns.add(_quoted_name(node, where))

@@ -29,13 +29,18 @@ from formulaic.errors import FormulaicError
 from bayesglmm.errors import DataError
 from bayesglmm.formula.design import (
     OBSERVATION_FACTOR,
+    check_flat_columns,
+    checked_types,
     evaluate_expression,
     first_missing_column,
+    is_factor,
     level_labels,
     offset_values,
+    predictor_columns,
     required_columns,
     residual_structure,
     response_columns,
+    select_columns,
 )
 from bayesglmm.formula.expressions import FORMULA_CONTEXT
 from bayesglmm.formula.spec import GroupDesign, ModelSpec, ParameterDesign, ResidualStructure
@@ -162,8 +167,14 @@ def new_data_design(spec: ModelSpec, data: pd.DataFrame, trials: bool = False) -
     DataError
         For a missing column, missing values, or a categorical level the fit has not seen.
     """
-    if not isinstance(data, pd.DataFrame) or len(data) == 0:
-        raise DataError("newdata must be a pandas DataFrame with at least one row.")
+    if not isinstance(data, pd.DataFrame):
+        raise DataError(
+            f"newdata must be a pandas DataFrame, not {type(data).__name__}; wrap it with "
+            "pandas.DataFrame(...), or pandas.DataFrame([row]) for one row."
+        )
+    if len(data) == 0:
+        raise DataError("newdata has no rows; give at least one row to predict.")
+    check_flat_columns(data, "newdata")
     parsed = spec.formula
     used = required_columns(
         parsed, response=False, others=[part.formula for part in spec.parameters]
@@ -183,7 +194,9 @@ def new_data_design(spec: ModelSpec, data: pd.DataFrame, trials: bool = False) -
             f"newdata has no column '{name}' (used in '{where}').{hint} "
             "Add it: predictions need every predictor, grouping factor and offset."
         )
-    frame = data.loc[:, list(used)]
+    predictors = predictor_columns(part.formula for part in spec.linear_parts)
+    frame = checked_types(select_columns(data, used, "newdata"), used, predictors, "newdata")
+    _check_kinds(frame, spec.data, used, predictors)
     missing = frame.isna().sum()
     if missing.any():
         report = ", ".join(f"'{name}' ({count})" for name, count in missing.items() if count)
@@ -212,6 +225,28 @@ def new_data_design(spec: ModelSpec, data: pd.DataFrame, trials: bool = False) -
             for part in spec.parameters
         },
     )
+
+
+def _check_kinds(
+    frame: pd.DataFrame, fitted: pd.DataFrame, used: dict[str, str], predictors: set[str]
+) -> None:
+    """Refuse a predictor of numbers in newdata where the fit had a factor, or the reverse."""
+    for name in sorted(predictors & set(fitted.columns)):
+        was, now = is_factor(fitted[name]), is_factor(frame[name])
+        if was and not now:
+            levels = ", ".join(sorted(map(str, fitted[name].unique())))
+            raise DataError(
+                f"newdata column '{name}' (used in '{used[name]}') holds numbers, but the fit "
+                f"used it as a factor with levels {levels}; give it those labels, for "
+                f"example newdata['{name}'].astype(str)."
+            )
+        if now and not was and pd.api.types.is_numeric_dtype(fitted[name]):
+            example = frame[name].dropna().iloc[0] if frame[name].notna().any() else None
+            raise DataError(
+                f"newdata column '{name}' (used in '{used[name]}') holds labels such as "
+                f"{example!r}, but the fit used it as a number; convert it with "
+                f"pd.to_numeric(newdata['{name}'])."
+            )
 
 
 def _new_residual(spec: ModelSpec, data: pd.DataFrame) -> ResidualStructure | None:
@@ -243,7 +278,16 @@ def _matrix(
                 "from the fitted data."
             )
     chosen = matrix if columns is None else matrix.loc[:, list(columns)]
-    return chosen.to_numpy(dtype=float)
+    values = chosen.to_numpy(dtype=float)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        column = chosen.columns[np.flatnonzero(bad.any(axis=0))[0]]
+        rows = frame.index[bad.any(axis=1)][:5].tolist()
+        raise DataError(
+            f"newdata gives '{column}' (in '{where}') values that are not finite in rows "
+            f"{rows}; check those values and the transformation (for example the log of zero)."
+        )
+    return values
 
 
 def _new_group(group: GroupDesign, frame: pd.DataFrame) -> NewGroupDesign:

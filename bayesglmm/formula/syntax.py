@@ -39,6 +39,7 @@ RESPONSE_HELPERS: dict[str, str] = {
 """Helpers allowed after '|' on the left of '~', with what each one means."""
 
 _NAME = re.compile(r"^(?:[A-Za-z_.][A-Za-z0-9_.]*|`[^`]+`)$")
+_MISSING_OPERATOR = re.compile(r"Missing operator between `(?P<left>[^`]+)` and `(?P<right>[^`]+)`")
 _PAIRS = {"(": ")", "[": "]", "{": "}"}
 _QUOTES = "'\"`"
 
@@ -325,6 +326,12 @@ def _check_formulaic_syntax(formula: str, start: int, text: str) -> None:
         headline = message.splitlines()[0].replace("insuffient", "insufficient")
         marked = next((line for line in message.splitlines() if "⧛" in line), "")
         offset = marked.find("⧛")
+        split = _MISSING_OPERATOR.search(headline)
+        if split:
+            headline += (
+                " A column name with spaces or symbols goes in backticks, as in "
+                f"`{split['left']} {split['right']}`."
+            )
         raise FormulaError(f"in '{text}': {headline}", formula, start + max(offset, 0)) from None
     except SyntaxError:
         raise FormulaError(f"cannot read '{text}' as a formula term", formula, start) from None
@@ -332,6 +339,20 @@ def _check_formulaic_syntax(formula: str, start: int, text: str) -> None:
         expression_use(text)
     except FormulaError as error:
         raise FormulaError(error.message, formula, start) from None
+
+
+def _check_outcome(formula: str, start: int, text: str) -> None:
+    """Check a response expression, which must name a data column."""
+    if re.fullmatch(r"[\d.eE+-]+", text.strip()) is None:
+        _check_formulaic_syntax(formula, start, text)
+        if expression_use(text).columns:
+            return
+    raise FormulaError(
+        f"the response '{text}' names no data column; write the response column before "
+        "'~', as in 'y ~ x' (a column whose name is a number goes in backticks, `0`)",
+        formula,
+        start,
+    )
 
 
 def _parse_response(formula: str, depth: list[int], start: int, end: int) -> ResponseSyntax:
@@ -344,17 +365,17 @@ def _parse_response(formula: str, depth: list[int], start: int, end: int) -> Res
         if len(arguments) != 2:
             raise FormulaError("expected two columns in cbind(successes, failures)", formula, lo)
         (s_lo, _, successes), (f_lo, _, failures) = arguments
-        _check_formulaic_syntax(formula, s_lo, successes)
-        _check_formulaic_syntax(formula, f_lo, failures)
+        _check_outcome(formula, s_lo, successes)
+        _check_outcome(formula, f_lo, failures)
         return ResponseSyntax(text=text, outcome=successes, failures=failures)
     bars = [i for i in range(lo, hi) if formula[i] == "|" and depth[i] == 0]
     if not bars:
-        _check_formulaic_syntax(formula, lo, text)
+        _check_outcome(formula, lo, text)
         return ResponseSyntax(text=text, outcome=text)
     out_lo, out_hi = _strip(formula, lo, bars[0])
     if out_lo == out_hi:
         raise FormulaError("expected the response column before '|'", formula, bars[0])
-    _check_formulaic_syntax(formula, out_lo, formula[out_lo:out_hi])
+    _check_outcome(formula, out_lo, formula[out_lo:out_hi])
     helpers = []
     for _, h_lo, h_hi in _split_terms(formula, depth, bars[0] + 1, hi):
         name = _call_name(formula[h_lo:h_hi])
@@ -469,8 +490,9 @@ def _parse_random_term(
             n_lo, n_hi = _strip(formula, position, position + len(name))
             if not _NAME.match(formula[n_lo:n_hi]):
                 raise FormulaError(
-                    "expected a column name in the grouping factor "
-                    "(factors combine with ':' and nest with '/')",
+                    "expected a column name in the grouping factor (factors combine with ':' "
+                    "and nest with '/'; a name with spaces or symbols goes in backticks, as in "
+                    f"`{formula[n_lo:n_hi]}`)",
                     formula,
                     n_lo,
                 )
