@@ -28,7 +28,7 @@ from bayesglmm import templates
 from bayesglmm.backend import build_pymc_model
 from bayesglmm.backend.parameterisation import choose_centring
 from bayesglmm.backend.pymc_model import graph_coords, graph_data, structural_dims
-from bayesglmm.errors import DataError
+from bayesglmm.errors import DataError, did_you_mean
 from bayesglmm.families import get_family
 from bayesglmm.formula import build_spec, parse_formula
 from bayesglmm.formula.design import OBSERVATION_FACTOR
@@ -36,10 +36,12 @@ from bayesglmm.formula.distributional import BayesFormula
 from bayesglmm.formula.spec import ModelSpec
 from bayesglmm.formula.syntax import parse_residual
 from bayesglmm.priors import Prior, default_priors, resolve_priors
+from bayesglmm.priors.resolve import user_priors
 from bayesglmm.results import Fit
 from bayesglmm.results.display import STYLE, format_header, html_header, model_header
 from bayesglmm.results.ppc import PredictiveCheck, response_scale
 from bayesglmm.samplers import AutoChoice, ModelParts, SamplingOptions, get_sampler
+from bayesglmm.samplers.options import check_draw_storage
 
 DATA_HOLDING_SAMPLERS = frozenset({"gibbs", "auto"})
 """Samplers whose prepared form holds the data and priors (the Gibbs design; ``"auto"``
@@ -52,12 +54,18 @@ def _centered_groups(centered: bool | Iterable[str], spec: ModelSpec) -> frozens
     if isinstance(centered, bool):
         plain = [g.name for g in spec.all_groups if g.covariance is None]
         return frozenset(plain if centered else ())
-    chosen = [centered] if isinstance(centered, str) else list(centered)
+    chosen = [centered] if isinstance(centered, str) else centered
+    if not isinstance(chosen, Iterable) or not all(isinstance(name, str) for name in chosen):
+        raise DataError(
+            f"centered= takes 'auto', True, False or a list of grouping factors, not "
+            f"{centered!r}; the grouping factors are: {', '.join(names) or 'none'}."
+        )
     unknown = [name for name in chosen if name not in names]
     if unknown:
         raise DataError(
-            f"centered= names {unknown}, which are not grouping factors of this model; "
-            f"the grouping factors are: {', '.join(names) or 'none'}."
+            f"centered= names {unknown}, which are not grouping factors of this model."
+            f"{did_you_mean(unknown[0], names)} The grouping factors are: "
+            f"{', '.join(names) or 'none'} (centered=True centres them all, 'auto' chooses)."
         )
     known = [g.name for g in spec.all_groups if g.covariance is not None and g.name in chosen]
     if known:
@@ -165,6 +173,16 @@ class Model:
         if not isinstance(formula, BayesFormula):
             formula = BayesFormula(formula)
         mean = formula.mean
+        if not isinstance(overdispersion, bool | np.bool_):
+            raise DataError(
+                f"overdispersion= takes True or False, not {overdispersion!r}; for example "
+                "Model(..., overdispersion=True)."
+            )
+        if covariances is not None and not isinstance(covariances, Mapping):
+            raise DataError(
+                "covariances= maps the names in gr(g, cov = A) terms to DataFrames, such as "
+                f"covariances={{'A': A}}, not {type(covariances).__name__}."
+            )
         if overdispersion:
             mean, data = _with_observation_effect(mean, data, self.family.name)
         self.formula = mean
@@ -173,13 +191,15 @@ class Model:
         self.na_action = na_action
         self.covariances = dict(covariances or {})
         self.residual = None if residual is None else parse_residual(residual)
-        self._user_priors = dict(priors or {})
+        self._user_priors = user_priors(priors)
         self.spec = self._build_spec(data)
         self.priors = resolve_priors(
             default_priors(self.spec, self.family, self.link), self._user_priors
         )
         self.centring = (
-            choose_centring(self.spec, self.family, self.link) if centered == "auto" else None
+            choose_centring(self.spec, self.family, self.link)
+            if isinstance(centered, str) and centered == "auto"
+            else None
         )
         self.centered = (
             frozenset(name for name, choice in self.centring.items() if choice.centered)
@@ -383,6 +403,7 @@ class Model:
             progress=progress,
             time_limit=time_limit,
         ).resolved()
+        check_draw_storage(options, self.spec)
         chosen = get_sampler(sampler)
         start = time.perf_counter()
         if sampler not in self._prepared:

@@ -212,8 +212,8 @@ def test_unknown_prior_key_lists_the_valid_keys(cbpp):
     error = error_of(CBPP, cbpp, family="binomial", priors={"b[period2]": bg.priors.Normal(0, 1)})
     assert isinstance(error, bg.PriorError)
     assert str(error) == (
-        "unknown prior key 'b[period2]'. Valid keys: Intercept, b[period[T.2]], b[period[T.3]], "
-        "b[period[T.4]], sd[herd][Intercept], b, sd[herd], sd."
+        "unknown prior key 'b[period2]'. Did you mean 'b[period[T.2]]'? Valid keys: Intercept, "
+        "b[period[T.2]], b[period[T.3]], b[period[T.4]], sd[herd][Intercept], b, sd[herd], sd."
     )
 
 
@@ -240,8 +240,8 @@ def test_prior_that_is_not_a_prior_is_refused(cbpp):
 
 def test_centered_must_name_grouping_factors(cbpp):
     assert str(error_of(CBPP, cbpp, family="binomial", centered=["hrd"])) == (
-        "centered= names ['hrd'], which are not grouping factors of this model; the grouping "
-        "factors are: herd."
+        "centered= names ['hrd'], which are not grouping factors of this model. Did you mean "
+        "'herd'? The grouping factors are: herd (centered=True centres them all, 'auto' chooses)."
     )
 
 

@@ -25,6 +25,8 @@ import pymc as pm
 import pytensor.tensor as pt
 from scipy import special, stats
 
+from bayesglmm.errors import PriorError
+
 
 def _student_t(x: np.ndarray, nu: float, mu: float, sigma: float) -> np.ndarray:
     z = (x - mu) / sigma
@@ -72,11 +74,14 @@ class Prior:
 
     def __post_init__(self) -> None:
         for name, value in self.parameters().items():
-            if not np.isfinite(value):
-                raise ValueError(f"{type(self).__name__}: {name} must be finite, got {value}")
+            is_number = isinstance(value, int | float | np.integer | np.floating)
+            if isinstance(value, bool) or not is_number or not np.isfinite(value):
+                raise PriorError(
+                    f"{type(self).__name__}: {name} must be a finite number, got {value!r}"
+                )
         for name in self._positive:
             if getattr(self, name) <= 0:
-                raise ValueError(
+                raise PriorError(
                     f"{type(self).__name__}: {name} must be positive, got {getattr(self, name)}"
                 )
 

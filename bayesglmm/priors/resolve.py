@@ -28,7 +28,7 @@ from collections.abc import Iterator, Mapping
 
 import pandas as pd
 
-from bayesglmm.errors import PriorError
+from bayesglmm.errors import PriorError, did_you_mean
 from bayesglmm.priors.distributions import PRIORS, Prior
 
 _SUITABLE = {
@@ -102,6 +102,22 @@ def _broader_keys(key: str) -> list[str]:
     return []
 
 
+def user_priors(priors: object) -> dict[str, Prior]:
+    """A copy of the user's ``priors`` mapping (empty for None).
+
+    Raises
+    ------
+    PriorError
+        When ``priors`` is not a mapping from keys to priors.
+    """
+    if priors is not None and not isinstance(priors, Mapping):
+        raise PriorError(
+            f"priors must map keys to priors, such as {{'b': bg.priors.Normal(0, 1)}}, not "
+            f"{type(priors).__name__}; print(model.priors) lists the keys."
+        )
+    return dict(priors or {})
+
+
 def resolve_priors(defaults: Mapping[str, Prior], user: Mapping[str, Prior] | None) -> Priors:
     """Apply the user's priors over the defaults and check every key and support.
 
@@ -118,13 +134,13 @@ def resolve_priors(defaults: Mapping[str, Prior], user: Mapping[str, Prior] | No
         For an unknown key (listing the valid ones), a value that is not a prior,
         or a prior whose support does not suit the parameter.
     """
-    user = dict(user or {})
+    user = user_priors(user)
     valid = list(defaults)
     for key in defaults:
         valid.extend(k for k in _broader_keys(key) if k not in valid)
     for key, prior in user.items():
         if key not in valid:
-            hint = ""
+            hint = did_you_mean(key, valid)
             if key == "b[Intercept]" and "Intercept" in defaults:
                 hint = (
                     " The intercept has its own key 'Intercept' (its prior applies with "

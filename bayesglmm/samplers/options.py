@@ -52,9 +52,9 @@ class SamplingOptions:
         Raises
         ------
         SamplerError
-            For a count that is not a whole number in range, a ``seed`` outside
-            ``0 .. 2**64 - 1``, a ``target_accept`` outside (0, 1), or a ``time_limit`` that
-            is not a positive number of seconds.
+            For a count (``draws``, ``chains``, ``tune``, ``cores``) that is not a whole
+            number in range, a ``seed`` outside ``0 .. 2**64 - 1``, a ``target_accept``
+            outside (0, 1), or a ``time_limit`` that is not a positive number of seconds.
         """
         limit = self.time_limit
         if limit is not None and (not _is_number(limit) or not 0 < limit < math.inf):
@@ -80,10 +80,41 @@ class SamplingOptions:
                 f"target_accept must lie between 0 and 1, got {self.target_accept!r}; for "
                 "example fit(target_accept=0.95) against divergences."
             )
+        if self.cores is not None and (not _is_whole(self.cores) or self.cores < 1):
+            raise SamplerError(
+                f"cores must be a positive whole number, got {self.cores!r}; for example "
+                "fit(cores=2), or cores=None for one per chain up to the machine's cores."
+            )
         cores = self.cores or min(self.chains, os.cpu_count() or 1)
         seed = self.seed if self.seed is not None else int(np.random.SeedSequence().entropy % 2**31)
         limit = None if limit is None else float(limit)
         return replace(self, cores=cores, seed=int(seed), time_limit=limit)
+
+
+def check_draw_storage(options: SamplingOptions, spec: ModelSpec) -> None:
+    """Refuse ``draws`` and ``chains`` whose draws alone would not fit in the machine's
+    memory, before a sampler tries to allocate them (and dies). Counted, as a lower bound:
+    8 bytes for every fixed coefficient and group effect, and one more value, per draw.
+
+    Raises
+    ------
+    SamplerError
+        Naming the size of the draws and of the memory.
+    """
+    values_per_draw = (
+        1
+        + sum(len(part.fixed.names) for part in spec.linear_parts)
+        + sum(group.n_levels * len(group.terms) for group in spec.all_groups)
+    )
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    needed = 8 * options.draws * options.chains * values_per_draw
+    if needed > memory:
+        raise SamplerError(
+            f"draws={options.draws} with chains={options.chains} would keep "
+            f"{options.draws * options.chains} draws of {values_per_draw} values, at least "
+            f"{needed / 2**30:,.0f} GiB, more than this machine's {memory / 2**30:,.0f} GiB of "
+            "memory; ask for fewer draws (1000 to 4000 per chain are usually plenty)."
+        )
 
 
 def _is_number(value: object) -> bool:
