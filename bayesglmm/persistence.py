@@ -84,6 +84,7 @@ def save_fit(fit: Fit, path: str | Path, overwrite: bool = False) -> None:
         or a directory holding anything but a bayesglmm store (whatever ``overwrite``
         says); when its folder does not exist; or when the store cannot be written.
     """
+    _check_path_type(path, "fit.save('fit.zarr')")
     target = Path(os.path.abspath(path))
     _check_target(target, path, overwrite)
     tree = _fit_tree(fit)
@@ -121,6 +122,7 @@ def load(path: str | Path) -> Fit:
         changed, truncated, missing or unexpected file, or a model record that cannot be
         read; the message names the file or record key.
     """
+    _check_path_type(path, "bg.load('fit.zarr')")
     store = Path(path)
     record = _checked_record(store, path)
     try:
@@ -140,6 +142,14 @@ def load(path: str | Path) -> Fit:
             f"it was saved by bayesglmm {record.version}: load it with that version, or fit "
             "the model again."
         ) from None
+
+
+def _check_path_type(path: object, example: str) -> None:
+    if not isinstance(path, str | os.PathLike):
+        raise StoreError(
+            f"the path of a saved fit must be text or a pathlib.Path, not "
+            f"{type(path).__name__} ({path!r}); for example {example}."
+        )
 
 
 def _fit_tree(fit: Fit) -> xr.DataTree:

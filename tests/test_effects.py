@@ -80,13 +80,13 @@ def test_hypotheses_report_probabilities_and_evidence_ratios(trial):
         (
             lambda fit: fit.hypothesis("b[x] > 0"),
             bg.DataError,
-            "'b[x]' in 'b[x]' is not a parameter; parameters are b[Intercept], "
+            "'b[x]' in 'b[x] > 0' is not a parameter. Parameters are b[Intercept], "
             "b[treatment[T.drug]], sd_clinic[Intercept].",
         ),
         (
             lambda fit: fit.contrast("treatment", "placebo - control"),
             bg.DataError,
-            "'placebo' in contrast 'placebo - control' is not a level; levels are control, drug.",
+            "'placebo' in contrast 'placebo - control' is not a level. Levels are control, drug.",
         ),
         (
             lambda fit: fit.contrast("treatment", "drug - control", scale="ratio_of_odds"),

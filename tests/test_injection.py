@@ -176,9 +176,9 @@ def test_hypothesis_power_names_the_limit(sleep_fit):
     with pytest.raises(bg.FormulaError) as caught:
         sleep_fit.hypothesis("b[Days]**1000 > 0")
     assert str(caught.value) == (
-        "'b[Days] ** 1000' in 'b[Days]**1000' is not allowed: a hypothesis may use parameters, "
-        "numbers, + - * /, ** with a number of at most 100 as the power, and exp, log, sqrt, "
-        "abs, expit"
+        "'b[Days] ** 1000' in 'b[Days]**1000 > 0' is not allowed: a hypothesis may use "
+        "parameters, numbers, + - * /, ** with a number of at most 100 as the power, and exp, "
+        "log, sqrt, abs, expit"
     )
 
 

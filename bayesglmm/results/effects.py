@@ -21,7 +21,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from bayesglmm.errors import DataError, FormulaError
+from bayesglmm.errors import DataError, FormulaError, did_you_mean
 from bayesglmm.formula.expressions import MAX_POWER, evaluate_arithmetic
 
 GRID_POINTS = 25
@@ -89,8 +89,8 @@ def variable_values(data: pd.DataFrame, name: str, role: str) -> list:
     """
     if name not in data.columns:
         raise DataError(
-            f"'{name}' is not a predictor of this model; choose from "
-            f"{', '.join(map(str, data.columns))}."
+            f"'{name}' is not a predictor of this model.{did_you_mean(name, data.columns)} "
+            f"Choose from {', '.join(map(str, data.columns))}."
         )
     column = data[name]
     if is_categorical(column):
@@ -104,17 +104,29 @@ def variable_values(data: pd.DataFrame, name: str, role: str) -> list:
 def parse_contrast(text: str, levels: list) -> tuple[object, object]:
     """``"drug - control"`` to the two levels, checked against ``levels``."""
     labels = {str(level): level for level in levels}
+    example = f"'{levels[-1]} - {levels[0]}'"
+    if not isinstance(text, str):
+        raise FormulaError(
+            f"a contrast is text that reads 'level - other level', e.g. {example}; got "
+            f"{type(text).__name__} {text!r}"
+        )
     parts = [part.strip() for part in text.split(" - ")]
     if len(parts) != 2 or not all(parts):
         raise FormulaError(
-            f"a contrast reads 'level - other level', e.g. '{levels[-1]} - {levels[0]}'; "
-            f"got '{text}'"
+            f"a contrast reads 'level - other level' (with spaces around ' - '), e.g. "
+            f"{example}; got '{text}'"
         )
     for part in parts:
         if part not in labels:
             raise DataError(
-                f"'{part}' in contrast '{text}' is not a level; levels are {', '.join(labels)}."
+                f"'{part}' in contrast '{text}' is not a level.{did_you_mean(part, labels)} "
+                f"Levels are {', '.join(labels)}."
             )
+    if parts[0] == parts[1]:
+        raise DataError(
+            f"contrast '{text}' compares level '{parts[0]}' with itself; name two different "
+            f"levels, e.g. {example}."
+        )
     return labels[parts[0]], labels[parts[1]]
 
 
@@ -123,13 +135,21 @@ _COMPARISON = re.compile(r"^(?P<left>.+?)\s*(?P<op><=|>=|<|>|=)\s*(?P<right>.+)$
 
 
 def hypothesis_parts(text: str) -> tuple[str, str, str]:
-    """Split ``"lhs op rhs"`` with op one of ``<``, ``>``, ``<=``, ``>=``, ``=``."""
-    found = _COMPARISON.match(text.strip())
-    if not found:
+    """Split ``"lhs op rhs"`` with op one of ``<``, ``>``, ``<=``, ``>=``, ``=`` (or ``==``)."""
+    if not isinstance(text, str):
         raise FormulaError(
-            f"a hypothesis compares two expressions with <, > or =, e.g. 'b[x] > 0'; got '{text}'"
+            f"a hypothesis is text such as 'b[x] > 0', not {type(text).__name__} {text!r}"
         )
-    return found["left"], found["op"], found["right"]
+    found = _COMPARISON.match(text.strip())
+    right = found["right"] if found else ""
+    if found and found["op"] == "=" and right.startswith("="):
+        right = right[1:].strip()
+    if not found or not right or right[0] in "<>=!" or found["left"].endswith("!"):
+        raise FormulaError(
+            "a hypothesis compares two expressions with one of <, >, <=, >= or =, e.g. "
+            f"'b[x] > 0'; got '{text}'"
+        )
+    return found["left"], found["op"], right
 
 
 def _names_in(text: str) -> list[str]:
@@ -141,12 +161,15 @@ def _names_in(text: str) -> list[str]:
     return [node.id for node in ast.walk(tree) if isinstance(node, ast.Name)]
 
 
-def evaluate_expression(text: str, draws: dict[str, np.ndarray]) -> np.ndarray:
+def evaluate_expression(
+    text: str, draws: dict[str, np.ndarray], statement: str | None = None
+) -> np.ndarray:
     """Evaluate arithmetic over parameter labels (``b[x]``, ``sd_g[Intercept]``, ``sigma``).
 
     Allowed: numbers, labels, ``+ - * / **``, and ``exp``, ``log``, ``sqrt``, ``abs``,
-    ``expit``.
+    ``expit``. Errors name ``statement`` (the whole hypothesis) when given.
     """
+    where = text if statement is None else statement
     names, labels = {}, {}
     substituted = text
     for label in sorted(draws, key=len, reverse=True):
@@ -159,15 +182,15 @@ def evaluate_expression(text: str, draws: dict[str, np.ndarray]) -> np.ndarray:
     if leftover or unknown:
         shown = leftover.group(0) if leftover else unknown[0]
         raise DataError(
-            f"'{shown}' in '{text}' is not a parameter; parameters are "
-            f"{', '.join(list(draws)[:12])}{' ...' if len(draws) > 12 else ''}."
+            f"'{shown}' in '{where}' is not a parameter.{did_you_mean(shown, draws)} "
+            f"Parameters are {', '.join(list(draws)[:12])}{' ...' if len(draws) > 12 else ''}."
         )
 
     def refuse(construct: str) -> FormulaError:
         for token, label in labels.items():
             construct = construct.replace(token, label)
         return FormulaError(
-            f"'{construct}' in '{text}' is not allowed: a hypothesis may use parameters, "
+            f"'{construct}' in '{where}' is not allowed: a hypothesis may use parameters, "
             f"numbers, + - * /, ** with a number of at most {MAX_POWER} as the power, and "
             "exp, log, sqrt, abs, expit"
         )

@@ -25,9 +25,16 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from bayesglmm.errors import ConvergenceWarning, DataError, DataWarning, IncompleteSamplingWarning
+from bayesglmm.errors import (
+    ConvergenceWarning,
+    DataError,
+    DataWarning,
+    FormulaError,
+    IncompleteSamplingWarning,
+)
 from bayesglmm.families.family import Family
 from bayesglmm.families.links import Link
+from bayesglmm.formula.design import predictor_columns
 from bayesglmm.formula.newdata import NewDataDesign, new_data_design
 from bayesglmm.formula.spec import ModelSpec
 from bayesglmm.priors.resolve import Priors
@@ -67,6 +74,7 @@ from bayesglmm.results.plots import caterpillar, effects_plot, shrinkage
 from bayesglmm.results.pooling import no_pooling_estimates
 from bayesglmm.results.ppc import PredictiveCheck, response_scale
 from bayesglmm.results.predict import (
+    check_choice,
     predict_draws,
     prediction_summary,
     prediction_tree,
@@ -606,9 +614,15 @@ class Fit:
         >>> fit.effects("treatment")["treatment"].tolist()
         ['control', 'drug']
         """
-        varying = {variable: variable_values(self.spec.data, variable, "variable")}
+        used = predictor_columns(part.formula for part in self.spec.linear_parts)
+        predictors = self.spec.data[[name for name in self.spec.data.columns if name in used]]
+        varying = {variable: variable_values(predictors, variable, "variable")}
+        if by == variable:
+            raise DataError(
+                f"by='{by}' is the variable itself; give another predictor as by=, or leave it out."
+            )
         if by is not None:
-            varying[by] = variable_values(self.spec.data, by, "by")
+            varying[by] = variable_values(predictors, by, "by")
         grid = reference_grid(self.spec.data, varying)
         draws = self._grid_predictions(grid, "mean")
         low, high = np.quantile(draws, [0.025, 0.975], axis=0)
@@ -651,10 +665,7 @@ class Fit:
         >>> fit.contrast("treatment", "drug - control", scale="odds_ratio").index.tolist()
         ['drug - control']
         """
-        if scale not in CONTRAST_SCALES:
-            raise ValueError(
-                f"scale must be one of {', '.join(map(repr, CONTRAST_SCALES))}, not {scale!r}."
-            )
+        check_choice("scale", scale, tuple(CONTRAST_SCALES))
         kind, combine, needs_link = CONTRAST_SCALES[scale]
         if needs_link is not None and self.link.name != needs_link:
             raise DataError(
@@ -781,7 +792,12 @@ class Fit:
         >>> fit.hypothesis("b[treatment[T.drug]] > 0").columns.tolist()
         ['estimate', 'sd', '2.5%', '97.5%', 'prob', 'evidence_ratio']
         """
-        statements = [hypotheses] if isinstance(hypotheses, str) else list(hypotheses)
+        statements = [hypotheses] if isinstance(hypotheses, str) else hypotheses
+        if not isinstance(statements, list | tuple) or not statements:
+            raise FormulaError(
+                "hypothesis() takes a statement such as 'b[x] > 0' or a list of them, not "
+                f"{hypotheses!r}."
+            )
         draws = {}
         for labels, array in self._reported_draws():
             values = array.transpose("chain", "draw", ...).to_numpy()
@@ -790,7 +806,16 @@ class Fit:
         rows = []
         for statement in statements:
             left, op, right = hypothesis_parts(statement)
-            difference = evaluate_expression(left, draws) - evaluate_expression(right, draws)
+            difference = evaluate_expression(left, draws, statement) - evaluate_expression(
+                right, draws, statement
+            )
+            infinite = int(np.sum(~np.isfinite(difference)))
+            if infinite:
+                raise DataError(
+                    f"hypothesis '{statement}' is not finite in {infinite} of {difference.size} "
+                    "draws (a division by zero, or the log or sqrt of a negative value); "
+                    "rewrite it, for example as a difference instead of a ratio."
+                )
             prob = {
                 ">": np.mean(difference > 0),
                 ">=": np.mean(difference >= 0),
@@ -811,7 +836,8 @@ class Fit:
         if group in self.spec.data:
             codes, levels = pd.factorize(self.spec.data[group], sort=True)
             return codes, list(levels)
-        names = [g.name for g in self.spec.groups] + list(self.spec.data.columns)
+        groups = [g.name for g in self.spec.groups]
+        names = list(dict.fromkeys([*groups, *self.spec.data.columns]))
         raise DataError(
             f"'{group}' is not a grouping factor or column; choose from {', '.join(names)}."
         )

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from bayesglmm.errors import ArgumentError
 from bayesglmm.results.plots import (
     calibration,
     density_overlay,
@@ -34,6 +35,7 @@ from bayesglmm.results.plots import (
     rootogram,
     statistic_histogram,
 )
+from bayesglmm.results.predict import check_choice
 
 STATISTICS: dict[str, Callable[[np.ndarray], float]] = {
     "mean": np.mean,
@@ -155,17 +157,16 @@ class PredictiveCheck:
             histogram of ``statistic``); the family's default when None.
         """
         kind = kind or self.default_kind
-        if kind not in KINDS:
-            raise ValueError(f"kind must be one of {', '.join(map(repr, KINDS))}, not {kind!r}.")
+        check_choice("kind", kind, KINDS)
         if kind == "density":
             return density_overlay(self.observed, self.replicated, self.label)
         if kind == "rootogram":
             if self.support != "count":
-                raise ValueError("a rootogram needs counts; use kind='density' or 'stat'.")
+                raise ArgumentError("a rootogram needs counts; use kind='density' or 'stat'.")
             return rootogram(self.observed, self.replicated, self.label)
         if kind == "calibration":
             if self.predicted is None or self.support not in ("binary", "binomial"):
-                raise ValueError(
+                raise ArgumentError(
                     "a calibration plot needs a bernoulli or binomial posterior fit; "
                     "use kind='stat' or 'density'."
                 )

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from bayesglmm.errors import DataError
+from bayesglmm.errors import ArgumentError, DataError, did_you_mean
 from bayesglmm.families.family import Family
 from bayesglmm.families.links import LINKS, Link
 from bayesglmm.families.residual import sequential_data, sequential_draws
@@ -52,10 +52,11 @@ SUMMARY_COLUMNS = ["mean", "sd", "2.5%", "97.5%"]
 
 
 def check_choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
-    """Refuse ``value`` unless it is one of ``allowed``, listing them."""
-    if value not in allowed:
+    """Refuse ``value`` unless it is one of ``allowed``, listing them (ArgumentError)."""
+    if not isinstance(value, str) or value not in allowed:
         choices = ", ".join(repr(a) for a in allowed)
-        raise ValueError(f"{name} must be one of {choices}, not {value!r}.")
+        hint = did_you_mean(value, allowed) if isinstance(value, str) else ""
+        raise ArgumentError(f"{name} must be one of {choices}, not {value!r}.{hint}")
 
 
 def thinned_draws(posterior: xr.Dataset, ndraws: int | None) -> xr.Dataset:
@@ -63,8 +64,12 @@ def thinned_draws(posterior: xr.Dataset, ndraws: int | None) -> xr.Dataset:
     if ndraws is None:
         return posterior
     total = posterior.sizes["chain"] * posterior.sizes["draw"]
-    if ndraws < 1:
-        raise ValueError(f"ndraws must be a positive number of draws, not {ndraws}.")
+    whole = not isinstance(ndraws, bool) and isinstance(ndraws, int | np.integer)
+    if not whole or ndraws < 1:
+        raise ArgumentError(
+            f"ndraws must be a positive whole number of draws, not {ndraws!r}; for example "
+            f"ndraws=100, or ndraws=None for all {total}."
+        )
     step = max(1, -(-total // ndraws))
     return posterior.isel(draw=slice(None, None, step))
 
@@ -233,7 +238,12 @@ def predict_draws(
                 f"formula of '{grouped[0]}' has group-level effects too; predict with "
                 "re='conditional' or re='none'."
             )
-    rng = np.random.default_rng(seed)
+    try:
+        rng = np.random.default_rng(seed)
+    except (TypeError, ValueError):
+        raise ArgumentError(
+            f"seed must be a whole number of 0 or more (or None), not {seed!r}; for example seed=1."
+        ) from None
     new_effects = (
         _new_level_effects(posterior, design, new_levels, rng) if re == "conditional" else {}
     )
