@@ -200,7 +200,8 @@ def modelled_parameter_links(
 def required_columns(
     parsed: ParsedFormula, response: bool = True, others: Iterable[ParsedFormula] = ()
 ) -> dict[str, str]:
-    """Data columns the formula uses, each with the first place it is used.
+    """Data columns the formula uses, each with the first place it is used, in the order of
+    the formula's pieces (sorted within a piece, so messages do not depend on hashing).
 
     With ``response=False`` only the columns of the right-hand side (for predictions).
     ``others`` (parameter formulas, a residual structure) add their right-hand sides.
@@ -213,7 +214,7 @@ def required_columns(
         pieces.extend((term.text, term.group) for term in formula.random)
     used: dict[str, str] = {}
     for where, names in pieces:
-        for name in names:
+        for name in sorted(names):
             used.setdefault(name, where)
     return used
 
