@@ -1,6 +1,9 @@
 """The ``bayesglmm`` command line.
 
-Errors print as one line and exit with status 2; ``--debug`` shows the traceback.
+Errors print as one line (a formula error adds the formula with a caret under the
+offending place) and exit with status 2; ``--debug``, before or after the subcommand,
+shows the traceback. Remedies the package spells in Python, such as ``fit(tune=2000)``,
+are shown as this command line's flags (:data:`CLI_FLAGS`).
 
 Examples
 --------
@@ -11,8 +14,10 @@ Examples
 
 from __future__ import annotations
 
+import re
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -20,15 +25,95 @@ import pandas as pd
 
 import bayesglmm.datasets as datasets
 from bayesglmm import templates
-from bayesglmm.errors import ConvergenceWarning, DataError
+from bayesglmm.errors import ArgumentError, ConvergenceWarning, DataError, FormulaError
 from bayesglmm.model import Model
 from bayesglmm.results.emmeans import build_grid
 from bayesglmm.results.fit import Fit
 from bayesglmm.studies import CASE_STUDIES
 
+CLI_FLAGS = {
+    "draws": "--draws",
+    "tune": "--tune",
+    "chains": "--chains",
+    "seed": "--seed",
+    "target_accept": "--target-accept",
+    "centered": "--centered",
+}
+"""The flag of each ``fit()`` and ``Model()`` argument the command line takes."""
+
+_FIT_CALL = re.compile(r"\bfit\(([^()]*)\)")
+_LIST_ARGUMENT = re.compile(r"\b(\w+)=\[\.\.\.\]")
+
+
+def cli_spelling(text: str) -> str:
+    """``text`` with its Python remedies written as :data:`CLI_FLAGS`.
+
+    ``fit(name=value, ...)`` becomes ``--name value ...`` when the command line has a flag
+    for every argument (``fit(time_limit=60)`` stays as it is), and a list of grouping
+    factors such as ``centered=[...]`` becomes ``--centered GROUP``.
+
+    Examples
+    --------
+    >>> cli_spelling("Run longer (for example fit(tune=2000, draws=2000)).")
+    'Run longer (for example --tune 2000 --draws 2000).'
+    >>> cli_spelling("try centered=[...] or fit(time_limit=60)")
+    'try --centered GROUP or fit(time_limit=60)'
+    """
+
+    def flags(call: re.Match[str]) -> str:
+        pairs = [argument.partition("=") for argument in call.group(1).split(",")]
+        if not all(equals and name.strip() in CLI_FLAGS for name, equals, _ in pairs):
+            return call.group(0)
+        return " ".join(f"{CLI_FLAGS[name.strip()]} {value.strip()}" for name, _, value in pairs)
+
+    def listed(argument: re.Match[str]) -> str:
+        flag = CLI_FLAGS.get(argument.group(1))
+        return f"{flag} GROUP" if flag else argument.group(0)
+
+    return _LIST_ARGUMENT.sub(listed, _FIT_CALL.sub(flags, text))
+
+
+def _error_text(error: Exception) -> str:
+    """The message printed for ``error``: its first line, or all of a formula error with a
+    caret under the offending place."""
+    text = cli_spelling(f"error: {error}")
+    if isinstance(error, FormulaError) and error.position is not None:
+        return text
+    return text.splitlines()[0]
+
+
+def _enable_debug(ctx: click.Context, _: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.find_root().ensure_object(dict)["debug"] = True
+
+
+def _debug_option() -> click.Option:
+    return click.Option(
+        ["--debug"],
+        is_flag=True,
+        expose_value=False,
+        callback=_enable_debug,
+        help="Show full tracebacks.",
+    )
+
+
+class _Command(click.Command):
+    """A command that takes ``--debug`` after its name too."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.params.append(_debug_option())
+
 
 class _Group(click.Group):
-    """A command group that turns errors into one readable line unless --debug is given."""
+    """A command group that turns errors into one readable message unless --debug is given."""
+
+    command_class = _Command
+    group_class = type
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.params.append(_debug_option())
 
     def invoke(self, ctx: click.Context):
         try:
@@ -36,18 +121,15 @@ class _Group(click.Group):
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except Exception as error:
-            if ctx.obj and ctx.obj.get("debug"):
+            if (ctx.find_root().obj or {}).get("debug"):
                 raise
-            click.echo(f"error: {error}".splitlines()[0], err=True)
+            click.echo(_error_text(error), err=True)
             sys.exit(2)
 
 
 @click.group(cls=_Group)
-@click.option("--debug", is_flag=True, help="Show full tracebacks.")
-@click.pass_context
-def main(ctx: click.Context, debug: bool) -> None:
+def main() -> None:
     """Bayesian generalized linear mixed models with lme4/brms formulas."""
-    ctx.obj = {"debug": debug}
 
 
 @main.group(name="datasets")
@@ -60,6 +142,26 @@ def datasets_list() -> None:
     """List the bundled datasets."""
     for name in datasets.list():
         click.echo(name)
+
+
+@datasets_group.command(name="export")
+@click.argument("name")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="CSV path [default: NAME.csv in the current directory].",
+)
+@click.option("--force", is_flag=True, help="Replace an existing file.")
+def datasets_export(name: str, out: Path | None, force: bool) -> None:
+    """Write the bundled dataset NAME as a CSV file, ready for ``bayesglmm fit``."""
+    frame = datasets.load(name)
+    path = (out or Path(f"{name}.csv")).resolve()
+    if path.exists() and not force:
+        raise ArgumentError(
+            f"{path} already exists; pass --force to replace it, or --out to write elsewhere."
+        )
+    frame.to_csv(path, index=False)
+    click.echo(f"Wrote {name} ({len(frame)} rows) to {path}")
 
 
 @main.group(name="templates")
@@ -81,12 +183,26 @@ def templates_show(name: str) -> None:
     click.echo(repr(templates.show(name)))
 
 
-def _sampling_options(function):
+def _sampling_options(function: Callable) -> Callable:
+    """Add the sampler's and the parametrisation's options to a fitting command."""
     options = [
         click.option("--draws", default=1000, show_default=True, help="Draws per chain."),
         click.option("--tune", default=1000, show_default=True, help="Warm-up per chain."),
         click.option("--chains", default=4, show_default=True, help="Number of chains."),
         click.option("--seed", default=1, show_default=True, help="Random seed."),
+        click.option(
+            "--target-accept",
+            default=0.8,
+            show_default=True,
+            help="NUTS target acceptance rate; raise it (e.g. 0.95) against divergences.",
+        ),
+        click.option(
+            "--centered",
+            multiple=True,
+            metavar="GROUP",
+            help="Parametrise GROUP's effects centred (repeatable) [default: chosen per "
+            "grouping factor].",
+        ),
     ]
     for option in reversed(options):
         function = option(function)
@@ -94,13 +210,16 @@ def _sampling_options(function):
 
 
 def _fit_and_report(model: Model, out: Path | None, title: str, **sampling) -> Fit:
+    """Print the model, fit it, print the summary with its remedies spelled as flags and
+    write the report to ``out``."""
     click.echo(f"{model}\n")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         fit = model.fit(**sampling)
+    fit.warnings = [cli_spelling(message) for message in fit.warnings]
     click.echo(f"\n{fit}")
     if out is not None:
-        click.echo(f"\nReport written to {fit.report(out, title=title)}")
+        click.echo(f"\nReport written to {fit.report(out, title=title).resolve()}")
     return fit
 
 
@@ -141,13 +260,14 @@ def fit_command(
     emmeans: tuple[str, ...],
     emmeans_scale: str,
     emmeans_re: str,
+    centered: tuple[str, ...],
     **sampling,
 ) -> None:
     """Fit FORMULA to the CSV file DATA, print the summary and optionally write a report."""
     frame = pd.read_csv(data)
     if frame.empty:
         raise DataError(f"{data} has no rows.")
-    model = Model(formula, frame, family=family, link=link)
+    model = Model(formula, frame, family=family, link=link, centered=list(centered) or "auto")
     for specs in emmeans:
         build_grid(model.spec, specs)  # a wrong factor name fails before sampling
     fit = _fit_and_report(model, out, formula, **sampling)
@@ -160,12 +280,13 @@ def fit_command(
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="HTML report path [default: NAME-report.html].",
+    help="HTML report path [default: NAME-report.html in the current directory].",
 )
 @_sampling_options
-def case_study(name: str, out: Path | None, **sampling) -> None:
+def case_study(name: str, out: Path | None, centered: tuple[str, ...], **sampling) -> None:
     """Fit a bundled case study, print the model and its summary, and write its report."""
     study = CASE_STUDIES[name]
     click.echo(f"{study.name}: {study.question}\n")
     report = out or Path(f"{name}-report.html")
-    _fit_and_report(study.model(), report, f"Case study: {study.name}", **sampling)
+    model = study.model(centered=list(centered) or "auto")
+    _fit_and_report(model, report, f"Case study: {study.name}", **sampling)

@@ -9,10 +9,32 @@ Examples
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import bayesglmm.datasets as datasets
 from bayesglmm.model import Model
+
+
+def show[Shown](result: Shown) -> Shown | None:
+    """Show a result of a case-study cell, in a notebook and in a script alike.
+
+    Under IPython or Jupyter ``result`` is returned, so the cell displays it (in its
+    HTML form where it has one); run as a script, its text is printed and nothing is
+    returned.
+
+    Examples
+    --------
+    >>> show(1 + 1)
+    2
+    <BLANKLINE>
+    """
+    shell = sys.modules.get("IPython")
+    if shell is not None and shell.get_ipython() is not None:
+        return result
+    print(result, end="\n\n")
+    return None
 
 
 @dataclass(frozen=True)
@@ -37,9 +59,11 @@ class CaseStudy:
     family: str
     question: str
 
-    def model(self) -> Model:
-        """The case study's model on its bundled data."""
-        return Model(self.formula, datasets.load(self.dataset), family=self.family)
+    def model(self, centered: bool | str | Iterable[str] = "auto") -> Model:
+        """The case study's model on its bundled data (``centered`` as in :class:`Model`)."""
+        return Model(
+            self.formula, datasets.load(self.dataset), family=self.family, centered=centered
+        )
 
 
 CASE_STUDIES: dict[str, CaseStudy] = {

@@ -10,11 +10,12 @@
 import os
 
 import bayesglmm as bg
+from bayesglmm.studies import show
 
 DRAWS = int(os.environ.get("BAYESGLMM_CASE_DRAWS", "1000"))
 data = bg.datasets.load("cbpp")
 data = data.assign(observation=range(len(data)))
-data.head()
+show(data.head())
 
 # %% [markdown]
 # ## Two models
@@ -28,18 +29,18 @@ herd = bg.Model("incidence | trials(size) ~ period + (1 | herd)", data, family="
 olre = bg.Model(
     "incidence | trials(size) ~ period + (1 | herd) + (1 | observation)", data, family="binomial"
 )
-olre
+show(olre)
 
 # %%
-herd.prior_predictive(draws=300, seed=1).statistics
+show(herd.prior_predictive(draws=300, seed=1).statistics)
 
 # %%
 herd_fit = herd.fit(draws=DRAWS, tune=DRAWS, chains=4, seed=2, progress=False)
 olre_fit = olre.fit(draws=DRAWS, tune=DRAWS, chains=4, seed=2, progress=False)
-herd_fit
+show(herd_fit)
 
 # %%
-olre_fit.diagnose()
+show(olre_fit.diagnose())
 
 # %% [markdown]
 # ## Predictive checks
@@ -51,15 +52,15 @@ olre_fit.diagnose()
 # reports it too, and names the remedies.
 
 # %%
-herd_fit.dispersion()
+show(herd_fit.dispersion())
 
 # %%
-olre_fit.dispersion()
+show(olre_fit.dispersion())
 
 # %%
 herd_check = herd_fit.ppc(seed=1)
 olre_check = olre_fit.ppc(seed=1)
-herd_check.statistics.assign(p_value_olre=olre_check.statistics["p_value"])
+show(herd_check.statistics.assign(p_value_olre=olre_check.statistics["p_value"]))
 
 # %%
 herd_check.figure
@@ -69,17 +70,17 @@ herd_check.figure
 
 # %%
 comparison = bg.compare({"herd": herd_fit, "herd + observation": olre_fit})
-comparison
+show(comparison)
 
 # %%
-olre_fit.varcorr()[["group", "term", "mean", "2.5%", "97.5%"]]
+show(olre_fit.varcorr()[["group", "term", "mean", "2.5%", "97.5%"]])
 
 # %% [markdown]
 # ## Results on the response scale
 # Incidence by period for a typical herd (conditional) and averaged over herds.
 
 # %%
-herd_fit.effects("period")
+show(herd_fit.effects("period"))
 
 # %% [markdown]
 # ## Interpretation

@@ -10,11 +10,12 @@
 import os
 
 import bayesglmm as bg
+from bayesglmm.studies import show
 
 DRAWS = int(os.environ.get("BAYESGLMM_CASE_DRAWS", "1000"))
 data = bg.datasets.load("epil")
 data = data.assign(observation=range(len(data)))
-data[["y", "trt", "lbase", "lage", "V4", "subject"]].head()
+show(data[["y", "trt", "lbase", "lage", "V4", "subject"]].head())
 
 # %% [markdown]
 # ## Three models
@@ -28,20 +29,20 @@ models = {
     "poisson + observation": bg.Model(formula + " + (1 | observation)", data, family="poisson"),
     "negbinomial": bg.Model(formula, data, family="negbinomial"),
 }
-models["negbinomial"]
+show(models["negbinomial"])
 
 # %%
-models["poisson"].prior_predictive(draws=300, seed=1).statistics
+show(models["poisson"].prior_predictive(draws=300, seed=1).statistics)
 
 # %%
 fits = {
     name: m.fit(draws=DRAWS, tune=DRAWS, chains=4, seed=4, progress=False)
     for name, m in models.items()
 }
-fits["poisson"]
+show(fits["poisson"])
 
 # %%
-{name: fit.diagnose().problems for name, fit in fits.items()}
+show({name: fit.diagnose().problems for name, fit in fits.items()})
 
 # %% [markdown]
 # ## Predictive checks: zeros and the largest count
@@ -49,7 +50,7 @@ fits["poisson"]
 
 # %%
 checks = {name: fit.ppc(seed=1) for name, fit in fits.items()}
-{name: check.statistics["p_value"].round(3).to_dict() for name, check in checks.items()}
+show({name: check.statistics["p_value"].round(3).to_dict() for name, check in checks.items()})
 
 # %%
 checks["poisson"].figure
@@ -59,13 +60,13 @@ checks["poisson"].figure
 
 # %%
 comparison = bg.compare(fits)
-comparison
+show(comparison)
 
 # %% [markdown]
 # ## Treatment effect as a rate ratio (for a patient with average baseline)
 
 # %%
-fits["negbinomial"].contrast("trt", "progabide - placebo", scale="ratio")
+show(fits["negbinomial"].contrast("trt", "progabide - placebo", scale="ratio"))
 
 # %% [markdown]
 # ## Interpretation

@@ -15,11 +15,12 @@ import pandas as pd
 
 import bayesglmm as bg
 from bayesglmm.datasets import HOSPITAL_TRUTH
+from bayesglmm.studies import show
 
 DRAWS = int(os.environ.get("BAYESGLMM_CASE_DRAWS", "1000"))
 data = bg.datasets.simulate_hospital(seed=2026)
 data = data.assign(length_of_stay=data["length_of_stay"] - 5, experience=data["experience"] - 17)
-data.describe().round(2)
+show(data.describe().round(2))
 
 # %% [markdown]
 # ## Remission: mixed-effects logistic regression from the `patients_in_doctors` template
@@ -33,10 +34,10 @@ remission = bg.Model.from_template(
     covariates=["il6", "crp", "stage", "length_of_stay", "experience"],
     doctor="doctor",
 )
-remission
+show(remission)
 
 # %%
-remission.prior_predictive(draws=200, seed=1).statistics
+show(remission.prior_predictive(draws=200, seed=1).statistics)
 
 # %% [markdown]
 # A logit model qualifies for the Polya-Gamma Gibbs sampler, which `sampler="auto"` picks:
@@ -46,10 +47,10 @@ remission.prior_predictive(draws=200, seed=1).statistics
 remission_fit = remission.fit(
     draws=DRAWS, tune=DRAWS, chains=4, seed=5, progress=False, sampler="auto"
 )
-remission_fit
+show(remission_fit)
 
 # %%
-remission_fit.diagnose()
+show(remission_fit.diagnose())
 
 # %%
 remission_check = remission_fit.ppc(seed=1)
@@ -70,7 +71,7 @@ def recovery(fit, truth):
 
 
 remission_recovery = recovery(remission_fit, HOSPITAL_TRUTH["remission"])
-remission_recovery
+show(remission_recovery)
 
 # %% [markdown]
 # ## Conditional vs population-averaged probabilities by cancer stage
@@ -86,13 +87,14 @@ stages = pd.DataFrame(
         "doctor": 1,
     }
 )
-pd.DataFrame(
+by_stage = pd.DataFrame(
     {
         "typical doctor": remission_fit.predict(stages, re="none")["mean"].to_numpy(),
         "averaged over doctors": remission_fit.predict(stages, re="marginal")["mean"].to_numpy(),
     },
     index=stages["stage"],
 )
+show(by_stage)
 
 # %% [markdown]
 # ## Tumour counts: Poisson with doctor effects
@@ -100,7 +102,7 @@ pd.DataFrame(
 # %%
 tumors = bg.Model("tumors ~ I(age - 50) + stage + (1 | doctor)", data, family="poisson")
 tumors_fit = tumors.fit(draws=DRAWS, tune=DRAWS, chains=4, seed=6, progress=False)
-tumors_fit
+show(tumors_fit)
 
 # %%
 tumors_check = tumors_fit.ppc(seed=1)
@@ -110,7 +112,7 @@ tumors_check.figure
 truth = dict(HOSPITAL_TRUTH["tumors"])
 truth["I(age - 50)"] = truth.pop("age")
 tumors_recovery = recovery(tumors_fit, truth)
-tumors_recovery
+show(tumors_recovery)
 
 # %% [markdown]
 # ## Interpretation

@@ -16,10 +16,11 @@ import numpy as np
 import pandas as pd
 
 import bayesglmm as bg
+from bayesglmm.studies import show
 
 DRAWS = int(os.environ.get("BAYESGLMM_CASE_DRAWS", "1000"))
 data = bg.datasets.load("infection")
-data.assign(proportion=(data["favorable"] / data["n"]).round(2))
+show(data.assign(proportion=(data["favorable"] / data["n"]).round(2)))
 
 # %% [markdown]
 # ## Model and priors
@@ -33,7 +34,7 @@ data.assign(proportion=(data["favorable"] / data["n"]).round(2))
 
 # %%
 model = bg.Model("favorable | trials(n) ~ treatment + (1 | clinic)", data, family="binomial")
-model
+show(model)
 
 # %% [markdown]
 # ## Prior predictive check
@@ -41,7 +42,7 @@ model
 
 # %%
 prior_check = model.prior_predictive(draws=500, seed=1)
-prior_check.statistics
+show(prior_check.statistics)
 
 # %%
 prior_check.plot("stat")
@@ -51,18 +52,18 @@ prior_check.plot("stat")
 
 # %%
 fit = model.fit(draws=DRAWS, tune=DRAWS, chains=4, seed=1, progress=False)
-fit
+show(fit)
 
 # %%
 diagnosis = fit.diagnose()
-diagnosis
+show(diagnosis)
 
 # %% [markdown]
 # ## Posterior predictive check
 
 # %%
 check = fit.ppc(group="clinic", seed=1)
-check.statistics
+show(check.statistics)
 
 # %%
 check.figure
@@ -79,7 +80,7 @@ published = pd.Series(
     {"b[Intercept]": -1.197, "b[treatment[T.drug]]": 0.738, "sd_clinic[Intercept]": np.sqrt(1.93)}
 )
 table = fit.summary().loc[published.index, ["mean", "sd", "2.5%", "97.5%"]]
-table.assign(published=published, z=(table["mean"] - published) / table["sd"])
+show(table.assign(published=published, z=(table["mean"] - published) / table["sd"]))
 
 # %% [markdown]
 # ## Results on the response scale: conditional vs population-averaged
@@ -98,26 +99,26 @@ table.assign(published=published, z=(table["mean"] - published) / table["sd"])
 
 # %%
 typical = fit.emmeans("treatment", scale="response")
-typical
+show(typical)
 
 # %%
 population = fit.emmeans("treatment", scale="response", re="marginal")
-population
+show(population)
 
 # %%
 conditional_or = typical.contrast("trt.vs.ctrl")
-conditional_or
+show(conditional_or)
 
 # %%
 difference = population.contrast("trt.vs.ctrl", measure="difference", rope=(-0.05, 0.05))
-difference
+show(difference)
 
 # %%
 marginal_or = population.contrast("trt.vs.ctrl").table["mean"].iloc[0]
 fit.plot_emmeans("treatment", re="both")
 
 # %%
-fit.hypothesis("b[treatment[T.drug]] > 0")
+show(fit.hypothesis("b[treatment[T.drug]] > 0"))
 
 # %% [markdown]
 # ## Interpretation

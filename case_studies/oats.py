@@ -17,10 +17,11 @@ import numpy as np
 import pandas as pd
 
 import bayesglmm as bg
+from bayesglmm.studies import show
 
 DRAWS = int(os.environ.get("BAYESGLMM_CASE_DRAWS", "1000"))
 data = bg.datasets.load("oats")
-data.pivot_table(index="variety", columns="nitrogen", values="yield", observed=True).round(1)
+show(data.pivot_table(index="variety", columns="nitrogen", values="yield", observed=True).round(1))
 
 # %% [markdown]
 # ## Model
@@ -41,15 +42,15 @@ model = bg.Model.from_template(
     split_plot_factor="nitrogen",
     block="block",
 )
-model
+show(model)
 
 # %%
 fit = model.fit(draws=4 * DRAWS, tune=DRAWS, chains=4, seed=1, sampler="gibbs", progress=False)
-fit
+show(fit)
 
 # %%
 diagnosis = fit.diagnose()
-diagnosis
+show(diagnosis)
 
 # %% [markdown]
 # ## Least-squares means against the published table
@@ -72,7 +73,7 @@ comparison = pd.concat(
     ignore_index=True,
 )
 comparison = comparison.assign(z=(comparison["mean"] - comparison["published"]) / comparison["sd"])
-comparison[["factor", "level", "mean", "sd", "2.5%", "97.5%", "published", "z"]].round(2)
+show(comparison[["factor", "level", "mean", "sd", "2.5%", "97.5%", "published", "z"]].round(2))
 
 # %% [markdown]
 # ## Nitrogen: pairwise differences and the shape of the response
@@ -82,18 +83,18 @@ comparison[["factor", "level", "mean", "sd", "2.5%", "97.5%", "published", "z"]]
 
 # %%
 nitrogen = fit.emmeans("nitrogen")
-fit.pairs(nitrogen)
+show(fit.pairs(nitrogen))
 
 # %%
 shape = nitrogen.contrast("poly")
-shape
+show(shape)
 
 # %% [markdown]
 # Does the response to nitrogen differ by variety? The linear contrast within each variety:
 
 # %%
 within = fit.emmeans("nitrogen | variety").contrast("poly").table
-within[within["contrast"] == "linear"]
+show(within[within["contrast"] == "linear"])
 
 # %%
 fit.plot_emmeans("nitrogen * variety")
@@ -105,7 +106,7 @@ fit.plot_emmeans("nitrogen * variety")
 
 # %%
 components = fit.variance_components()
-components
+show(components)
 
 # %% [markdown]
 # ## Interpretation

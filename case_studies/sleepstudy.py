@@ -10,10 +10,11 @@
 import os
 
 import bayesglmm as bg
+from bayesglmm.studies import show
 
 DRAWS = int(os.environ.get("BAYESGLMM_CASE_DRAWS", "1000"))
 data = bg.datasets.load("sleepstudy")
-data.groupby("Subject", observed=True)["Reaction"].agg(["mean", "std"]).head()
+show(data.groupby("Subject", observed=True)["Reaction"].agg(["mean", "std"]).head())
 
 # %% [markdown]
 # ## Model
@@ -23,7 +24,7 @@ data.groupby("Subject", observed=True)["Reaction"].agg(["mean", "std"]).head()
 
 # %%
 model = bg.Model("Reaction ~ Days + (Days | Subject)", data)
-model
+show(model)
 
 # %%
 prior = model.prior_predictive(draws=300, seed=1)
@@ -31,10 +32,10 @@ prior.plot("density")
 
 # %%
 fit = model.fit(draws=DRAWS, tune=DRAWS, chains=4, seed=3, progress=False)
-fit
+show(fit)
 
 # %%
-fit.diagnose()
+show(fit.diagnose())
 
 # %%
 check = fit.ppc(seed=1)
@@ -66,11 +67,11 @@ ar1_model = bg.Model("Reaction ~ Days + (Days | Subject)", data, residual="ar1(D
 ar1_fit = ar1_model.fit(
     draws=DRAWS, tune=2 * DRAWS, chains=4, seed=3, target_accept=0.9, progress=False
 )
-ar1_fit.varcorr()
+show(ar1_fit.varcorr())
 
 # %%
 comparison = bg.compare({"AR(1) residuals": ar1_fit, "independent residuals": fit})
-comparison
+show(comparison)
 
 # %% [markdown]
 # ## Results
@@ -83,7 +84,7 @@ comparison
 # the AR(1) fit). Bayesian R^2 of the conditional means (independent residuals):
 
 # %%
-fit.r2()
+show(fit.r2())
 
 # %% Checks
 reference = {"b[Intercept]": 251.4, "b[Days]": 10.47}

@@ -15,10 +15,11 @@ import numpy as np
 
 import bayesglmm as bg
 from bayesglmm.datasets import SPLIT_PLOT_TRUTH
+from bayesglmm.studies import show
 
 DRAWS = int(os.environ.get("BAYESGLMM_CASE_DRAWS", "1000"))
 data = bg.datasets.simulate_split_plot(seed=2026)
-data.pivot_table(index="management", columns="seed_mix", values="count", observed=True)
+show(data.pivot_table(index="management", columns="seed_mix", values="count", observed=True))
 
 # %%
 print(bg.templates.show("split_plot"))
@@ -32,17 +33,17 @@ model = bg.Model.from_template(
     split_plot_factor="seed_mix",
     block="block",
 )
-model
+show(model)
 
 # %%
-model.prior_predictive(draws=300, seed=1).statistics
+show(model.prior_predictive(draws=300, seed=1).statistics)
 
 # %%
 fit = model.fit(draws=DRAWS, tune=DRAWS, chains=4, seed=7, progress=False, target_accept=0.98)
-fit
+show(fit)
 
 # %%
-fit.diagnose()
+show(fit.diagnose())
 
 # %%
 check = fit.ppc(seed=1)
@@ -68,18 +69,20 @@ recovered = summary.loc[list(truth), ["mean", "2.5%", "97.5%"]].assign(truth=lis
 recovered = recovered.assign(
     covered=recovered["truth"].between(recovered["2.5%"], recovered["97.5%"])
 )
-recovered
+show(recovered)
 
 # %% [markdown]
 # ## Results on the response scale
 
 # %%
-fit.effects("seed_mix", by="management").pivot(
-    index="management", columns="seed_mix", values="mean"
-).round(1)
+show(
+    fit.effects("seed_mix", by="management")
+    .pivot(index="management", columns="seed_mix", values="mean")
+    .round(1)
+)
 
 # %%
-fit.contrast("seed_mix", "D - A", scale="ratio")
+show(fit.contrast("seed_mix", "D - A", scale="ratio"))
 
 # %% [markdown]
 # ## Estimated marginal means: management x seed mix on the count scale
@@ -96,7 +99,7 @@ marginal = fit.emmeans("management * seed_mix", scale="response", re="marginal")
 cells = conditional.table[["management", "seed_mix"]].assign(
     typical=conditional.table["mean"], population=marginal.table["mean"]
 )
-cells.pivot(index="management", columns="seed_mix", values=["typical", "population"]).round(1)
+show(cells.pivot(index="management", columns="seed_mix", values=["typical", "population"]).round(1))
 
 # %%
 fit.plot_emmeans("seed_mix * management", re="both")
@@ -108,7 +111,7 @@ fit.plot_emmeans("seed_mix * management", re="both")
 # %%
 seed_mix = fit.emmeans("seed_mix", scale="response")
 against_a = seed_mix.contrast("trt.vs.ctrl")
-against_a
+show(against_a)
 
 # %% [markdown]
 # Latent-scale variance components (Nakagawa, Johnson & Schielzeth 2017): the share of
@@ -117,7 +120,7 @@ against_a
 
 # %%
 components = fit.variance_components()
-components
+show(components)
 
 # %% [markdown]
 # ## Interpretation

@@ -211,6 +211,27 @@ def test_formula_accepts_left_hand_parameter_formulas_and_keywords():
     assert str(both) == "y ~ x\n   sigma ~ x + (1 | g)\n      nu ~ 1"
 
 
+def test_a_keyword_formula_may_repeat_its_parameter_on_the_left():
+    keyword = bg.formula("count ~ mined", zi="zi ~ mined")
+    assert (
+        keyword
+        == bg.formula("count ~ mined", "zi ~ mined")
+        == bg.formula("count ~ mined", zi="~ mined")
+    )
+    assert keyword.parameters == (("zi", "mined"),)
+
+
+def test_a_keyword_formula_naming_another_parameter_is_refused_with_a_caret():
+    with pytest.raises(bg.FormulaError) as error:
+        bg.formula("count ~ mined", zi="hu ~ mined")
+    assert str(error.value).splitlines() == [
+        "zi='hu ~ mined' has 'hu' on the left of '~'; a keyword formula gives only the "
+        "right-hand side, as in zi='~ mined'",
+        "  hu ~ mined",
+        "  ^",
+    ]
+
+
 def test_formula_refuses_a_parameter_given_twice():
     with pytest.raises(bg.FormulaError) as error:
         bg.formula("y ~ x", "sigma ~ x", sigma="~ 1")

@@ -52,7 +52,8 @@ class BayesFormula:
         return "\n".join(lines)
 
 
-def _right_hand_side(name: str, text: str) -> str:
+def _right_hand_side(name: str, text: str, given: str | None = None) -> str:
+    """The terms of ``text``, the right-hand side of ``name``'s formula ``given``."""
     if not isinstance(text, str):
         raise FormulaError(f"the formula of '{name}' must be a string such as '~ x', not {text!r}")
     rhs = text.strip()
@@ -61,9 +62,24 @@ def _right_hand_side(name: str, text: str) -> str:
     if not rhs or "~" in rhs:
         raise FormulaError(
             f"the formula of '{name}' must be a right-hand side such as '~ x + (1 | g)', "
-            f"not {text!r}"
+            f"not {text if given is None else given!r}"
         )
     return rhs
+
+
+def _keyword_right_hand_side(name: str, text: str) -> str:
+    """The right-hand side of ``name=text``, which may repeat ``name`` on the left."""
+    match = _PARAMETER.match(text) if isinstance(text, str) else None
+    if match is None:
+        return _right_hand_side(name, text)
+    if match.group(1) != name:
+        raise FormulaError(
+            f"{name}={text!r} has '{match.group(1)}' on the left of '~'; a keyword formula "
+            f"gives only the right-hand side, as in {name}='~{match.group(2)}'",
+            text,
+            match.start(1),
+        )
+    return _right_hand_side(name, match.group(2), given=text)
 
 
 def formula(mean: str, *parameter_formulas: str, **parameters: str) -> BayesFormula:
@@ -76,7 +92,8 @@ def formula(mean: str, *parameter_formulas: str, **parameters: str) -> BayesForm
     *parameter_formulas
         Formulas with a parameter on the left, e.g. ``"sigma ~ x"``.
     **parameters
-        Right-hand sides by parameter, e.g. ``zi="~ mined"``.
+        Right-hand sides by parameter, e.g. ``zi="~ mined"`` (``zi="zi ~ mined"`` is the
+        same).
 
     Returns
     -------
@@ -86,7 +103,8 @@ def formula(mean: str, *parameter_formulas: str, **parameters: str) -> BayesForm
     Raises
     ------
     FormulaError
-        For a parameter given twice or a formula that is not ``parameter ~ terms``.
+        For a parameter given twice, a formula that is not ``parameter ~ terms``, or a
+        keyword formula naming another parameter on its left (``zi="hu ~ x"``).
 
     Examples
     --------
@@ -104,7 +122,7 @@ def formula(mean: str, *parameter_formulas: str, **parameters: str) -> BayesForm
                 "or pass it by keyword, as in sigma='~ x'"
             )
         given.append((match.group(1), _right_hand_side(match.group(1), match.group(2))))
-    given.extend((name, _right_hand_side(name, text)) for name, text in parameters.items())
+    given.extend((name, _keyword_right_hand_side(name, text)) for name, text in parameters.items())
     names = [name for name, _ in given]
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:

@@ -174,7 +174,13 @@ class Printout:
             parts.append("\n".join(blocks).rstrip())
         if self.warnings:
             items = [
-                textwrap.fill(message, width=88, initial_indent="  * ", subsequent_indent="    ")
+                textwrap.fill(
+                    message,
+                    width=88,
+                    initial_indent="  * ",
+                    subsequent_indent="    ",
+                    break_on_hyphens=False,
+                )
                 for message in self.warnings
             ]
             parts.append("Warnings:\n" + "\n".join(items))
