@@ -183,3 +183,8 @@ def test_the_intercept_prior_centre_follows_a_tiny_mean():
     assert prior.mu == pytest.approx(np.log(rare["y"].mean()))
     none = bg.Model("y ~ x", rare.assign(y=0), family="poisson").priors["Intercept"]
     assert none.mu == pytest.approx(np.log(0.5 / 5000))
+
+
+def test_a_categorical_of_number_labels_is_a_deliberate_factor(data):
+    doses = data.assign(dose=pd.Categorical(data["x"].round(1).astype(str)))
+    assert data_warnings("y ~ dose", doses) == []

@@ -496,7 +496,7 @@ def _warn_text_numbers(frame: pd.DataFrame, predictors: set[str]) -> None:
     numbers), and about numbers mixed with a few text values such as ``'n/a'``."""
     for name in predictors:
         column = frame[name]
-        if column.dtype.kind not in "OUT":
+        if column.dtype.kind not in "OUT" or isinstance(column.dtype, pd.CategoricalDtype):
             continue
         levels = column.dropna().unique()
         numbers = pd.to_numeric(pd.Series(levels, dtype=object), errors="coerce")
