@@ -23,8 +23,29 @@ from pathlib import Path
 
 from bayesglmm.errors import CompileCacheError
 
+REPRODUCIBLE_FLAGS = {"numba__fastmath": False}
+"""PyTensor flags every sampler compiles with. Numba's fastmath lets a function compiled
+afresh and the same function loaded from the cache round differently, so one seed gave
+other draws on a cold cache than on a warm one; without it they are bit-identical (at
+about 1.3x the cost per gradient on the 73k-row crossed model, benchmarks/README.md)."""
+
 GENERATED_SOURCE_FOLDER = "generated_src"
 """Folder inside PyTensor's compile directory for generated source files."""
+
+
+def reproducible_compile():
+    """A context in which PyTensor compiles with :data:`REPRODUCIBLE_FLAGS`.
+
+    Examples
+    --------
+    >>> import pytensor
+    >>> with reproducible_compile():
+    ...     pytensor.config.numba__fastmath
+    False
+    """
+    import pytensor
+
+    return pytensor.config.change_flags(**REPRODUCIBLE_FLAGS)
 
 
 def prepare_compile_cache() -> None:

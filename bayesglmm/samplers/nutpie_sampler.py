@@ -41,6 +41,7 @@ from pytensor.graph.rewriting.utils import rewrite_graph
 from pytensor.graph.traversal import graph_inputs
 
 from bayesglmm.backend import PyMCGraph
+from bayesglmm.compile_cache import reproducible_compile
 from bayesglmm.errors import SamplerError
 from bayesglmm.samplers.hoist import hoist_data_terms
 from bayesglmm.samplers.options import SamplingOptions
@@ -135,9 +136,11 @@ def compile_graph(graph: PyMCGraph) -> CompiledGraph:
     Shared variables (data, prior parameters, dimension lengths) become explicit
     arguments so that the compiled function depends only on the graph's
     structure, and terms that depend on the data alone are computed once per
-    fit rather than at every gradient evaluation (see :mod:`.hoist`).
+    fit rather than at every gradient evaluation (see :mod:`.hoist`). It compiles with
+    :func:`~bayesglmm.compile_cache.reproducible_compile`, so a seed gives the same draws on
+    a cold and a warm compile cache.
     """
-    with pytensor.config.change_flags(traceback__limit=0):
+    with pytensor.config.change_flags(traceback__limit=0), reproducible_compile():
         return _compile_graph(graph)
 
 

@@ -19,11 +19,11 @@ import warnings
 from dataclasses import dataclass
 
 import pymc as pm
-import pytensor
 import xarray as xr
 from pymc.sampling.parallel import Draw
 
 from bayesglmm.backend import PyMCGraph
+from bayesglmm.compile_cache import reproducible_compile
 from bayesglmm.samplers.options import SamplingOptions
 from bayesglmm.samplers.stopping import (
     INTERRUPTED,
@@ -87,9 +87,8 @@ class _Watch:
 def sample_pymc(graph: PyMCGraph, options: SamplingOptions) -> xr.DataTree:
     """Draw from the posterior with PyMC's NUTS; returns ``posterior`` and ``sample_stats``.
 
-    The graph is compiled without Numba's fastmath: with it, a function compiled afresh
-    and the same function loaded from the compile cache round differently, and the same
-    seed would give other draws on a cold cache than on a warm one.
+    The graph is compiled with :func:`~bayesglmm.compile_cache.reproducible_compile`, so a
+    seed gives the same draws on a cold and a warm compile cache.
 
     Ctrl-C or the end of ``options.time_limit`` stops every chain; PyMC keeps the
     chains that give the most draws, trimmed to a common length, as
@@ -101,8 +100,7 @@ def sample_pymc(graph: PyMCGraph, options: SamplingOptions) -> xr.DataTree:
         When the run was stopped before any chain finished warm-up.
     """
     watch = _Watch(options)
-    exact = pytensor.config.change_flags(numba__fastmath=False)
-    with graph.model, exact, warnings.catch_warnings():
+    with graph.model, reproducible_compile(), warnings.catch_warnings():
         warnings.filterwarnings("ignore", SHORT_TRACE_NOTICE, UserWarning)
         try:
             trace = pm.sample(
