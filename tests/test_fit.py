@@ -10,6 +10,8 @@ from scipy import stats
 import bayesglmm as bg
 from bayesglmm.results import STAT_COLUMNS
 
+from .conftest import quiet_fit
+
 SLEEP = "Reaction ~ Days + (Days | Subject)"
 INFECTION = "favorable | trials(n) ~ treatment + (1 | clinic)"
 
@@ -51,13 +53,12 @@ def test_posterior_names_dims_and_coords(sleep_fit):
     np.testing.assert_allclose(correlation[..., 0, 1], correlation[..., 1, 0])
 
 
-def test_group_effects_are_non_centred_by_default(sleep_fit):
-    names = {v.name for v in sleep_fit_model_free_vars()}
-    assert "z_Subject__0" in names and "r_Subject" not in names
-
-
-def sleep_fit_model_free_vars():
-    return bg.Model(SLEEP, bg.datasets.load("sleepstudy")).pymc_model.free_RVs
+def test_auto_centres_well_informed_subjects_and_false_keeps_them_non_centred():
+    data = bg.datasets.load("sleepstudy")
+    auto = {v.name for v in bg.Model(SLEEP, data).pymc_model.free_RVs}
+    assert "r_Subject__0" in auto and "z_Subject__0" not in auto
+    plain = {v.name for v in bg.Model(SLEEP, data, centered=False).pymc_model.free_RVs}
+    assert "z_Subject__0" in plain and "r_Subject" not in plain
 
 
 def test_centered_option_samples_the_effects_directly():
@@ -211,8 +212,20 @@ def test_set_data_refits_without_recompiling():
     assert fit.fixef().loc["Intercept", "mean"] > 1100
 
 
+@pytest.mark.parametrize("sampler", ["gibbs", "auto"])
+def test_set_data_reaches_the_gibbs_sampler(sampler):
+    """The Gibbs set-up holds the data: after set_data it samples the new data, not the old."""
+    data = bg.datasets.load("sleepstudy")
+    model = bg.Model(SLEEP, data)
+    options = {"draws": 200, "tune": 200, "chains": 1, "seed": 1, "sampler": sampler}
+    quiet_fit(model, **options)
+    model.set_data(data.assign(Reaction=data["Reaction"] + 1000))
+    assert quiet_fit(model, **options).fixef().loc["Intercept", "mean"] > 1100
+
+
 def test_set_data_refuses_a_different_structure():
     data = bg.datasets.load("epil")
     model = bg.Model("y ~ trt + (1 | subject)", data, family="poisson")
+    third = np.where(np.arange(len(data)) % 3 == 0, "other", data["trt"].astype(str))
     with pytest.raises(bg.DataError, match="the new data change the model's fixed-effect columns"):
-        model.set_data(data[data["trt"] == "placebo"].assign(trt=lambda d: d["trt"].astype(str)))
+        model.set_data(data.assign(trt=third))

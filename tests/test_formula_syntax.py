@@ -118,7 +118,8 @@ def test_offsets_are_taken_out_of_the_fixed_part():
         (
             "y ~ x + (1|g+h)",
             "expected a column name in the grouping factor (factors combine with ':' and nest "
-            "with '/')\n  y ~ x + (1|g+h)\n             ^",
+            "with '/'; a name with spaces or symbols goes in backticks, as in `g+h`)\n"
+            "  y ~ x + (1|g+h)\n             ^",
         ),
         ("y ~ x)", "unmatched ')': there is no opening bracket before it\n  y ~ x)\n       ^"),
         ("y ~ (x]", "expected ')' to close '(', found ']'\n  y ~ (x]\n        ^"),
