@@ -15,9 +15,9 @@ Formula: favorable | trials(n) ~ treatment + (1 | clinic)
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
-import warnings
 from collections.abc import Iterable, Mapping
 
 import numpy as np
@@ -458,9 +458,14 @@ class Model:
         (100, 56)
         """
         name = self.graph.observed_name
-        with self.graph.model, warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = pm.sample_prior_predictive(draws=draws, var_names=[name], random_seed=seed)
+        forward = logging.getLogger("pymc.sampling.forward")
+        level = forward.level
+        forward.setLevel(logging.WARNING)  # its "Sampling: [...]" line names internal variables
+        try:
+            with self.graph.model:
+                tree = pm.sample_prior_predictive(draws=draws, var_names=[name], random_seed=seed)
+        finally:
+            forward.setLevel(level)
         values = tree["prior_predictive"][name].to_numpy().reshape(-1, self.spec.n_obs)
         trials = self.spec.response.trials
         return PredictiveCheck(
