@@ -73,3 +73,13 @@ def test_an_explicit_choice_overrides_auto():
     model = bg.Model("Reaction ~ Days + (Days | Subject)", data, centered=False)
     assert model.centring is None and model.centered == frozenset()
     assert "[correlated]" in repr(model)
+
+
+def test_an_outer_factor_is_informed_only_through_the_effects_nested_in_it():
+    data = bg.datasets.load("cbpp").assign(observation=lambda d: np.arange(len(d)).astype(str))
+    formula = "incidence | trials(size) ~ period + (1 | herd)"
+    alone = bg.Model(formula, data, family="binomial").centring["herd"]
+    nested = bg.Model(f"{formula} + (1 | observation)", data, family="binomial").centring
+    assert alone.centered and alone.kappa > 1
+    assert not nested["herd"].centered and nested["herd"].kappa < alone.kappa
+    assert not nested["observation"].centered

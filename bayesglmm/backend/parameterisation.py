@@ -16,7 +16,10 @@ non-centred otherwise; Gorinova, Moore & Hoffman (2020) show the same trade-off 
    and a moment estimate of ``tau^2`` is the spread of the per-level working estimates
    less their average sampling variance (floored at 0);
 3. ``kappa`` of a term is the median over levels of information times ``tau^2``; a factor
-   is centred when every one of its terms has ``kappa > 1``.
+   is centred when every one of its terms has ``kappa > 1``. A factor with others nested in
+   it (herds holding observation-level effects) is informed only through their effects, so
+   each row's information about it shrinks by ``1 / (1 + tau_k^2 I_k)`` first, ``I_k`` and
+   ``tau_k^2`` the information and variance of the row's inner level.
 
 Groups of modelled family parameters, structured terms (``ar1``, ``cs``), known
 covariances (``gr(g, cov = A)``) and ordinal responses stay non-centred, and so does a
@@ -92,7 +95,7 @@ def choose_centring(spec: ModelSpec, family: Family, link: Link) -> dict[str, Ce
     free_dispersion = "sigma" in family.dispersion_names
     for group in free:
         dispersion = _within_dispersion(group, weights, residuals) if free_dispersion else 1.0
-        scaled = weights / dispersion
+        scaled = _through_nested(group, spec.groups, weights / dispersion, residuals)
         kappa = min(_term_kappa(group, t, scaled, residuals) for t in range(len(group.terms)))
         if kappa > KAPPA_THRESHOLD:
             reason = f"centred: the data inform each level well (kappa {kappa:.3g} > 1)"
@@ -167,8 +170,18 @@ def _working(
 
 def _term_kappa(group: GroupDesign, term: int, weights: np.ndarray, residuals: np.ndarray) -> float:
     """Median over levels of information about the term's effect times its estimated
-    variance; slopes are centred within level, so their information is given the level's
-    intercept."""
+    variance."""
+    information, tau_squared = _level_information(group, term, weights, residuals)
+    informed = information[information > 0]
+    return float(np.median(informed) * tau_squared) if informed.size >= 2 else 0.0
+
+
+def _level_information(
+    group: GroupDesign, term: int, weights: np.ndarray, residuals: np.ndarray
+) -> tuple[np.ndarray, float]:
+    """Information about the term's effect in each level and a moment estimate of the
+    term's variance; slopes are centred within level, so their information is given the
+    level's intercept."""
     column, levels = group.values[:, term], group.n_levels
     if not group.constant_terms[term] and group.constant_terms.any():
         totals = np.bincount(group.index, weights, minlength=levels)
@@ -178,11 +191,28 @@ def _term_kappa(group: GroupDesign, term: int, weights: np.ndarray, residuals: n
     score = np.bincount(group.index, weights * column * residuals, minlength=levels)
     informed = information > 0
     if informed.sum() < 2:
-        return 0.0
+        return information, 0.0
     estimates = score[informed] / information[informed]
     sampling = 1.0 / information[informed]
-    tau_squared = max(float(np.var(estimates, ddof=1) - np.mean(sampling)), 0.0)
-    return float(np.median(information[informed]) * tau_squared)
+    return information, max(float(np.var(estimates, ddof=1) - np.mean(sampling)), 0.0)
+
+
+def _through_nested(
+    group: GroupDesign, groups: tuple[GroupDesign, ...], weights: np.ndarray, residuals
+) -> np.ndarray:
+    """Row weights for ``group`` seen through the intercepts of factors nested in it: a
+    row's information about the outer level shrinks by ``1 / (1 + tau^2 I_k)``, ``I_k``
+    and ``tau^2`` the information and variance of its inner level's intercept (the data
+    inform an outer level only through the inner effects)."""
+    for inner in groups:
+        if inner is group or _nested_in(inner, (group,)) is None:
+            continue
+        if not inner.constant_terms.any():
+            continue
+        intercept = int(np.flatnonzero(inner.constant_terms)[0])
+        information, tau_squared = _level_information(inner, intercept, weights, residuals)
+        weights = weights / (1.0 + tau_squared * information[inner.index])
+    return weights
 
 
 def _within_dispersion(group: GroupDesign, weights: np.ndarray, residuals: np.ndarray) -> float:
