@@ -18,7 +18,7 @@ factors one is not looking at (Searle, Speed & Milliken 1980, The American Stati
      population of units (population-averaged). ``v = sum_g z' Sigma_g z`` is the variance
      of the random part at each draw, summed over the random terms (their one-dimensional
      sum on the link scale), averaged over the grid rows with the same weights, and the
-     integral is 64-point Gauss-Hermite quadrature
+     integral is Gauss-Hermite quadrature (64 nodes, more for a large variance)
      (:func:`bayesglmm.results.predict.normal_average`). With a single random intercept
      this is exact to 1e-6.
 
