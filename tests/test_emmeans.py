@@ -267,7 +267,7 @@ def test_the_printout_says_which_mean_and_why_they_differ(trial_fit, oats_fit):
     assert "Averaged over dose with equal weights." in typical
     marginal = repr(trial_fit.emmeans("arm", scale="response", re="marginal"))
     assert "re='marginal': population-averaged means" in marginal
-    assert "64-point Gauss-Hermite" in marginal
+    assert "by Gauss-Hermite quadrature (64 nodes, more for a large v)" in marginal
     identity = repr(oats_fit.emmeans("variety"))
     assert "With the identity link conditional and population-averaged means coincide." in identity
 

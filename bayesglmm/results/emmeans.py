@@ -673,8 +673,8 @@ class EMMeans:
             shown = ", ".join(f"{sd:.3g}" for sd in np.unique(np.round(self.random_sd, 6)))
             lines.append(
                 "re='marginal': population-averaged means, the response averaged over the "
-                "random effects u ~ N(0, v) at each draw by "
-                f"{QUADRATURE_NODES}-point Gauss-Hermite quadrature, v the summed variance of "
+                "random effects u ~ N(0, v) at each draw by Gauss-Hermite quadrature "
+                f"({QUADRATURE_NODES} nodes, more for a large v), v the summed variance of "
                 f"the random terms (sqrt of its posterior mean: {shown})."
             )
         if not self.has_random:
