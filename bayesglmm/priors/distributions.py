@@ -70,6 +70,19 @@ class Prior:
         """The prior median, a typical value of the parameter."""
         return float(self._scipy().ppf(0.75 if self._half else 0.5))
 
+    def draw(self, rng: np.random.Generator, size: int | None = None) -> float | np.ndarray:
+        """Random draws from the prior, e.g. to simulate data from the model.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> draws = HalfNormal(1).draw(np.random.default_rng(0), size=10_000)
+        >>> bool(draws.min() > 0), round(float(np.median(draws)), 1)
+        (True, 0.7)
+        """
+        values = self._scipy().rvs(size=size, random_state=rng)
+        return np.abs(values) if self._half else values
+
     _half: ClassVar[bool] = False
 
     def __post_init__(self) -> None:
