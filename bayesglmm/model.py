@@ -35,6 +35,7 @@ from bayesglmm.formula.design import OBSERVATION_FACTOR
 from bayesglmm.formula.distributional import BayesFormula
 from bayesglmm.formula.spec import ModelSpec
 from bayesglmm.formula.syntax import parse_residual
+from bayesglmm.frames import as_pandas
 from bayesglmm.priors import Prior, default_priors, resolve_priors
 from bayesglmm.priors.resolve import user_priors
 from bayesglmm.results import Fit
@@ -183,6 +184,7 @@ class Model:
                 "covariances= maps the names in gr(g, cov = A) terms to DataFrames, such as "
                 f"covariances={{'A': A}}, not {type(covariances).__name__}."
             )
+        data = as_pandas(data)
         if overdispersion:
             mean, data = _with_observation_effect(mean, data, self.family.name)
         self.formula = mean
