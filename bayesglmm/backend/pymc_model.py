@@ -41,6 +41,7 @@ import pymc as pm
 import pytensor
 import pytensor.tensor as pt
 
+from bayesglmm import naming
 from bayesglmm.errors import DataError
 from bayesglmm.families.family import DispersionParameter, Family
 from bayesglmm.families.links import LINKS, Link
@@ -52,7 +53,15 @@ from bayesglmm.priors.resolve import Priors
 LinearPart = ModelSpec | ParameterDesign
 """A linear predictor: the mean's (the spec itself) or a modelled parameter's."""
 
-RESERVED_DIMS = {"chain", "draw", "obs", "coef", "slope", "cutpoint", "__sample__"}
+RESERVED_DIMS = {
+    naming.CHAIN,
+    naming.DRAW,
+    naming.OBS,
+    naming.coefficient_dim(),
+    naming.slope_dim(),
+    naming.CUTPOINT,
+    naming.SAMPLE,
+}
 
 
 @dataclass(frozen=True)
@@ -84,12 +93,14 @@ def _prior_data(name: str, priors: Sequence[Prior], vector: bool) -> dict[str, n
         return {
             key: value
             for i, prior in enumerate(priors)
-            for key, value in _prior_data(f"{name}__{i}", [prior], vector=False).items()
+            for key, value in _prior_data(
+                naming.graph_data(name, str(i)), [prior], vector=False
+            ).items()
         }
     values = {}
     for key in priors[0].parameters():
         stacked = np.array([prior.parameters()[key] for prior in priors], dtype=float)
-        values[f"{name}__prior_{key}"] = stacked if vector else stacked[0]
+        values[naming.graph_data(name, f"prior_{key}")] = stacked if vector else stacked[0]
     return values
 
 
@@ -97,8 +108,8 @@ def _fixed_priors(part: LinearPart, priors: Priors) -> tuple[str, list[Prior]]:
     """Name and priors of the vector of fixed slopes (all of ``b`` without an intercept)."""
     fixed, suffix = part.fixed, part.suffix
     names = fixed.names[1:] if fixed.has_intercept else fixed.names
-    name = f"b{suffix}_slopes" if fixed.has_intercept else f"b{suffix}"
-    return name, [priors[f"b{suffix}[{n}]"] for n in names]
+    name = naming.slopes(suffix) if fixed.has_intercept else naming.coefficients(suffix)
+    return name, [priors[naming.coefficient_key(n, suffix)] for n in names]
 
 
 def _part_data(part: LinearPart, priors: Priors) -> dict[str, np.ndarray]:
@@ -107,34 +118,43 @@ def _part_data(part: LinearPart, priors: Priors) -> dict[str, np.ndarray]:
     fixed, suffix = part.fixed, part.suffix
     slope_name, slope_priors = _fixed_priors(part, priors)
     if fixed.has_intercept:
-        intercept = f"Intercept{suffix}"
+        intercept = naming.intercept(suffix)
         data.update(_prior_data(intercept, [priors[intercept]], vector=False))
         if slope_priors:
             means = fixed.matrix[:, 1:].mean(axis=0)
-            data[f"X{suffix}_centred"] = fixed.matrix[:, 1:] - means
-            data[f"X{suffix}_means"] = means
+            data[naming.fixed_design(suffix, "centred")] = fixed.matrix[:, 1:] - means
+            data[naming.fixed_design(suffix, "means")] = means
     elif slope_priors:
-        data[f"X{suffix}"] = fixed.matrix
+        data[naming.fixed_design(suffix)] = fixed.matrix
     if slope_priors:
         data.update(_prior_data(slope_name, slope_priors, vector=True))
     for group in part.groups:
         g = group.name
         data.update(
-            _prior_data(f"sd_{g}", [priors[f"sd[{g}][{t}]"] for t in group.terms], vector=True)
+            _prior_data(
+                naming.group_sd(g), [priors[naming.sd_key(g, t)] for t in group.terms], vector=True
+            )
         )
         for i, block in enumerate(group.blocks):
             if len(block) > 1:
-                data[f"cor_{g}__{i}__eta"] = np.array(float(priors[f"cor[{g}]"].eta))
+                eta = np.array(float(priors[naming.correlation_key(g)].eta))
+                data[naming.block_lkj_eta(g, i)] = eta
         if group.structure is not None:
-            data.update(_prior_data(f"rho_{g}__unit", [priors[f"rho[{g}]"]], vector=False))
-        data[f"{g}__index"] = group.index
+            data.update(
+                _prior_data(
+                    naming.graph_data(naming.group_rho(g), "unit"),
+                    [priors[naming.rho_key(g)]],
+                    vector=False,
+                )
+            )
+        data[naming.graph_data(g, "index")] = group.index
         if group.covariance_factor is not None:
-            data[f"{g}__covariance_factor"] = group.covariance_factor
+            data[naming.graph_data(g, "covariance_factor")] = group.covariance_factor
         ones = group.constant_terms
         if not ones.all():
-            data[f"{g}__values"] = group.values[:, ~ones]
+            data[naming.graph_data(g, "values")] = group.values[:, ~ones]
     if part.offset is not None:
-        data[f"offset{suffix}"] = part.offset
+        data[naming.offset(suffix)] = part.offset
     return data
 
 
@@ -151,41 +171,74 @@ def graph_data(spec: ModelSpec, family: Family, priors: Priors) -> dict[str, np.
         if name not in spec.parameter_names:
             data.update(_prior_data(name, [priors[name]], vector=False))
     discrete = family.support.name in ("count", "binomial", "binary", "ordinal")
-    data["y_observed"] = spec.response.values.astype(np.int64 if discrete else float)
+    data[naming.OBSERVED_DATA] = spec.response.values.astype(np.int64 if discrete else float)
     if spec.response.trials is not None:
         data["trials"] = spec.response.trials.astype(np.int64)
     if spec.response.censored is not None:
         data["censored"] = spec.response.censored
     if spec.residual is not None:
-        data.update(_prior_data("rho_residual__unit", [priors["rho[residual]"]], vector=False))
         data.update(
-            {f"residual__{key}": value for key, value in sequential_data(spec.residual).items()}
+            _prior_data(
+                naming.graph_data(naming.RESIDUAL_RHO, "unit"),
+                [priors[naming.RESIDUAL_RHO_KEY]],
+                vector=False,
+            )
+        )
+        data.update(
+            {
+                naming.graph_data("residual", key): value
+                for key, value in sequential_data(spec.residual).items()
+            }
         )
     return data
 
 
 def graph_coords(spec: ModelSpec) -> dict[str, list]:
     """Coordinates of every dimension of the graph."""
-    coords: dict[str, list] = {"obs": list(range(spec.n_obs))}
+    coords: dict[str, list] = {naming.OBS: list(range(spec.n_obs))}
     for part in spec.linear_parts:
         names = list(part.fixed.names)
-        coords[f"coef{part.suffix}"] = names
+        coords[naming.coefficient_dim(part.suffix)] = names
         if part.fixed.has_intercept and len(names) > 1:
-            coords[f"slope{part.suffix}"] = names[1:]
+            coords[naming.slope_dim(part.suffix)] = names[1:]
     for group in spec.all_groups:
         coords[group.name] = list(group.levels)
-        coords[f"{group.name}_term"] = list(group.terms)
+        coords[naming.term_dim(group.name)] = list(group.terms)
         if group.correlated_blocks:
-            coords[f"{group.name}_term2"] = list(group.terms)
+            coords[naming.second_term_dim(group.name)] = list(group.terms)
     if spec.response.categories is not None:
-        coords["cutpoint"] = spec.response.thresholds
+        coords[naming.CUTPOINT] = spec.response.thresholds
     return coords
+
+
+def posterior_dims(spec: ModelSpec) -> dict[str, tuple[str, ...]]:
+    """Dimensions of the reported fixed- and group-level variables, by name: the contract
+    every sampler's output follows.
+
+    Examples
+    --------
+    >>> import bayesglmm as bg
+    >>> model = bg.Model("Reaction ~ Days + (Days | Subject)", bg.datasets.load("sleepstudy"))
+    >>> posterior_dims(model.spec)["cor_Subject"]
+    ('Subject_term', 'Subject_term2')
+    """
+    dims = {
+        naming.coefficients(part.suffix): (naming.coefficient_dim(part.suffix),)
+        for part in spec.linear_parts
+    }
+    for group in spec.all_groups:
+        levels, terms, second_terms = naming.group_dims(group.name)
+        dims[naming.group_sd(group.name)] = (terms,)
+        dims[naming.group_effects(group.name)] = (levels, terms)
+        if group.correlated_blocks:
+            dims[naming.group_correlation(group.name)] = (terms, second_terms)
+    return dims
 
 
 def structural_dims(spec: ModelSpec) -> set[str]:
     """Dimensions whose length is part of the graph's structure: term and threshold counts."""
-    terms = {f"{g.name}{suffix}" for g in spec.all_groups for suffix in ("_term", "_term2")}
-    return terms | {"cutpoint"}
+    terms = {dim for g in spec.all_groups for dim in naming.group_dims(g.name)[1:]}
+    return terms | {naming.CUTPOINT}
 
 
 def _prior_variable(
@@ -200,12 +253,15 @@ def _prior_variable(
     ``options`` go to the PyMC distribution (a transform, an initial value).
     """
     if len({type(prior) for prior in priors}) > 1:
-        parts = [_prior_variable(f"{name}__{i}", [p], data) for i, p in enumerate(priors)]
+        parts = [
+            _prior_variable(naming.graph_data(name, str(i)), [p], data)
+            for i, p in enumerate(priors)
+        ]
         return pm.Deterministic(name, pt.stack(parts), dims=dims)
-    parameters = {
-        key: pm.Data(f"{name}__prior_{key}", data[f"{name}__prior_{key}"])
-        for key in priors[0].parameters()
-    }
+    parameters = {}
+    for key in priors[0].parameters():
+        data_name = naming.graph_data(name, f"prior_{key}")
+        parameters[key] = pm.Data(data_name, data[data_name])
     return type(priors[0]).pymc_class(name, **parameters, dims=dims, **options)
 
 
@@ -215,12 +271,12 @@ def _dispersion_variable(
     """A family parameter; ordered ones are increasing vectors over dim ``cutpoint``."""
     if not parameter.ordered:
         return _prior_variable(parameter.name, [priors[parameter.name]], data)
-    count = model.dim_lengths["cutpoint"].eval()
+    count = model.dim_lengths[naming.CUTPOINT].eval()
     return _prior_variable(
         parameter.name,
         [priors[parameter.name]],
         data,
-        dims="cutpoint",
+        dims=naming.CUTPOINT,
         transform=pm.distributions.transforms.ordered,
         initval=np.linspace(-1.0, 1.0, count),
     )
@@ -229,20 +285,26 @@ def _dispersion_variable(
 def _fixed_part(part: LinearPart, priors: Priors, data: dict[str, np.ndarray]) -> pt.TensorVariable:
     """Add the fixed effects of one linear predictor and return their contribution to it."""
     fixed, suffix = part.fixed, part.suffix
-    coef, b = f"coef{suffix}", f"b{suffix}"
+    coef, b = naming.coefficient_dim(suffix), naming.coefficients(suffix)
     slope_name, slope_priors = _fixed_priors(part, priors)
     if not fixed.has_intercept:
         if not slope_priors:
             return pt.zeros(())
         values = _prior_variable(b, slope_priors, data, dims=coef)
-        return pt.dot(pm.Data(f"X{suffix}", data[f"X{suffix}"]), values)
-    intercept = _prior_variable(f"Intercept{suffix}", [priors[f"Intercept{suffix}"]], data)
+        return pt.dot(
+            pm.Data(naming.fixed_design(suffix), data[naming.fixed_design(suffix)]), values
+        )
+    intercept = _prior_variable(naming.intercept(suffix), [priors[naming.intercept(suffix)]], data)
     if not slope_priors:
         pm.Deterministic(b, intercept[None], dims=coef)
         return intercept
-    b_slopes = _prior_variable(slope_name, slope_priors, data, dims=f"slope{suffix}")
-    x_centred = pm.Data(f"X{suffix}_centred", data[f"X{suffix}_centred"])
-    x_means = pm.Data(f"X{suffix}_means", data[f"X{suffix}_means"])
+    b_slopes = _prior_variable(slope_name, slope_priors, data, dims=naming.slope_dim(suffix))
+    x_centred = pm.Data(
+        naming.fixed_design(suffix, "centred"), data[naming.fixed_design(suffix, "centred")]
+    )
+    x_means = pm.Data(
+        naming.fixed_design(suffix, "means"), data[naming.fixed_design(suffix, "means")]
+    )
     pm.Deterministic(
         b, pt.concatenate([(intercept - pt.dot(x_means, b_slopes))[None], b_slopes]), dims=coef
     )
@@ -258,15 +320,15 @@ def _linear_predictor(
 ) -> tuple[pt.TensorVariable, list[str]]:
     """Add one linear predictor's variables; return it over dim ``obs`` and its public names."""
     eta = _fixed_part(part, priors, data)
-    public = [f"b{part.suffix}"]
+    public = [naming.coefficients(part.suffix)]
     for group in part.groups:
         contribution, names = _group_part(group, priors, group.name in centered, data, model)
         eta = eta + contribution
         public.extend(names)
     if part.offset is not None:
-        eta = eta + pm.Data(f"offset{part.suffix}", data[f"offset{part.suffix}"])
+        eta = eta + pm.Data(naming.offset(part.suffix), data[naming.offset(part.suffix)])
     if eta.ndim == 0:
-        eta = pt.broadcast_to(eta, (model.dim_lengths["obs"],))
+        eta = pt.broadcast_to(eta, (model.dim_lengths[naming.OBS],))
     return eta, public
 
 
@@ -286,21 +348,22 @@ def _block_effects(
     sd_block = sd[list(block)]
     if size == 1:
         if centered:
-            effects = pm.Normal(f"r_{g}__{block_id}", 0.0, sd_block[0], dims=g)
+            effects = pm.Normal(naming.block_effects(g, block_id), 0.0, sd_block[0], dims=g)
         else:
-            effects = pm.Normal(f"z_{g}__{block_id}", 0.0, 1.0, dims=g) * sd_block[0]
+            effects = pm.Normal(naming.standard_normal(g, block_id), 0.0, 1.0, dims=g) * sd_block[0]
         return effects[:, None], pt.ones((1, 1))
-    eta = pm.Data(f"cor_{g}__{block_id}__eta", data[f"cor_{g}__{block_id}__eta"])
-    chol = pm.LKJCorr(f"L_{g}__{block_id}", n=size, eta=eta)
+    cholesky = naming.block_cholesky(g, block_id)
+    eta_name = naming.block_lkj_eta(g, block_id)
+    chol = pm.LKJCorr(cholesky, n=size, eta=pm.Data(eta_name, data[eta_name]))
     if centered:
         effects = pm.MvNormal(
-            f"r_{g}__{block_id}",
+            naming.block_effects(g, block_id),
             mu=pt.zeros(size),
             chol=sd_block[:, None] * chol,
             shape=(n_levels, size),
         )
     else:
-        z = pm.Normal(f"z_{g}__{block_id}", 0.0, 1.0, shape=(n_levels, size))
+        z = pm.Normal(naming.standard_normal(g, block_id), 0.0, 1.0, shape=(n_levels, size))
         effects = pt.dot(z, chol.T) * sd_block
     return effects, pt.dot(chol, chol.T)
 
@@ -314,21 +377,24 @@ def _group_part(
 ) -> tuple[pt.TensorVariable, list[str]]:
     """Add one grouping factor's effects; return their contribution to eta and public names."""
     g = group.name
-    sd_priors = [priors[f"sd[{g}][{t}]"] for t in group.terms]
-    sd = _prior_variable(f"sd_{g}", sd_priors, data, dims=f"{g}_term")
-    names = [f"sd_{g}"]
+    levels_and_terms = (g, naming.term_dim(g))
+    sd_priors = [priors[naming.sd_key(g, t)] for t in group.terms]
+    sd = _prior_variable(naming.group_sd(g), sd_priors, data, dims=naming.term_dim(g))
+    names = [naming.group_sd(g)]
     if group.structure is not None:
         effects = pm.Deterministic(
-            f"r_{g}", _structured_effects(group, sd[0], priors, data), dims=(g, f"{g}_term")
+            naming.group_effects(g),
+            _structured_effects(group, sd[0], priors, data),
+            dims=levels_and_terms,
         )
-        names.append(f"rho_{g}")
+        names.append(naming.group_rho(g))
     elif not group.correlated_blocks:
         if centered:
-            effects = pm.Normal(f"r_{g}", 0.0, sd, dims=(g, f"{g}_term"))
+            effects = pm.Normal(naming.group_effects(g), 0.0, sd, dims=levels_and_terms)
         else:
-            z = pm.Normal(f"z_{g}", 0.0, 1.0, dims=(g, f"{g}_term"))
+            z = pm.Normal(naming.standard_normal(g), 0.0, 1.0, dims=levels_and_terms)
             effects = pm.Deterministic(
-                f"r_{g}", _among_levels(group, z * sd, data), dims=(g, f"{g}_term")
+                naming.group_effects(g), _among_levels(group, z * sd, data), dims=levels_and_terms
             )
     else:
         parts = [
@@ -336,18 +402,19 @@ def _group_part(
             for i, block in enumerate(group.blocks)
         ]
         effects = pm.Deterministic(
-            f"r_{g}",
+            naming.group_effects(g),
             _among_levels(group, pt.concatenate([p[0] for p in parts], axis=1), data),
-            dims=(g, f"{g}_term"),
+            dims=levels_and_terms,
         )
         correlation = (
             parts[0][1] if len(parts) == 1 else pt.linalg.block_diag(*[p[1] for p in parts])
         )
-        pm.Deterministic(f"cor_{g}", correlation, dims=(f"{g}_term", f"{g}_term2"))
-        names.append(f"cor_{g}")
-    names.append(f"r_{g}")
-    index = pm.Data(f"{g}__index", data[f"{g}__index"])
-    values = pm.Data(f"{g}__values", data[f"{g}__values"]) if f"{g}__values" in data else None
+        pm.Deterministic(naming.group_correlation(g), correlation, dims=naming.group_dims(g)[1:])
+        names.append(naming.group_correlation(g))
+    names.append(naming.group_effects(g))
+    index_name, values_name = naming.graph_data(g, "index"), naming.graph_data(g, "values")
+    index = pm.Data(index_name, data[index_name])
+    values = pm.Data(values_name, data[values_name]) if values_name in data else None
     contribution = 0.0
     for term, column in enumerate(_value_columns(group.constant_terms)):
         gathered = effects[:, term][index]
@@ -363,7 +430,8 @@ def _among_levels(
     ``cov(vec r) = Sigma (x) A`` (the animal model; Henderson 1976, Hadfield 2010)."""
     if group.covariance_factor is None:
         return effects
-    factor = pm.Data(f"{group.name}__covariance_factor", data[f"{group.name}__covariance_factor"])
+    name = naming.graph_data(group.name, "covariance_factor")
+    factor = pm.Data(name, data[name])
     return pt.dot(factor, effects)
 
 
@@ -382,8 +450,9 @@ def _structured_effects(
     g, structure = group.name, group.structure
     count = len(structure.times)
     lower = -1.0 if structure.kind == "ar1" else -1.0 / (count - 1)
-    unit = _prior_variable(f"rho_{g}__unit", [priors[f"rho[{g}]"]], data)
-    rho = pm.Deterministic(f"rho_{g}", lower + (1.0 - lower) * unit)
+    unit_name = naming.graph_data(naming.group_rho(g), "unit")
+    unit = _prior_variable(unit_name, [priors[naming.rho_key(g)]], data)
+    rho = pm.Deterministic(naming.group_rho(g), lower + (1.0 - lower) * unit)
     if structure.kind == "ar1":
         rows, columns = np.tril_indices(count)
         powers = pt.cumprod(pt.concatenate([pt.ones(1), pt.repeat(rho, count - 1)]))
@@ -394,7 +463,7 @@ def _structured_effects(
     else:
         correlation = (1.0 - rho) * pt.eye(count) + rho * pt.ones((count, count))
         chol = pt.linalg.cholesky(correlation)
-    z = pm.Normal(f"z_{g}", 0.0, 1.0, shape=(len(structure.subjects), count))
+    z = pm.Normal(naming.standard_normal(g), 0.0, 1.0, shape=(len(structure.subjects), count))
     per_subject = pt.dot(z, chol.T) * sd
     return per_subject[structure.subject_of_level, structure.time_of_level][:, None]
 
@@ -414,10 +483,12 @@ def _correlated_gaussian(
     structure = spec.residual
     largest = int(np.bincount(structure.subject).max())
     lower = -1.0 if structure.kind == "ar1" else -1.0 / max(1, largest - 1)
-    unit = _prior_variable("rho_residual__unit", [priors["rho[residual]"]], data)
-    rho = pm.Deterministic("rho_residual", lower + (1.0 - lower) * unit)
+    unit_name = naming.graph_data(naming.RESIDUAL_RHO, "unit")
+    unit = _prior_variable(unit_name, [priors[naming.RESIDUAL_RHO_KEY]], data)
+    rho = pm.Deterministic(naming.RESIDUAL_RHO, lower + (1.0 - lower) * unit)
     keys = ("order", "earlier", "gap", "start")
-    arrays = [pm.Data(f"residual__{key}", data[f"residual__{key}"]) for key in keys]
+    names = [naming.graph_data("residual", key) for key in keys]
+    arrays = [pm.Data(name, data[name]) for name in names]
     kind = structure.kind
 
     def logp(value, mu, sigma, rho, *arrays):
@@ -434,7 +505,7 @@ def _correlated_gaussian(
         return draws.reshape(size or np.shape(mu)[-1:])
 
     return pm.CustomDist(
-        name, mu, sigma, rho, *arrays, logp=logp, random=random, observed=observed, dims="obs"
+        name, mu, sigma, rho, *arrays, logp=logp, random=random, observed=observed, dims=naming.OBS
     )
 
 
@@ -473,13 +544,19 @@ def build_pymc_model(
     """
     data = graph_data(spec, family, priors)
     reserved = {
-        f"{name}{part.suffix}"
-        for name in ("b", "Intercept", "b_slopes", "coef", "slope")
+        make(part.suffix)
+        for make in (
+            naming.coefficients,
+            naming.intercept,
+            naming.slopes,
+            naming.coefficient_dim,
+            naming.slope_dim,
+        )
         for part in spec.linear_parts
     }
     taken = RESERVED_DIMS | reserved | {*family.dispersion_names, *data}
     for group in spec.all_groups:
-        for dim in (group.name, f"{group.name}_term", f"{group.name}_term2"):
+        for dim in naming.group_dims(group.name):
             if dim in taken:
                 raise DataError(
                     f"grouping factor '{group.name}' gives dimension '{dim}', a name bayesglmm "
@@ -489,7 +566,9 @@ def build_pymc_model(
         fixed_length = structural_dims(spec)
         for dim, values in graph_coords(spec).items():
             length = (
-                None if dim in fixed_length else pytensor.shared(len(values), name=f"{dim}__length")
+                None
+                if dim in fixed_length
+                else pytensor.shared(len(values), name=naming.graph_data(dim, "length"))
             )
             model.add_coord(dim, values, length=length)
         eta, public = _linear_predictor(spec, priors, centered, data, model)
@@ -502,17 +581,20 @@ def build_pymc_model(
             if parameter.name not in dispersion:
                 dispersion[parameter.name] = _dispersion_variable(parameter, priors, data, model)
                 public.append(parameter.name)
-        observed = pm.Data("y_observed", data["y_observed"], dims="obs")
+        observed = pm.Data(naming.OBSERVED_DATA, data[naming.OBSERVED_DATA], dims=naming.OBS)
         detail_name = family.detail_name
         detail = (
-            pm.Data(detail_name, data[detail_name], dims="obs") if detail_name in data else None
+            pm.Data(detail_name, data[detail_name], dims=naming.OBS)
+            if detail_name in data
+            else None
         )
         name = spec.response.name
-        observed_name = name if name not in {*model.named_vars, *model.coords} else "y"
+        taken = {*model.named_vars, *model.coords}
+        observed_name = name if name not in taken else naming.FALLBACK_RESPONSE
         if spec.residual is None:
             family.likelihood(observed_name, eta, link, dispersion, observed, detail)
         else:
-            public.append("rho_residual")
+            public.append(naming.RESIDUAL_RHO)
             _correlated_gaussian(
                 observed_name, link.inverse(eta), dispersion["sigma"], spec, priors, data, observed
             )

@@ -29,6 +29,7 @@ import scipy.linalg
 from formulaic import model_matrix
 from formulaic.errors import FactorEvaluationError, FormulaicError
 
+from bayesglmm import naming
 from bayesglmm.errors import DataError, DataWarning, FormulaError, did_you_mean
 from bayesglmm.families.catalog import FAMILIES
 from bayesglmm.families.family import Family
@@ -44,6 +45,7 @@ from bayesglmm.formula.spec import (
     TimeStructure,
 )
 from bayesglmm.formula.syntax import ParsedFormula, RandomTermSyntax
+from bayesglmm.frames import as_pandas
 
 NA_ACTIONS = ("error", "drop")
 
@@ -71,6 +73,8 @@ def build_spec(
         The parsed formula.
     data
         The caller's data; it is never modified.
+        A polars DataFrame or another table is converted first
+        (:func:`~bayesglmm.frames.as_pandas`).
     family
         The response family, whose support the response must fit.
     na_action
@@ -336,11 +340,7 @@ def _variables(expression: str) -> frozenset[str]:
 def _used_rows(
     parsed: ParsedFormula, data: pd.DataFrame, na_action: str, others: list[ParsedFormula]
 ) -> tuple[pd.DataFrame, pd.Index]:
-    if not isinstance(data, pd.DataFrame):
-        raise DataError(
-            f"data must be a pandas DataFrame, not {type(data).__name__}; "
-            "wrap it with pandas.DataFrame(...)."
-        )
+    data = as_pandas(data, "data")
     if na_action not in NA_ACTIONS:
         raise DataError(f"na_action must be one of {NA_ACTIONS}, not {na_action!r}.")
     if len(data) == 0:
@@ -804,7 +804,7 @@ def _group_designs(
         entry["specs"].append(matrix.model_spec)
     return tuple(
         GroupDesign(
-            name=name if parameter is None else f"{name}__{parameter}",
+            name=naming.parameter_group(name, parameter),
             factors=entry["term"].group,
             levels=entry["levels"],
             index=entry["index"],

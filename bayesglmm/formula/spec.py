@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from formulaic import ModelSpec as FormulaicSpec
 
+from bayesglmm import naming
 from bayesglmm.formula.syntax import ParsedFormula
 
 
@@ -228,7 +229,7 @@ class ParameterDesign:
     @property
     def suffix(self) -> str:
         """What its variable and dimension names end with: ``"_zi"``."""
-        return f"_{self.name}"
+        return naming.parameter_suffix(self.name)
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from bayesglmm import naming
 from bayesglmm.families.links import LINKS
 from bayesglmm.priors.distributions import LKJ, Beta, HalfStudentT, Normal, Prior, StudentT
 
@@ -99,7 +100,7 @@ def _linear_part_priors(part, location: float, scale: float) -> dict[str, Prior]
     priors: dict[str, Prior] = {}
     fixed, suffix = part.fixed, part.suffix
     if fixed.has_intercept:
-        priors[f"Intercept{suffix}"] = StudentT(3, location, scale)
+        priors[naming.intercept(suffix)] = StudentT(3, location, scale)
     for j, name in enumerate(fixed.names):
         if fixed.has_intercept and j == 0:
             continue
@@ -107,16 +108,16 @@ def _linear_part_priors(part, location: float, scale: float) -> dict[str, Prior]
         x_scale = (
             float(np.std(column)) if fixed.has_intercept else float(np.sqrt(np.mean(column**2)))
         )
-        priors[f"b{suffix}[{name}]"] = Normal(0, scale / x_scale)
+        priors[naming.coefficient_key(name, suffix)] = Normal(0, scale / x_scale)
     for group in part.groups:
         for j, term in enumerate(group.terms):
-            priors[f"sd[{group.name}][{term}]"] = HalfStudentT(
+            priors[naming.sd_key(group.name, term)] = HalfStudentT(
                 3, scale / _column_scale(group.values[:, j], centred=True)
             )
         if group.correlated_blocks:
-            priors[f"cor[{group.name}]"] = LKJ(1)
+            priors[naming.correlation_key(group.name)] = LKJ(1)
         if group.structure is not None:
-            priors[f"rho[{group.name}]"] = Beta(1, 1)
+            priors[naming.rho_key(group.name)] = Beta(1, 1)
     return priors
 
 
@@ -142,5 +143,5 @@ def default_priors(spec: ModelSpec, family: Family, link: Link) -> dict[str, Pri
         typical = LINKS[design.link].forward_np(np.asarray(parameter.typical(on_mean_scale)))
         priors.update(_linear_part_priors(design, float(typical), SCALE_MULTIPLIER))
     if spec.residual is not None:
-        priors["rho[residual]"] = Beta(1, 1)
+        priors[naming.RESIDUAL_RHO_KEY] = Beta(1, 1)
     return priors

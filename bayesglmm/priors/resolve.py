@@ -23,11 +23,11 @@ normal(0, 1)
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 
 import pandas as pd
 
+from bayesglmm import naming
 from bayesglmm.errors import PriorError, did_you_mean
 from bayesglmm.priors.distributions import PRIORS, Prior
 
@@ -87,21 +87,6 @@ class Priors(Mapping[str, Prior]):
         )
 
 
-def _broader_keys(key: str) -> list[str]:
-    """Keys that also cover ``key``, most specific first."""
-    match = re.fullmatch(r"sd\[(.+?)\]\[(.+)\]", key)
-    if match:
-        return [f"sd[{match.group(1)}]", "sd"]
-    match = re.fullmatch(r"(b(?:_[A-Za-z][A-Za-z0-9]*)?)\[.+\]", key)
-    if match:
-        return [match.group(1)]
-    if key.startswith("cor["):
-        return ["cor"]
-    if key.startswith("rho["):
-        return ["rho"]
-    return []
-
-
 def user_priors(priors: object) -> dict[str, Prior]:
     """A copy of the user's ``priors`` mapping (empty for None).
 
@@ -137,7 +122,7 @@ def resolve_priors(defaults: Mapping[str, Prior], user: Mapping[str, Prior] | No
     user = user_priors(user)
     valid = list(defaults)
     for key in defaults:
-        valid.extend(k for k in _broader_keys(key) if k not in valid)
+        valid.extend(k for k in naming.broader_keys(key) if k not in valid)
     for key, prior in user.items():
         if key not in valid:
             hint = did_you_mean(key, valid)
@@ -155,7 +140,7 @@ def resolve_priors(defaults: Mapping[str, Prior], user: Mapping[str, Prior] | No
     resolved: dict[str, Prior] = {}
     sources: dict[str, str] = {}
     for key, default in defaults.items():
-        chosen = next((k for k in [key, *_broader_keys(key)] if k in user), None)
+        chosen = next((k for k in [key, *naming.broader_keys(key)] if k in user), None)
         prior = default if chosen is None else user[chosen]
         if prior.support != default.support:
             raise PriorError(

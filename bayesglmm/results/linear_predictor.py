@@ -20,6 +20,7 @@ from collections.abc import Iterator, Mapping
 import numpy as np
 import xarray as xr
 
+from bayesglmm import naming
 from bayesglmm.families.family import Family
 from bayesglmm.families.links import LINKS, Link
 from bayesglmm.families.residual import conditional_log_likelihood
@@ -86,10 +87,10 @@ def linear_predictor(
     -------
     ndarray of shape ``(samples, rows)``.
     """
-    b = stacked_draws(posterior, f"b{part.suffix}")[samples]
+    b = stacked_draws(posterior, naming.coefficients(part.suffix))[samples]
     eta = b @ part.fixed.matrix.T
     for group in part.groups:
-        effects = stacked_draws(posterior, f"r_{group.name}")[samples]
+        effects = stacked_draws(posterior, naming.group_effects(group.name))[samples]
         eta += np.einsum("snq,nq->sn", effects[:, group.index, :], group.values)
     if part.offset is not None:
         eta += part.offset
@@ -111,7 +112,7 @@ def pointwise_log_likelihood(
         if spec.residual is None:
             chunks.append(family.log_likelihood(y, eta, link, params, detail))
             continue
-        rho = stacked_draws(posterior, "rho_residual")[samples]
+        rho = stacked_draws(posterior, naming.RESIDUAL_RHO)[samples]
         mean, sigma = link.inverse_np(eta), params["sigma"]
         chunks.append(conditional_log_likelihood(y, mean, sigma, rho, spec.residual))
     return np.concatenate(chunks).reshape(posterior.sizes["chain"], posterior.sizes["draw"], -1)

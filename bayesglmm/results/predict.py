@@ -36,6 +36,7 @@ import pandas as pd
 import xarray as xr
 from scipy import special
 
+from bayesglmm import naming
 from bayesglmm.errors import ArgumentError, DataError, did_you_mean
 from bayesglmm.families.family import Family
 from bayesglmm.families.links import LINKS, Link
@@ -81,10 +82,10 @@ def thinned_draws(posterior: xr.Dataset, ndraws: int | None) -> xr.Dataset:
 
 def group_covariance(posterior: xr.Dataset, name: str) -> np.ndarray:
     """Stacked draws of the covariance ``Sigma_g`` of grouping factor ``name``."""
-    sd = stacked_draws(posterior, f"sd_{name}")
+    sd = stacked_draws(posterior, naming.group_sd(name))
     covariance = sd[:, :, None] * sd[:, None, :]
-    if f"cor_{name}" in posterior:
-        return covariance * stacked_draws(posterior, f"cor_{name}")
+    if naming.group_correlation(name) in posterior:
+        return covariance * stacked_draws(posterior, naming.group_correlation(name))
     return covariance * np.eye(sd.shape[1])
 
 
@@ -154,7 +155,7 @@ def _linear_parts(
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """``(eta, v)``: linear predictor ``(samples, rows)`` and, for ``re="marginal"``, the
     variance of its random part (else None)."""
-    eta = stacked_draws(posterior, f"b{design.suffix}") @ design.fixed[rows].T
+    eta = stacked_draws(posterior, naming.coefficients(design.suffix)) @ design.fixed[rows].T
     if design.offset is not None:
         eta += design.offset[rows]
     if re == "none":
@@ -163,7 +164,7 @@ def _linear_parts(
         return eta, random_part_variance(posterior, design, rows)
     for group in design.groups:
         index, values = group.index[rows], group.values[rows]
-        effects = stacked_draws(posterior, f"r_{group.name}")
+        effects = stacked_draws(posterior, naming.group_effects(group.name))
         seen = index >= 0
         eta[:, seen] += np.einsum("snq,nq->sn", effects[:, index[seen]], values[seen])
         if (~seen).any():
@@ -197,7 +198,7 @@ def _chunk_values(
         if variance is not None:
             eta = eta + np.sqrt(variance) * rng.standard_normal(eta.shape)
         if design.residual is not None:
-            rho = stacked_draws(posterior, "rho_residual")
+            rho = stacked_draws(posterior, naming.RESIDUAL_RHO)
             mean = link.inverse_np(eta)
             data = sequential_data(design.residual)
             return sequential_draws(rng, mean, params["sigma"], rho, design.residual.kind, data)
@@ -231,7 +232,7 @@ def predict_draws(
             "drawing binomial responses needs the number of trials: add the trials "
             "column to newdata, or predict kind='mean' (a probability)."
         )
-    if kind == "response" and "rho_residual" in posterior and design.residual is None:
+    if kind == "response" and naming.RESIDUAL_RHO in posterior and design.residual is None:
         raise DataError(
             "drawing responses of a model with correlated residuals needs the subject and "
             "time columns of its residual structure in newdata; add them, or predict "

@@ -28,6 +28,8 @@ import xarray as xr
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from threadpoolctl import threadpool_limits
 
+from bayesglmm import naming
+from bayesglmm.backend.pymc_model import graph_coords, posterior_dims
 from bayesglmm.errors import SamplerError
 from bayesglmm.formula.spec import ModelSpec
 from bayesglmm.samplers.gibbs.chain import run_chain
@@ -144,21 +146,14 @@ def _run_chains(
 def _datatree(spec: ModelSpec, chains: list[dict], scheme: str, labels: list[int]) -> xr.DataTree:
     """The draws of ``chains`` (all of one length) as posterior and sample_stats, with
     chain coordinates ``labels``."""
-    coords: dict[str, list] = {"coef": list(spec.fixed.names)}
-    dims: dict[str, tuple[str, ...]] = {"b": ("coef",)}
-    for group in spec.groups:
-        g = group.name
-        coords[g] = list(group.levels)
-        coords[f"{g}_term"] = list(group.terms)
-        dims[f"sd_{g}"] = (f"{g}_term",)
-        dims[f"r_{g}"] = (g, f"{g}_term")
-        if group.correlated_blocks:
-            coords[f"{g}_term2"] = list(group.terms)
-            dims[f"cor_{g}"] = (f"{g}_term", f"{g}_term2")
-    sample = {"chain": np.array(labels), "draw": np.arange(chains[0]["b"].shape[0])}
+    dims = posterior_dims(spec)
+    used = {dim for names in dims.values() for dim in names}
+    coords = {dim: values for dim, values in graph_coords(spec).items() if dim in used}
+    length = chains[0][naming.coefficients()].shape[0]
+    sample = {naming.CHAIN: np.array(labels), naming.DRAW: np.arange(length)}
     posterior = xr.Dataset(
         {
-            name: (("chain", "draw", *dims.get(name, ())), np.stack([c[name] for c in chains]))
+            name: ((*sample, *dims.get(name, ())), np.stack([c[name] for c in chains]))
             for name in chains[0]
             if name != "mh_accept"
         },

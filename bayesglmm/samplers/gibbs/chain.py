@@ -35,6 +35,7 @@ import numpy as np
 from polyagamma import random_polyagamma
 from scipy import special
 
+from bayesglmm import naming
 from bayesglmm.samplers.gibbs.design import GibbsDesign
 from bayesglmm.samplers.gibbs.location import BlockedLocation
 from bayesglmm.samplers.gibbs.variances import (
@@ -177,12 +178,12 @@ class _VarianceUpdates:
 
 
 def _record_names(design: GibbsDesign) -> dict[str, tuple[int, ...]]:
-    shapes = {"b": (design.fixed.prior_mean.size,)}
+    shapes = {naming.coefficients(): (design.fixed.prior_mean.size,)}
     for group in design.groups:
-        shapes[f"sd_{group.name}"] = (group.q,)
+        shapes[naming.group_sd(group.name)] = (group.q,)
         if any(len(block) > 1 for block in group.blocks):
-            shapes[f"cor_{group.name}"] = (group.q, group.q)
-        shapes[f"r_{group.name}"] = (group.n_levels, group.q)
+            shapes[naming.group_correlation(group.name)] = (group.q, group.q)
+        shapes[naming.group_effects(group.name)] = (group.n_levels, group.q)
     if design.dispersion is not None:
         shapes[design.dispersion[0]] = ()
     return shapes
@@ -254,15 +255,16 @@ def run_chain(
 
 
 def _record(out, row: int, design: GibbsDesign, state: ChainState, accepted: list[bool]) -> None:
-    out["b"][row] = design.fixed.to_original(state.beta)
+    out[naming.coefficients()][row] = design.fixed.to_original(state.beta)
     for group, effects, covariance in zip(
         design.groups, state.effects, state.covariances, strict=True
     ):
         sd = np.sqrt(np.diag(covariance))
-        out[f"sd_{group.name}"][row] = sd
-        if f"cor_{group.name}" in out:
-            out[f"cor_{group.name}"][row] = covariance / np.outer(sd, sd)
-        out[f"r_{group.name}"][row] = effects
+        out[naming.group_sd(group.name)][row] = sd
+        correlation = naming.group_correlation(group.name)
+        if correlation in out:
+            out[correlation][row] = covariance / np.outer(sd, sd)
+        out[naming.group_effects(group.name)][row] = effects
     if design.dispersion is not None:
         out[design.dispersion[0]][row] = state.dispersion
     out["mh_accept"][row] = accepted

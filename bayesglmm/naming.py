@@ -1,0 +1,213 @@
+"""Every name bayesglmm gives a posterior variable, a dimension, a prior key or a table
+label, and the parsers that read them back.
+
+The names follow brms where it has one (``b``, ``sd_<group>``, ``cor_<group>``,
+``r_<group>``, the prior classes ``b``, ``sd`` and ``cor``). A modelled family parameter
+such as ``zi`` adds its suffix to the names of its linear predictor (``b_zi``,
+``Intercept_zi``, dim ``coef_zi``), and its grouping factors are called ``<group>__zi``.
+
+Examples
+--------
+>>> from bayesglmm import naming
+>>> naming.group_sd("herd"), naming.term_dim("herd"), naming.sd_key("herd", "Intercept")
+('sd_herd', 'herd_term', 'sd[herd][Intercept]')
+>>> naming.coefficients(naming.parameter_suffix("zi")), naming.parameter_group("site", "zi")
+('b_zi', 'site__zi')
+>>> naming.broader_keys("sd[herd][Intercept]")
+['sd[herd]', 'sd']
+"""
+
+from __future__ import annotations
+
+import re
+
+CHAIN = "chain"
+DRAW = "draw"
+OBS = "obs"
+"""The dimension of the rows of the data."""
+CUTPOINT = "cutpoint"
+"""The dimension of an ordinal response's thresholds."""
+SAMPLE = "__sample__"
+"""The stacked (chain, draw) dimension."""
+INTERCEPT = "Intercept"
+RESIDUAL_RHO = "rho_residual"
+"""The correlation of gaussian residuals within subject (``residual="ar1(...)"``)."""
+RESIDUAL_RHO_KEY = "rho[residual]"
+OBSERVED_DATA = "y_observed"
+"""The graph data holding the response."""
+FALLBACK_RESPONSE = "y"
+"""The observed variable's name when the response's own name is taken by another."""
+
+
+def parameter_suffix(parameter: str | None) -> str:
+    """What the variable names of a modelled parameter's linear predictor end with."""
+    return "" if parameter is None else f"_{parameter}"
+
+
+def parameter_group(group: str, parameter: str | None) -> str:
+    """The name of grouping factor ``group`` in the linear predictor of ``parameter``."""
+    return group if parameter is None else f"{group}__{parameter}"
+
+
+def coefficients(suffix: str = "") -> str:
+    """The vector of fixed effects on the original scale of the predictors."""
+    return f"b{suffix}"
+
+
+def intercept(suffix: str = "") -> str:
+    """The intercept sampled with the predictors centred (also its prior key)."""
+    return f"{INTERCEPT}{suffix}"
+
+
+def slopes(suffix: str = "") -> str:
+    """The fixed effects other than the intercept, as the sampler sees them."""
+    return f"b{suffix}_slopes"
+
+
+def coefficient_dim(suffix: str = "") -> str:
+    """The dimension of :func:`coefficients`."""
+    return f"coef{suffix}"
+
+
+def slope_dim(suffix: str = "") -> str:
+    """The dimension of :func:`slopes`."""
+    return f"slope{suffix}"
+
+
+def group_sd(group: str) -> str:
+    """The standard deviations of a grouping factor's terms."""
+    return f"sd_{group}"
+
+
+def group_effects(group: str) -> str:
+    """The group-level effects, dims ``(group, term_dim(group))``."""
+    return f"r_{group}"
+
+
+def group_correlation(group: str) -> str:
+    """The correlation matrix of a grouping factor's terms."""
+    return f"cor_{group}"
+
+
+def group_rho(group: str) -> str:
+    """The correlation of ``ar1()`` or ``cs()`` effects."""
+    return f"rho_{group}"
+
+
+def standard_normal(group: str, block: int | None = None) -> str:
+    """The standard normal draws of non-centred effects (of one correlated block)."""
+    return f"z_{group}" if block is None else f"z_{group}__{block}"
+
+
+def block_effects(group: str, block: int) -> str:
+    """The centred effects of one block of terms."""
+    return f"r_{group}__{block}"
+
+
+def block_cholesky(group: str, block: int) -> str:
+    """The Cholesky factor of one block's correlation matrix."""
+    return f"L_{group}__{block}"
+
+
+def block_lkj_eta(group: str, block: int) -> str:
+    """The graph data holding the LKJ prior's ``eta`` of one block's correlation."""
+    return f"{group_correlation(group)}__{block}__eta"
+
+
+def term_dim(group: str) -> str:
+    """The dimension of a grouping factor's terms."""
+    return f"{group}_term"
+
+
+def second_term_dim(group: str) -> str:
+    """The second term dimension of a correlation matrix."""
+    return f"{group}_term2"
+
+
+def group_dims(group: str) -> tuple[str, str, str]:
+    """Every dimension a grouping factor adds: its levels and its two term dimensions."""
+    return group, term_dim(group), second_term_dim(group)
+
+
+def graph_data(owner: str, part: str) -> str:
+    """The name of a piece of graph data that belongs to variable or group ``owner``."""
+    return f"{owner}__{part}"
+
+
+def coefficient_key(coefficient: str, suffix: str = "") -> str:
+    """The prior key, and the table label, of one fixed effect: ``b[<coef>]``."""
+    return f"b{suffix}[{coefficient}]"
+
+
+def sd_key(group: str, term: str) -> str:
+    """The prior key of one group-level sd: ``sd[<group>][<term>]``."""
+    return f"sd[{group}][{term}]"
+
+
+def correlation_key(group: str) -> str:
+    """The prior key of a grouping factor's correlation matrix: ``cor[<group>]``."""
+    return f"cor[{group}]"
+
+
+def rho_key(group: str) -> str:
+    """The prior key of an ``ar1()``/``cs()`` correlation: ``rho[<group>]``."""
+    return f"rho[{group}]"
+
+
+def broader_keys(key: str) -> list[str]:
+    """The prior keys that also cover ``key``, most specific first.
+
+    >>> broader_keys("b_zi[x]"), broader_keys("cor[g]"), broader_keys("sigma")
+    (['b_zi'], ['cor'], [])
+    """
+    match = re.fullmatch(r"sd\[(.+?)\]\[(.+)\]", key)
+    if match:
+        return [f"sd[{match.group(1)}]", "sd"]
+    match = re.fullmatch(r"(b(?:_[A-Za-z][A-Za-z0-9]*)?)\[.+\]", key)
+    if match:
+        return [match.group(1)]
+    for broad in ("cor", "rho"):
+        if key.startswith(f"{broad}["):
+            return [broad]
+    return []
+
+
+def sd_label(group: str, term: str) -> str:
+    """The table label of one group-level sd: ``sd_<group>[<term>]``."""
+    return f"{group_sd(group)}[{term}]"
+
+
+def correlation_label(group: str, term: str, other: str) -> str:
+    """The table label of one correlation: ``cor_<group>[<term>,<other>]``."""
+    return f"{group_correlation(group)}[{term},{other}]"
+
+
+def effect_label(group: str, level: object, term: str) -> str:
+    """The label of one group-level effect: ``r_<group>[<level>,<term>]``."""
+    return f"{group_effects(group)}[{level},{term}]"
+
+
+def element_label(name: str, element: object) -> str:
+    """The label of one element of a vector parameter, such as a threshold."""
+    return f"{name}[{element}]"
+
+
+def parameter_coefficient(parameter: str, coefficient: str) -> str:
+    """The ``fixef()`` row of a modelled parameter's coefficient: ``zi_Intercept``."""
+    return f"{parameter}_{coefficient}"
+
+
+def structure_term(kind: str) -> str:
+    """The ``varcorr()`` term of an ``ar1``/``cs`` correlation: ``rho (ar1)``."""
+    return f"rho ({kind})"
+
+
+def fixed_design(suffix: str = "", variant: str | None = None) -> str:
+    """The graph data of a fixed-effects design: ``X``, or its ``centred`` columns and
+    their ``means``."""
+    return f"X{suffix}" if variant is None else f"X{suffix}_{variant}"
+
+
+def offset(suffix: str = "") -> str:
+    """The graph data of a linear predictor's offset."""
+    return f"offset{suffix}"
