@@ -9,6 +9,8 @@ Everything past the entry point works on pandas.
 
 from __future__ import annotations
 
+import warnings
+
 import pandas as pd
 
 from bayesglmm.errors import DataError
@@ -33,8 +35,10 @@ def as_pandas(data: object, argument: str = "data") -> pd.DataFrame:
     caller's data). A table with a ``to_pandas()`` method (polars, pyarrow) is converted
     by it; another table through the Arrow PyCapsule stream
     (:meth:`pandas.DataFrame.from_arrow`) or else the interchange protocol
-    (:func:`pandas.api.interchange.from_dataframe`). Categorical levels keep the order
-    the conversion gives them.
+    (:func:`pandas.api.interchange.from_dataframe`). A polars ``Categorical`` column has
+    its levels sorted, as a string column's are; a polars ``Enum`` keeps its order, so
+    its first level is the reference, as in a pandas categorical. Through the protocols,
+    levels keep the order the table gives them.
 
     Parameters
     ----------
@@ -79,7 +83,9 @@ with __dataframe__ or __arrow_c_stream__), not dict; wrap it with pandas.DataFra
         elif arrow:
             frame = pd.DataFrame.from_arrow(data)
         else:
-            frame = pd.api.interchange.from_dataframe(data)
+            with warnings.catch_warnings():  # pandas 3 deprecates the protocol, not its users
+                warnings.filterwarnings("ignore", "The Dataframe Interchange Protocol")
+                frame = pd.api.interchange.from_dataframe(data)
     except Exception as error:
         raise DataError(
             f"{argument} ({type(data).__name__}) could not be converted to a pandas "
@@ -87,4 +93,19 @@ with __dataframe__ or __arrow_c_stream__), not dict; wrap it with pandas.DataFra
         ) from None
     if not isinstance(frame, pd.DataFrame):
         raise _refusal(data, argument)
+    return _sorted_polars_categories(data, frame)
+
+
+def _sorted_polars_categories(data: object, frame: pd.DataFrame) -> pd.DataFrame:
+    """A polars ``Categorical`` column arrives with its levels in the order polars first
+    met the strings (in this process, not only in this frame); sort them as strings are
+    sorted, so the reference level does not depend on that history. An ``Enum`` keeps
+    its declared order, like a pandas categorical."""
+    if type(data).__module__.partition(".")[0] != "polars":
+        return frame
+    for name, dtype in data.schema.items():
+        if type(dtype).__name__ == "Categorical" and name in frame.columns:
+            column = frame[name]
+            if isinstance(column.dtype, pd.CategoricalDtype) and not column.cat.ordered:
+                frame[name] = column.cat.reorder_categories(sorted(column.cat.categories))
     return frame

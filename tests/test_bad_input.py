@@ -180,7 +180,8 @@ def test_empty_data_is_refused(cbpp):
 
 def test_data_must_be_a_data_frame(cbpp):
     assert str(error_of("incidence ~ period", cbpp.to_dict("list"), family="poisson")) == (
-        "data must be a pandas DataFrame, not dict; wrap it with pandas.DataFrame(...)."
+        "data must be a DataFrame (pandas, polars, or any table with __dataframe__ or "
+        "__arrow_c_stream__), not dict; wrap it with pandas.DataFrame(...)."
     )
 
 

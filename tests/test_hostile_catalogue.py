@@ -89,7 +89,8 @@ BAD_DATA_TYPES = [
         lambda d: d.to_dict("list"),
         model("y ~ x"),
         bg.DataError,
-        "data must be a pandas DataFrame, not dict; wrap it with pandas.DataFrame(...).",
+        "data must be a DataFrame (pandas, polars, or any table with __dataframe__ or "
+        "__arrow_c_stream__), not dict; wrap it with pandas.DataFrame(...).",
         exact=True,
     ),
     Case("data-list", lambda d: d.values.tolist(), model("y ~ x"), bg.DataError, "not list;"),
@@ -763,7 +764,8 @@ BAD_NEW_DATA = [
         lambda d: d.to_dict("list"),
         lambda fit, d: fit.predict(d),
         bg.DataError,
-        "newdata must be a pandas DataFrame, not dict",
+        "newdata must be a DataFrame (pandas, polars, or any table with __dataframe__ or "
+        "__arrow_c_stream__), not dict",
     ),
     Case(
         "a-series-row",

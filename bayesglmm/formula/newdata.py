@@ -45,6 +45,7 @@ from bayesglmm.formula.design import (
 from bayesglmm.formula.expressions import FORMULA_CONTEXT
 from bayesglmm.formula.spec import GroupDesign, ModelSpec, ParameterDesign, ResidualStructure
 from bayesglmm.formula.syntax import parse_residual
+from bayesglmm.frames import as_pandas
 
 _UNSEEN_CATEGORIES = re.compile(r"categories outside of the nominated levels.*?: (\{.*?\})")
 
@@ -159,6 +160,8 @@ def new_data_design(spec: ModelSpec, data: pd.DataFrame, trials: bool = False) -
         The fitted model's spec.
     data
         New rows with the predictor, grouping and offset columns; it is never modified.
+        A polars DataFrame or another table is converted first
+        (:func:`~bayesglmm.frames.as_pandas`).
     trials
         Also read the binomial trials (needed to draw new responses).
 
@@ -167,11 +170,7 @@ def new_data_design(spec: ModelSpec, data: pd.DataFrame, trials: bool = False) -
     DataError
         For a missing column, missing values, or a categorical level the fit has not seen.
     """
-    if not isinstance(data, pd.DataFrame):
-        raise DataError(
-            f"newdata must be a pandas DataFrame, not {type(data).__name__}; wrap it with "
-            "pandas.DataFrame(...), or pandas.DataFrame([row]) for one row."
-        )
+    data = as_pandas(data, "newdata")
     if len(data) == 0:
         raise DataError("newdata has no rows; give at least one row to predict.")
     check_flat_columns(data, "newdata")
