@@ -33,6 +33,7 @@ from bayesglmm.errors import (
 from bayesglmm.families import FAMILIES, LINKS
 from bayesglmm.formula.distributional import BayesFormula, formula
 from bayesglmm.model import Model
+from bayesglmm.options import options
 from bayesglmm.persistence import load
 from bayesglmm.results import Fit, compare
 
@@ -62,6 +63,7 @@ __all__ = [
     "datasets",
     "formula",
     "load",
+    "options",
     "priors",
     "templates",
 ]

@@ -8,7 +8,8 @@ Examples
 ['mean', 'sd']
 """
 
-from bayesglmm.results.fit import Fit, compare
+from bayesglmm.results.comparison import compare
+from bayesglmm.results.fit import Fit
 from bayesglmm.results.tables import STAT_COLUMNS, summarize
 
 __all__ = ["STAT_COLUMNS", "Fit", "compare", "summarize"]

@@ -23,6 +23,8 @@ import pandas as pd
 import xarray as xr
 from scipy import stats
 
+from bayesglmm.results.intervals import interval_bounds, interval_columns, resolve_ci_prob
+
 RHAT_MAX = 1.01
 ESS_MIN = 400
 
@@ -238,7 +240,7 @@ OVERDISPERSION_REMEDIES = {
 
 
 def pearson_dispersion(
-    chi_square: np.ndarray, residual_df: int, support: str
+    chi_square: np.ndarray, residual_df: int, support: str, ci_prob: float | None = None
 ) -> tuple[pd.DataFrame, str | None]:
     """The Pearson dispersion ratio ``sum(r_i^2) / (n - p)`` and a verdict.
 
@@ -258,7 +260,7 @@ def pearson_dispersion(
 
     Returns
     -------
-    The one-row table (``ratio``, ``2.5%``, ``97.5%``, ``df``, ``p_value``) and a warning
+    The one-row table (``ratio``, its ``ci_prob`` interval, ``df``, ``p_value``) and a warning
     message, or None when the data show no overdispersion.
 
     Examples
@@ -270,10 +272,10 @@ def pearson_dispersion(
     ratios = chi_square / residual_df
     ratio = float(np.mean(ratios))
     p_value = float(stats.chi2.sf(ratio * residual_df, residual_df))
-    low, high = np.quantile(ratios, [0.025, 0.975])
+    ci_prob = resolve_ci_prob(ci_prob)
+    bounds = dict(zip(interval_columns(ci_prob), interval_bounds(ratios, ci_prob), strict=True))
     table = pd.DataFrame(
-        {"ratio": ratio, "2.5%": low, "97.5%": high, "df": residual_df, "p_value": p_value},
-        index=["pearson"],
+        {"ratio": ratio, **bounds, "df": residual_df, "p_value": p_value}, index=["pearson"]
     )
     if p_value >= 0.05 or ratio <= 1:
         return table, None

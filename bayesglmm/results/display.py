@@ -21,15 +21,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from bayesglmm.results.intervals import interval_header, interval_of
+
 HEADERS = {
     "mean": "Estimate",
     "sd": "Est.Error",
-    "2.5%": "l-95% CI",
-    "97.5%": "u-95% CI",
     "rhat": "Rhat",
     "ess_bulk": "Bulk_ESS",
     "ess_tail": "Tail_ESS",
 }
+"""brms's printout headers; the interval's come from :func:`interval_header`."""
 
 
 def _decimals(table: pd.DataFrame) -> int:
@@ -48,15 +49,19 @@ def _integer(value: float) -> str:
 def _cells(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
     """Column headers and formatted cells of a summary table, as brms shows them."""
     digits = _decimals(table)
+    interval = list(interval_of(table))
     cells = []
     for _, row in table.iterrows():
         cells.append(
-            [f"{row[key]:.{digits}f}" for key in ("mean", "sd", "2.5%", "97.5%")]
+            [f"{row[key]:.{digits}f}" for key in ("mean", "sd", *interval)]
             + ["NA" if not np.isfinite(row["rhat"]) else f"{row['rhat']:.2f}"]
             + [_integer(row["ess_bulk"]), _integer(row["ess_tail"])]
         )
     headers = [
-        HEADERS[key] for key in ("mean", "sd", "2.5%", "97.5%", "rhat", "ess_bulk", "ess_tail")
+        HEADERS["mean"],
+        HEADERS["sd"],
+        *interval_header(interval),
+        *(HEADERS[key] for key in ("rhat", "ess_bulk", "ess_tail")),
     ]
     return headers, cells
 
@@ -67,7 +72,7 @@ def format_estimates(table: pd.DataFrame, labels: list[str] | None = None) -> st
     Parameters
     ----------
     table
-        Rows of summary statistics (columns of :data:`~bayesglmm.results.tables.STAT_COLUMNS`).
+        Rows of summary statistics (columns of :func:`~bayesglmm.results.tables.stat_columns`).
     labels
         Row labels; the table's index by default.
     """

@@ -1,4 +1,4 @@
-"""Conditional effects, contrasts between levels, and hypotheses about parameters.
+"""Conditional effects and contrasts between levels of a categorical predictor.
 
 Effects and contrasts are predictions on a reference grid: the variables of interest
 vary, every other numeric predictor (and offset column) sits at its mean and every
@@ -14,15 +14,19 @@ Examples
 
 from __future__ import annotations
 
-import ast
 import itertools
-import re
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from bayesglmm.errors import DataError, FormulaError, did_you_mean
-from bayesglmm.formula.expressions import MAX_POWER, evaluate_arithmetic
+from bayesglmm.formula.design import predictor_columns
+from bayesglmm.results.intervals import interval_bounds, interval_columns, resolve_ci_prob
+from bayesglmm.results.predict import check_choice, grid_predictions
+
+if TYPE_CHECKING:
+    from bayesglmm.results.fit import Fit
 
 GRID_POINTS = 25
 """Values of a numeric variable in an effects grid, evenly spaced over its range."""
@@ -35,14 +39,6 @@ CONTRAST_SCALES = {
 }
 """Per scale: the prediction it starts from, how two predictions combine, and the link
 it requires (an odds ratio needs the logit link)."""
-
-_FUNCTIONS = {
-    "exp": np.exp,
-    "log": np.log,
-    "sqrt": np.sqrt,
-    "abs": np.abs,
-    "expit": lambda x: 1 / (1 + np.exp(-x)),
-}
 
 
 def is_categorical(column: pd.Series) -> bool:
@@ -130,69 +126,59 @@ def parse_contrast(text: str, levels: list) -> tuple[object, object]:
     return labels[parts[0]], labels[parts[1]]
 
 
-_LABEL = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\[[^\[\]]*(\[[^\[\]]*\][^\[\]]*)*\]")
-_COMPARISON = re.compile(r"^(?P<left>.+?)\s*(?P<op><=|>=|<|>|=)\s*(?P<right>.+)$")
-
-
-def hypothesis_parts(text: str) -> tuple[str, str, str]:
-    """Split ``"lhs op rhs"`` with op one of ``<``, ``>``, ``<=``, ``>=``, ``=`` (or ``==``)."""
-    if not isinstance(text, str):
-        raise FormulaError(
-            f"a hypothesis is text such as 'b[x] > 0', not {type(text).__name__} {text!r}"
-        )
-    found = _COMPARISON.match(text.strip())
-    right = found["right"] if found else ""
-    if found and found["op"] == "=" and right.startswith("="):
-        right = right[1:].strip()
-    if not found or not right or right[0] in "<>=!" or found["left"].endswith("!"):
-        raise FormulaError(
-            "a hypothesis compares two expressions with one of <, >, <=, >= or =, e.g. "
-            f"'b[x] > 0'; got '{text}'"
-        )
-    return found["left"], found["op"], right
-
-
-def _names_in(text: str) -> list[str]:
-    """The plain names in ``text``, or none when it is not an expression."""
-    try:
-        tree = ast.parse(text.strip(), mode="eval")
-    except SyntaxError:
-        return []
-    return [node.id for node in ast.walk(tree) if isinstance(node, ast.Name)]
-
-
-def evaluate_expression(
-    text: str, draws: dict[str, np.ndarray], statement: str | None = None
-) -> np.ndarray:
-    """Evaluate arithmetic over parameter labels (``b[x]``, ``sd_g[Intercept]``, ``sigma``).
-
-    Allowed: numbers, labels, ``+ - * / **``, and ``exp``, ``log``, ``sqrt``, ``abs``,
-    ``expit``. Errors name ``statement`` (the whole hypothesis) when given.
-    """
-    where = text if statement is None else statement
-    names, labels = {}, {}
-    substituted = text
-    for label in sorted(draws, key=len, reverse=True):
-        if label in substituted:
-            token = f"_p{len(names)}_"
-            names[token], labels[token] = draws[label], label
-            substituted = substituted.replace(label, token)
-    leftover = _LABEL.search(substituted)
-    unknown = [name for name in _names_in(substituted) if name not in {*names, *_FUNCTIONS}]
-    if leftover or unknown:
-        shown = leftover.group(0) if leftover else unknown[0]
+def effects(fit: Fit, variable: str, by: str | None = None, ci_prob: float | None = None):
+    """The mean response of ``fit`` as ``variable`` (and ``by``) vary, other predictors held
+    as :func:`reference_grid` holds them and group effects at zero."""
+    used = predictor_columns(part.formula for part in fit.spec.linear_parts)
+    predictors = fit.spec.data[[name for name in fit.spec.data.columns if name in used]]
+    varying = {variable: variable_values(predictors, variable, "variable")}
+    if by == variable:
         raise DataError(
-            f"'{shown}' in '{where}' is not a parameter.{did_you_mean(shown, draws)} "
-            f"Parameters are {', '.join(list(draws)[:12])}{' ...' if len(draws) > 12 else ''}."
+            f"by='{by}' is the variable itself; give another predictor as by=, or leave it out."
         )
+    if by is not None:
+        varying[by] = variable_values(predictors, by, "by")
+    grid = reference_grid(fit.spec.data, varying)
+    draws = grid_predictions(fit, grid, "mean")
+    ci_prob = resolve_ci_prob(ci_prob)
+    bounds = dict(zip(interval_columns(ci_prob), interval_bounds(draws, ci_prob), strict=True))
+    table = grid[list(varying)].copy()
+    return table.assign(mean=draws.mean(0), sd=draws.std(0, ddof=1), **bounds)
 
-    def refuse(construct: str) -> FormulaError:
-        for token, label in labels.items():
-            construct = construct.replace(token, label)
-        return FormulaError(
-            f"'{construct}' in '{where}' is not allowed: a hypothesis may use parameters, "
-            f"numbers, + - * /, ** with a number of at most {MAX_POWER} as the power, and "
-            "exp, log, sqrt, abs, expit"
+
+def contrast(
+    fit: Fit, variable: str, text: str, scale: str = "link", ci_prob: float | None = None
+) -> pd.DataFrame:
+    """One comparison of two levels of a categorical predictor (see :meth:`Fit.contrast`)."""
+    check_choice("scale", scale, tuple(CONTRAST_SCALES))
+    kind, combine, needs_link = CONTRAST_SCALES[scale]
+    if needs_link is not None and fit.link.name != needs_link:
+        raise DataError(
+            f"scale='{scale}' needs the {needs_link} link, but this model uses "
+            f"{fit.link.name}; use scale='link' or 'response'."
         )
-
-    return evaluate_arithmetic(substituted, names, _FUNCTIONS, refuse)
+    data = fit.spec.data
+    if variable not in data or not is_categorical(data[variable]):
+        raise DataError(
+            f"'{variable}' is not a categorical predictor of this model; contrasts compare "
+            "levels of one. For a numeric predictor use fit.hypothesis('b[...] > 0')."
+        )
+    first, second = parse_contrast(text, levels_of(data[variable]))
+    grid = reference_grid(data, {variable: [first, second]})
+    values = grid_predictions(fit, grid, kind)
+    linear = grid_predictions(fit, grid, "linpred")
+    draws = combine(values[:, 0], values[:, 1])
+    share = float(np.mean(linear[:, 0] - linear[:, 1] > 0))
+    ci_prob = resolve_ci_prob(ci_prob)
+    low, high = interval_bounds(draws, ci_prob)
+    columns = interval_columns(ci_prob)
+    return pd.DataFrame(
+        {
+            "mean": [draws.mean()],
+            "sd": [draws.std(ddof=1)],
+            columns[0]: [low],
+            columns[1]: [high],
+            "pd": [max(share, 1 - share)],
+        },
+        index=[text],
+    )

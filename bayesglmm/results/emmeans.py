@@ -77,6 +77,7 @@ from bayesglmm.errors import DataError, FormulaError
 from bayesglmm.formula.expressions import expression_use
 from bayesglmm.formula.newdata import new_data_design
 from bayesglmm.results.effects import is_categorical, reference_grid
+from bayesglmm.results.intervals import interval_columns, resolve_ci_prob
 from bayesglmm.results.predict import (
     QUADRATURE_NODES,
     check_choice,
@@ -85,14 +86,13 @@ from bayesglmm.results.predict import (
     random_part_variance,
     thinned_draws,
 )
-from bayesglmm.results.tables import summarize, summary_stats
+from bayesglmm.results.tables import summarize
 
 WEIGHTS = ("equal", "proportional")
 SCALES = ("link", "response")
 RANDOM_EFFECTS = ("none", "marginal")
 MEASURES = ("difference", "ratio", "odds_ratio")
 METHODS = ("pairwise", "trt.vs.ctrl", "poly")
-SUMMARY_COLUMNS = ["mean", "median", "sd", "2.5%", "97.5%", "ess_bulk", "rhat"]
 POLYNOMIAL_NAMES = ("linear", "quadratic", "cubic", "quartic", "quintic")
 
 _SEPARATORS = re.compile(r"\s*[*+:]\s*")
@@ -326,14 +326,15 @@ def build_grid(
     return ReferenceGrid(frame, names, by_names, averaged, cells, matrix, fixed)
 
 
-def draw_summary(values: np.ndarray, chains: int) -> pd.DataFrame:
-    """:data:`SUMMARY_COLUMNS` of each column of ``values`` (samples stacked by chain)."""
+def draw_summary(values: np.ndarray, chains: int, ci_prob: float) -> pd.DataFrame:
+    """Mean, median, sd, the central ``ci_prob`` interval, bulk ESS and R-hat of each column
+    of ``values`` (samples stacked by chain)."""
     draws = xr.DataArray(
         values.reshape(chains, -1, values.shape[1]), dims=("chain", "draw", "cell")
     )
-    table = summarize(draws, summary_stats).reset_index(drop=True)
+    table = summarize(draws, ci_prob).reset_index(drop=True)
     table.insert(1, "median", np.median(values, axis=0))
-    return table[SUMMARY_COLUMNS]
+    return table[["mean", "median", "sd", *interval_columns(ci_prob), "ess_bulk", "rhat"]]
 
 
 def _check_response_scale(fit, scale: str, re: str) -> None:
@@ -356,8 +357,10 @@ def estimated_means(
     scale: str = "link",
     re: str = "none",
     ndraws: int | None = None,
+    ci_prob: float | None = None,
 ) -> EMMeans:
     """Estimated marginal means of a fit; see :meth:`bayesglmm.Fit.emmeans`."""
+    ci_prob = resolve_ci_prob(ci_prob)
     check_choice("scale", scale, SCALES)
     check_choice("re", re, RANDOM_EFFECTS)
     _check_response_scale(fit, scale, re)
@@ -378,7 +381,7 @@ def estimated_means(
     else:
         values = link.inverse_np(eta) if scale == "response" else eta
     table = pd.concat(
-        [grid.cells, draw_summary(values, posterior.sizes["chain"])], axis=1
+        [grid.cells, draw_summary(values, posterior.sizes["chain"], ci_prob)], axis=1
     ).reset_index(drop=True)
     return EMMeans(
         table=table,
@@ -391,6 +394,7 @@ def estimated_means(
         chains=posterior.sizes["chain"],
         random_sd=np.sqrt(variance.mean(axis=0)) if re == "marginal" else None,
         has_random=bool(fit.spec.groups),
+        ci_prob=ci_prob,
     )
 
 
@@ -490,7 +494,8 @@ class EMMeans:
     ----------
     table
         One row per cell: its ``by`` and factor levels, then posterior ``mean``,
-        ``median``, ``sd``, ``2.5%``, ``97.5%``, bulk ESS and R-hat.
+        ``median``, ``sd``, the ``ci_prob`` interval (``2.5%``, ``97.5%``), bulk ESS and
+        R-hat.
     draws
         ``(samples, cells)`` draws in the order of ``table``'s rows (chains stacked).
     grid
@@ -504,6 +509,8 @@ class EMMeans:
         variance integrated over.
     has_random
         Whether the model has group-level effects.
+    ci_prob
+        Probability of the intervals in ``table`` and in its contrasts' tables.
     """
 
     table: pd.DataFrame
@@ -516,6 +523,7 @@ class EMMeans:
     chains: int
     random_sd: np.ndarray | None = None
     has_random: bool = True
+    ci_prob: float = 0.95
 
     @property
     def labels(self) -> list[str]:
@@ -630,7 +638,7 @@ class EMMeans:
             bound = float(np.quantile(deviation.max(axis=1), level))
             low, high = centre - bound * spread, centre + bound * spread
             reported = np.exp(values) if multiplicative else values
-            table = draw_summary(reported, self.chains)
+            table = draw_summary(reported, self.chains, self.ci_prob)
             positive = (values > 0).mean(axis=0)
             table.insert(
                 table.columns.get_loc("ess_bulk"), "pd", np.maximum(positive, 1 - positive)

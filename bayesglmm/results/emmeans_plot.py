@@ -20,6 +20,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from bayesglmm.results.emmeans import RANDOM_EFFECTS, EMMeans, estimated_means
+from bayesglmm.results.intervals import interval_of
 from bayesglmm.results.predict import check_choice
 
 TITLES = {"none": "conditional (re='none')", "marginal": "population-averaged (re='marginal')"}
@@ -28,9 +29,10 @@ DODGE = 0.25
 
 
 def _panel(axes, table, factors: list[str]) -> None:
-    """Posterior medians and 95% intervals of one panel: along the first factor, one line per
+    """Posterior medians and credible intervals of one panel: along the first factor, one line per
     level of the second (an interaction plot), or one point per cell otherwise. The median,
     unlike the mean, always lies inside the interval of a skewed response-scale posterior."""
+    low, high = interval_of(table)
     if len(factors) == 2:
         first, second = factors
         positions = {level: i for i, level in enumerate(dict.fromkeys(table[first].astype(str)))}
@@ -42,7 +44,7 @@ def _panel(axes, table, factors: list[str]) -> None:
             axes.errorbar(
                 x,
                 rows["median"],
-                yerr=[rows["median"] - rows["2.5%"], rows["97.5%"] - rows["median"]],
+                yerr=[rows["median"] - rows[low], rows[high] - rows["median"]],
                 marker="o",
                 capsize=3,
                 label=f"{second} = {level}",
@@ -57,7 +59,7 @@ def _panel(axes, table, factors: list[str]) -> None:
     axes.errorbar(
         x,
         table["median"],
-        yerr=[table["median"] - table["2.5%"], table["97.5%"] - table["median"]],
+        yerr=[table["median"] - table[low], table[high] - table["median"]],
         fmt="o",
         capsize=3,
     )

@@ -15,11 +15,23 @@ Examples
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+import arviz_plots as azp
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+
+from bayesglmm.errors import DataError
+from bayesglmm.results.effects import effects
+from bayesglmm.results.estimates import coef, ranef, reported_names
+from bayesglmm.results.intervals import interval_of
+from bayesglmm.results.pooling import no_pooling_estimates
+
+if TYPE_CHECKING:
+    from bayesglmm.results.fit import Fit
 
 OVERLAY_DRAWS = 50
 """Replicated datasets drawn in a density overlay."""
@@ -133,11 +145,12 @@ def grouped_intervals(table: pd.DataFrame, group: str, name: str) -> Figure:
 
 
 def caterpillar(table: pd.DataFrame, title: str) -> Figure:
-    """Group-level effects sorted by their mean, with 95% intervals."""
+    """Group-level effects sorted by their mean, with their credible intervals."""
     ordered = table.sort_values("mean")
     figure, axes = _figure(6.0, max(3.0, 0.22 * len(ordered) + 1))
     positions = np.arange(len(ordered))
-    axes.hlines(positions, ordered["2.5%"], ordered["97.5%"], color=REPLICATED_COLOR)
+    low, high = interval_of(ordered)
+    axes.hlines(positions, ordered[low], ordered[high], color=REPLICATED_COLOR)
     axes.plot(ordered["mean"], positions, "o", color=OBSERVED_COLOR, ms=4)
     axes.axvline(0, color="0.5", ls=":")
     axes.set_yticks(positions, [str(level) for level in ordered.index])
@@ -176,12 +189,13 @@ def shrinkage(separate: pd.DataFrame, pooled: pd.DataFrame, title: str) -> Figur
 
 
 def effects_plot(table: pd.DataFrame, variable: str, by: str | None, label: str) -> Figure:
-    """Conditional effects: the mean response with its 95% interval along ``variable``.
+    """Conditional effects: the mean response with its credible interval along ``variable``.
 
     A numeric variable gets a line and band, a categorical one points with error bars;
     with ``by``, one line or series per level of ``by``.
     """
     figure, axes = _figure()
+    low, high = interval_of(table)
     groups = table.groupby(by, observed=True, sort=False) if by else [(None, table)]
     numeric = pd.api.types.is_numeric_dtype(table[variable]) and not isinstance(
         table[variable].dtype, pd.CategoricalDtype
@@ -196,10 +210,10 @@ def effects_plot(table: pd.DataFrame, variable: str, by: str | None, label: str)
         )
         if numeric:
             axes.plot(rows[variable], rows["mean"], label=name)
-            axes.fill_between(rows[variable], rows["2.5%"], rows["97.5%"], alpha=0.2)
+            axes.fill_between(rows[variable], rows[low], rows[high], alpha=0.2)
         else:
             x = np.arange(len(rows)) + 0.1 * position
-            errors = [rows["mean"] - rows["2.5%"], rows["97.5%"] - rows["mean"]]
+            errors = [rows["mean"] - rows[low], rows[high] - rows["mean"]]
             axes.errorbar(x, rows["mean"], yerr=errors, fmt="o", capsize=3, label=name)
             axes.set_xticks(np.arange(len(rows)), [str(v) for v in rows[variable]])
     axes.set(
@@ -208,3 +222,37 @@ def effects_plot(table: pd.DataFrame, variable: str, by: str | None, label: str)
     if by is not None:
         axes.legend()
     return figure
+
+
+def plot_effects(fit: Fit, variable: str, by: str | None = None) -> Figure:
+    """:func:`~bayesglmm.results.effects.effects` of ``fit`` with their intervals."""
+    return effects_plot(effects(fit, variable, by), variable, by, fit.observed_name)
+
+
+def plot_trace(fit: Fit, var_names: list[str] | None = None):
+    """Trace and density plots of the reported parameters (arviz-plots)."""
+    return azp.plot_trace_dist(fit.idata, var_names=var_names or reported_names(fit))
+
+
+def plot_rank(fit: Fit, var_names: list[str] | None = None):
+    """Rank plots of the reported parameters (arviz-plots)."""
+    return azp.plot_rank(fit.idata, var_names=var_names or reported_names(fit))
+
+
+def plot_ranef(fit: Fit, group: str, term: str | None = None) -> Figure:
+    """Caterpillar plot of the group-level effects of ``group`` (its first term by default)."""
+    known = [g.name for g in fit.spec.all_groups]
+    if group not in known:
+        raise DataError(
+            f"'{group}' is not a grouping factor of this model; choose from {', '.join(known)}."
+        )
+    term = term or fit.spec.group(group).terms[0]
+    table = ranef(fit).xs((group, term), level=("group", "term"))
+    return caterpillar(table, f"{group}: {term}")
+
+
+def plot_shrinkage(fit: Fit, group: str) -> Figure:
+    """Separate per-level least-squares estimates against the partially pooled ``coef()``."""
+    separate = no_pooling_estimates(fit.spec, fit.family, fit.link, group)
+    pooled = coef(fit).loc[group]["mean"].unstack("term")
+    return shrinkage(separate, pooled, f"Shrinkage in {group}")

@@ -22,12 +22,13 @@ import base64
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from bayesglmm.errors import ArgumentError
+from bayesglmm.errors import ArgumentError, DataError
 from bayesglmm.results.plots import (
     calibration,
     density_overlay,
@@ -35,7 +36,10 @@ from bayesglmm.results.plots import (
     rootogram,
     statistic_histogram,
 )
-from bayesglmm.results.predict import check_choice
+from bayesglmm.results.predict import check_choice, predict
+
+if TYPE_CHECKING:
+    from bayesglmm.results.fit import Fit
 
 STATISTICS: dict[str, Callable[[np.ndarray], float]] = {
     "mean": np.mean,
@@ -100,6 +104,11 @@ class PredictiveCheck:
     statistics
         One row per test statistic: observed value, mean and 90% interval over the
         replicated datasets, and the Bayesian p-value.
+    figure
+        The plot of the check's kind (set by :meth:`bayesglmm.Fit.ppc`).
+    groups, group_figure
+        With ``fit.ppc(group=...)``: :meth:`by_group`'s table and :meth:`plot_groups`'s
+        figure for that grouping factor; None otherwise.
     """
 
     observed: np.ndarray
@@ -108,6 +117,9 @@ class PredictiveCheck:
     support: str
     predicted: np.ndarray | None = None
     functions: dict[str, Callable[[np.ndarray], float]] = field(default_factory=dict)
+    figure: Figure | None = field(default=None, init=False)
+    groups: pd.DataFrame | None = field(default=None, init=False)
+    group_figure: Figure | None = field(default=None, init=False)
 
     def __post_init__(self):
         self.functions = {**STATISTICS, **self.functions}
@@ -194,3 +206,49 @@ class PredictiveCheck:
             f"replicated datasets</p>{self.statistics.round(4).to_html()}"
             f'<img src="data:image/png;base64,{image}"/>'
         )
+
+
+def group_index(fit: Fit, group: str) -> tuple[np.ndarray, list]:
+    """Per fitted row, the position of its level of ``group`` (a grouping factor or a
+    column), and the levels."""
+    if any(g.name == group for g in fit.spec.groups):
+        chosen = fit.spec.group(group)
+        return chosen.index, list(chosen.levels)
+    if group in fit.spec.data:
+        codes, levels = pd.factorize(fit.spec.data[group], sort=True)
+        return codes, list(levels)
+    groups = [g.name for g in fit.spec.groups]
+    names = list(dict.fromkeys([*groups, *fit.spec.data.columns]))
+    raise DataError(
+        f"'{group}' is not a grouping factor or column; choose from {', '.join(names)}."
+    )
+
+
+def posterior_check(
+    fit: Fit,
+    kind: str | None = None,
+    group: str | None = None,
+    statistics: dict | None = None,
+    ndraws: int = 500,
+    seed=None,
+) -> PredictiveCheck:
+    """The posterior predictive check of ``fit`` (see :meth:`bayesglmm.Fit.ppc`)."""
+    trials = fit.spec.response.trials
+    tree = predict(fit, kind="response", ndraws=ndraws, summary=False, seed=seed)
+    replicated = tree["predictions"][fit.observed_name].to_numpy()
+    replicated = replicated.reshape(-1, replicated.shape[-1])
+    predicted = predict(fit, kind="mean", ndraws=ndraws)["mean"].to_numpy()
+    check = PredictiveCheck(
+        response_scale(fit.spec.response.values, trials),
+        response_scale(replicated, trials),
+        fit.observed_name,
+        fit.family.support.name,
+        predicted=predicted,
+        functions=dict(statistics or {}),
+    )
+    check.figure = check.plot(kind)
+    if group is not None:
+        index, levels = group_index(fit, group)
+        check.groups = check.by_group(index, levels)
+        check.group_figure = check.plot_groups(index, levels, group)
+    return check

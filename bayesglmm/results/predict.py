@@ -30,6 +30,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -41,8 +42,17 @@ from bayesglmm.errors import ArgumentError, DataError, did_you_mean
 from bayesglmm.families.family import Family
 from bayesglmm.families.links import LINKS, Link
 from bayesglmm.families.residual import sequential_data, sequential_draws
-from bayesglmm.formula.newdata import NewDataDesign
-from bayesglmm.results.linear_predictor import MAX_CHUNK_ELEMENTS, parameter_draws, stacked_draws
+from bayesglmm.formula.newdata import NewDataDesign, new_data_design
+from bayesglmm.results.intervals import interval_bounds, interval_columns, resolve_ci_prob
+from bayesglmm.results.linear_predictor import (
+    MAX_CHUNK_ELEMENTS,
+    modelled_parameters,
+    parameter_draws,
+    stacked_draws,
+)
+
+if TYPE_CHECKING:
+    from bayesglmm.results.fit import Fit
 
 KINDS = ("mean", "linpred", "response")
 RANDOM_EFFECTS = ("conditional", "marginal", "none")
@@ -54,7 +64,6 @@ link scale; a larger sd ``s`` takes ``64 ceil(s^2 / 9)`` nodes (at most
 error stays below 1e-6 up to ``s = 15`` (checked against adaptive quadrature)."""
 
 MAX_QUADRATURE_NODES = 2048
-SUMMARY_COLUMNS = ["mean", "sd", "2.5%", "97.5%"]
 
 
 def check_choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
@@ -261,13 +270,17 @@ def predict_draws(
         yield rows, _chunk_values(posterior, design, rows, family, link, kind, re, new_effects, rng)
 
 
-def prediction_summary(chunks: Iterator[tuple[slice, np.ndarray]], index: pd.Index) -> pd.DataFrame:
-    """Mean, sd and central 95% interval per row, accumulated chunk by chunk."""
+def prediction_summary(
+    chunks: Iterator[tuple[slice, np.ndarray]], index: pd.Index, ci_prob: float | None = None
+) -> pd.DataFrame:
+    """Mean, sd and central ``ci_prob`` interval per row, accumulated chunk by chunk."""
+    ci_prob = resolve_ci_prob(ci_prob)
     parts = []
     for _, values in chunks:
-        low, high = np.quantile(values, [0.025, 0.975], axis=0)
+        low, high = interval_bounds(values, ci_prob)
         parts.append(np.column_stack([values.mean(0), values.std(0, ddof=1), low, high]))
-    return pd.DataFrame(np.concatenate(parts), index=index, columns=SUMMARY_COLUMNS)
+    columns = ["mean", "sd", *interval_columns(ci_prob)]
+    return pd.DataFrame(np.concatenate(parts), index=index, columns=columns)
 
 
 def prediction_tree(
@@ -285,3 +298,52 @@ def prediction_tree(
         },
     )
     return xr.DataTree.from_dict({"predictions": dataset})
+
+
+def predict(
+    fit: Fit,
+    newdata: pd.DataFrame | None = None,
+    kind: str = "mean",
+    re: str = "conditional",
+    new_levels: str = "population",
+    ndraws: int | None = None,
+    summary: bool = True,
+    seed=None,
+    ci_prob: float | None = None,
+) -> pd.DataFrame | xr.DataTree:
+    """Posterior predictions of ``fit`` for its rows or ``newdata`` (see :meth:`Fit.predict`)."""
+    design = (
+        NewDataDesign.from_spec(fit.spec)
+        if newdata is None
+        else new_data_design(fit.spec, newdata, trials=kind == "response")
+    )
+    posterior = thinned_draws(fit.posterior, ndraws)
+    chunks = predict_draws(posterior, design, fit.family, fit.link, kind, re, new_levels, seed)
+    if summary:
+        return prediction_summary(chunks, design.row_labels, ci_prob)
+    return prediction_tree(chunks, posterior, design.row_labels, fit.observed_name)
+
+
+def grid_predictions(fit: Fit, grid: pd.DataFrame, kind: str) -> np.ndarray:
+    """Draws ``(samples, rows)`` of population-level predictions (group effects 0) on
+    ``grid``."""
+    tree = predict(fit, grid, kind=kind, re="none", summary=False)
+    values = tree["predictions"][fit.observed_name].to_numpy()
+    return values.reshape(-1, values.shape[-1])
+
+
+def conditional_moments(fit: Fit) -> Iterator[tuple[slice, np.ndarray, np.ndarray]]:
+    """Per chunk of fitted rows: the rows and the draws ``(samples, rows)`` of the
+    conditional mean and variance of the response (per trial for binomial families)."""
+    design = NewDataDesign.from_spec(fit.spec)
+    posterior = fit.posterior
+    modelled = modelled_parameters(posterior, fit.spec)
+    trials = design.trials
+    for rows, eta in predict_draws(posterior, design, fit.family, fit.link, kind="linpred"):
+        chunk = {name: values[:, rows] for name, values in modelled.items()}
+        params = parameter_draws(posterior, fit.family, modelled=chunk)
+        yield (
+            rows,
+            fit.family.expected(eta, fit.link, params),
+            fit.family.variance(eta, fit.link, params, None if trials is None else trials[rows]),
+        )

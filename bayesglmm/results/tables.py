@@ -1,8 +1,9 @@
 """Posterior summary tables: functions over labelled draws, returning DataFrames.
 
-Every table has the columns :data:`STAT_COLUMNS`: posterior mean and sd, the
-central 95% interval, bulk and tail effective sample sizes and rank-normalised
-R-hat (Vehtari et al. 2021), computed with arviz-stats.
+Every table has the columns :func:`stat_columns`: posterior mean and sd, the central
+credible interval (``ci_prob``, 95% unless ``bg.options`` or the call says otherwise),
+bulk and tail effective sample sizes and rank-normalised R-hat (Vehtari et al. 2021),
+computed with arviz-stats.
 
 Examples
 --------
@@ -11,6 +12,8 @@ Examples
 ...                      dims=("chain", "draw", "coef"), coords={"coef": ["a", "b"]})
 >>> summarize(draws).columns.tolist()
 ['mean', 'sd', '2.5%', '97.5%', 'ess_bulk', 'ess_tail', 'rhat']
+>>> summarize(draws, ci_prob=0.9).columns.tolist()[2:4]
+['5%', '95%']
 """
 
 from __future__ import annotations
@@ -19,31 +22,45 @@ import arviz_stats as azs
 import pandas as pd
 import xarray as xr
 
-STAT_COLUMNS = ["mean", "sd", "2.5%", "97.5%", "ess_bulk", "ess_tail", "rhat"]
+from bayesglmm.results.intervals import interval_columns, interval_quantiles, resolve_ci_prob
+
 DIAGNOSTIC_COLUMNS = ["rhat", "ess_bulk", "ess_tail", "mcse_mean", "mcse_sd", "sd"]
 SAMPLE_DIMS = ("chain", "draw")
 
 
-def summary_stats(draws: xr.DataArray) -> xr.DataArray:
+def stat_columns(ci_prob: float | None = None) -> list[str]:
+    """The columns of a summary table: ``mean``, ``sd``, the interval, ESS and R-hat."""
+    columns = interval_columns(resolve_ci_prob(ci_prob))
+    return ["mean", "sd", *columns, "ess_bulk", "ess_tail", "rhat"]
+
+
+STAT_COLUMNS = stat_columns(0.95)
+"""The columns of a summary table at the default ``ci_prob``."""
+
+
+def summary_stats(draws: xr.DataArray, ci_prob: float | None = None) -> xr.DataArray:
     """Summary statistics of ``draws`` along a new ``stat`` dimension.
 
     Parameters
     ----------
     draws
         Draws with dims ``chain`` and ``draw`` plus any others.
+    ci_prob
+        Probability of the central interval; ``bg.options().ci_prob`` when None.
     """
+    ci_prob = resolve_ci_prob(ci_prob)
     values = draws.astype(float)
-    quantiles = values.quantile([0.025, 0.975], dim=SAMPLE_DIMS)
+    levels = list(interval_quantiles(ci_prob))
+    quantiles = values.quantile(levels, dim=SAMPLE_DIMS)
     stats = [
         values.mean(SAMPLE_DIMS),
         values.std(SAMPLE_DIMS, ddof=1),
-        quantiles.sel(quantile=0.025, drop=True),
-        quantiles.sel(quantile=0.975, drop=True),
+        *(quantiles.sel(quantile=level, drop=True) for level in levels),
         azs.ess(values, method="bulk"),
         azs.ess(values, method="tail"),
         azs.rhat(values),
     ]
-    return xr.concat(stats, dim=pd.Index(STAT_COLUMNS, name="stat"))
+    return xr.concat(stats, dim=pd.Index(stat_columns(ci_prob), name="stat"))
 
 
 def diagnostic_stats(draws: xr.DataArray) -> xr.DataArray:
@@ -60,10 +77,11 @@ def diagnostic_stats(draws: xr.DataArray) -> xr.DataArray:
     return xr.concat(stats, dim=pd.Index(DIAGNOSTIC_COLUMNS, name="stat"))
 
 
-def summarize(draws: xr.DataArray, statistics=summary_stats) -> pd.DataFrame:
+def summarize(draws: xr.DataArray, ci_prob: float | None = None, statistics=None) -> pd.DataFrame:
     """One row per element of ``draws`` (indexed by its coordinates), one column per statistic.
 
-    ``statistics`` is :func:`summary_stats` (the default) or :func:`diagnostic_stats`.
+    ``statistics`` is :func:`summary_stats` at ``ci_prob`` (the default) or
+    :func:`diagnostic_stats`.
 
     Examples
     --------
@@ -72,7 +90,7 @@ def summarize(draws: xr.DataArray, statistics=summary_stats) -> pd.DataFrame:
     >>> float(summarize(draws).loc[0, "mean"])
     1.5
     """
-    stats = statistics(draws)
+    stats = summary_stats(draws, ci_prob) if statistics is None else statistics(draws)
     columns = stats.indexes["stat"].tolist()
     element_dims = [dim for dim in stats.dims if dim != "stat"]
     if not element_dims:

@@ -49,9 +49,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from bayesglmm import naming
 from bayesglmm.errors import DataError
 from bayesglmm.formula.design import OBSERVATION_FACTOR
 from bayesglmm.results.emmeans import draw_summary
+from bayesglmm.results.intervals import interval_bounds, interval_columns, resolve_ci_prob
 from bayesglmm.results.linear_predictor import stacked_draws
 from bayesglmm.results.predict import group_covariance
 
@@ -60,7 +62,6 @@ LATENT_BINOMIAL = {"logit": np.pi**2 / 3, "probit": 1.0, "cloglog": np.pi**2 / 6
 of the standard logistic, normal and Gumbel distributions."""
 _BINOMIAL_LABELS = {"logit": "pi^2/3", "probit": "1", "cloglog": "pi^2/6"}
 SUPPORTED = "gaussian (identity), binomial and bernoulli, poisson and negbinomial (log)"
-SHARE_COLUMNS = ["variance", "share", "share_2.5%", "share_97.5%", "icc", "icc_2.5%", "icc_97.5%"]
 
 
 def _group_variance(posterior, group) -> np.ndarray:
@@ -146,8 +147,23 @@ class VarianceComponents:
         )
 
 
-def variance_components(fit) -> VarianceComponents:
+def _share_columns(ci_prob: float) -> list[str]:
+    """``variance``, then the mean share and ICC, each with its interval."""
+    low, high = interval_columns(ci_prob)
+    return [
+        "variance",
+        "share",
+        f"share_{low}",
+        f"share_{high}",
+        "icc",
+        f"icc_{low}",
+        f"icc_{high}",
+    ]
+
+
+def variance_components(fit, ci_prob: float | None = None) -> VarianceComponents:
     """Variance components of ``fit``; see :meth:`bayesglmm.Fit.variance_components`."""
+    ci_prob = resolve_ci_prob(ci_prob)
     modelled = [name for name in fit.spec.parameter_names if name in ("sigma", "shape")]
     if modelled:
         raise DataError(
@@ -155,7 +171,7 @@ def variance_components(fit) -> VarianceComponents:
             "formula of its own; fit it without one, or use fit.r2()."
         )
     posterior = fit.posterior
-    fixed = stacked_draws(posterior, "b") @ fit.spec.fixed.matrix.T
+    fixed = stacked_draws(posterior, naming.coefficients()) @ fit.spec.fixed.matrix.T
     columns = {"fixed effects": fixed.var(axis=1, ddof=1)}
     overdispersion = np.zeros(fixed.shape[0])
     for group in fit.spec.groups:
@@ -185,17 +201,17 @@ def variance_components(fit) -> VarianceComponents:
             [
                 draws[name].mean(),
                 share.mean(),
-                *np.quantile(share, [0.025, 0.975]),
+                *interval_bounds(share, ci_prob),
                 icc.mean(),
-                *np.quantile(icc, [0.025, 0.975]),
+                *interval_bounds(icc, ci_prob),
             ]
         )
     table = pd.DataFrame(
-        rows, index=pd.Index(draws.columns, name="component"), columns=SHARE_COLUMNS
+        rows, index=pd.Index(draws.columns, name="component"), columns=_share_columns(ci_prob)
     )
     r2 = np.column_stack(
         [columns["fixed effects"] / total, (columns["fixed effects"] + random_total) / total]
     )
-    summary = draw_summary(r2, posterior.sizes["chain"])
+    summary = draw_summary(r2, posterior.sizes["chain"], ci_prob)
     summary.index = ["R2_marginal", "R2_conditional"]
     return VarianceComponents(table, summary, draws)
