@@ -14,7 +14,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import bayesglmm.datasets as datasets
+from bayesglmm.errors import DataError
 from bayesglmm.model import Model
+from bayesglmm.registry import Registry
 
 
 def show[Shown](result: Shown) -> Shown | None:
@@ -66,9 +68,9 @@ class CaseStudy:
         )
 
 
-CASE_STUDIES: dict[str, CaseStudy] = {
-    study.name: study
-    for study in [
+CASE_STUDIES: Registry[CaseStudy] = Registry(
+    "case study",
+    [
         CaseStudy(
             "infection",
             "infection",
@@ -98,6 +100,8 @@ CASE_STUDIES: dict[str, CaseStudy] = {
             "poisson",
             "Does progabide reduce seizure counts, allowing for each patient's baseline?",
         ),
-    ]
-}
+    ],
+    DataError,
+    plural="case studies",
+)
 """Every case study by name."""

@@ -16,7 +16,6 @@ Examples
 
 from __future__ import annotations
 
-import difflib
 import textwrap
 import tomllib
 from collections.abc import Iterable
@@ -27,6 +26,7 @@ import pandas as pd
 
 from bayesglmm.errors import DataError
 from bayesglmm.priors.distributions import PRIORS, Prior
+from bayesglmm.registry import Registry
 
 PACKAGE = "bayesglmm.design_templates"
 
@@ -134,13 +134,14 @@ def _read(text: str) -> Template:
     )
 
 
-def _all() -> dict[str, Template]:
+def _all() -> Registry[Template]:
     files = sorted(
         (entry for entry in resources.files(PACKAGE).iterdir() if entry.name.endswith(".toml")),
         key=lambda entry: entry.name,
     )
-    templates = (_read(entry.read_text(encoding="utf-8")) for entry in files)
-    return {template.name: template for template in templates}
+    return Registry(
+        "template", (_read(entry.read_text(encoding="utf-8")) for entry in files), DataError
+    )
 
 
 def list() -> pd.DataFrame:
@@ -151,9 +152,4 @@ def list() -> pd.DataFrame:
 
 def show(name: str) -> Template:
     """The template called ``name`` (printing it explains the design)."""
-    templates = _all()
-    if name not in templates:
-        close = difflib.get_close_matches(name, templates, n=1)
-        hint = f" Did you mean '{close[0]}'?" if close else ""
-        raise DataError(f"no template called '{name}'.{hint} Templates: {', '.join(templates)}.")
-    return templates[name]
+    return _all()[name]

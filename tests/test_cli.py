@@ -118,8 +118,8 @@ def test_datasets_export_of_an_unknown_name_suggests_one():
     result = CliRunner().invoke(main, ["datasets", "export", "infectoin"])
     assert result.exit_code == 2
     assert result.output.splitlines() == [
-        "error: no bundled dataset 'infectoin'. Did you mean 'infection'? Available: cbpp, epil, "
-        "infection, oats, sleepstudy."
+        "error: unknown bundled dataset 'infectoin'. Did you mean 'infection'? Known bundled "
+        "datasets: cbpp, epil, infection, oats, sleepstudy."
     ]
 
 

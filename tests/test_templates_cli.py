@@ -111,7 +111,7 @@ def test_missing_and_unknown_roles_are_explained():
     )
     with pytest.raises(bg.DataError, match="template 'rcbd' has no role\\(s\\) plot"):
         bg.Model.from_template("rcbd", data, response="y", treatment="t", block="b", plot="p")
-    with pytest.raises(bg.DataError, match=r"no template called 'rcdb'\. Did you mean 'rcbd'\?"):
+    with pytest.raises(bg.DataError, match=r"unknown template 'rcdb'\. Did you mean 'rcbd'\?"):
         bg.templates.show("rcdb")
 
 

@@ -17,7 +17,6 @@ Examples
 from __future__ import annotations
 
 import builtins
-import difflib
 from dataclasses import dataclass, field
 from importlib import resources
 
@@ -30,6 +29,7 @@ from bayesglmm.datasets.simulate import (
     simulate_split_plot,
 )
 from bayesglmm.errors import DataError
+from bayesglmm.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -69,9 +69,9 @@ class Dataset:
         )
 
 
-DATASETS: dict[str, Dataset] = {
-    dataset.name: dataset
-    for dataset in [
+DATASETS: Registry[Dataset] = Registry(
+    "bundled dataset",
+    [
         Dataset(
             "cbpp",
             "Contagious bovine pleuropneumonia in 15 zebu herds in Ethiopia, 4 periods",
@@ -158,8 +158,9 @@ DATASETS: dict[str, Dataset] = {
             },
             model="Reaction ~ Days + (Days | Subject), gaussian",
         ),
-    ]
-}
+    ],
+    DataError,
+)
 """Every bundled dataset by name."""
 
 
@@ -172,14 +173,6 @@ def list() -> builtins.list[str]:
     True
     """
     return sorted(DATASETS)
-
-
-def _dataset(name: str) -> Dataset:
-    if name not in DATASETS:
-        close = difflib.get_close_matches(str(name), DATASETS, n=1)
-        hint = f" Did you mean '{close[0]}'?" if close else ""
-        raise DataError(f"no bundled dataset '{name}'.{hint} Available: {', '.join(list())}.")
-    return DATASETS[name]
 
 
 def load(name: str) -> pd.DataFrame:
@@ -198,7 +191,7 @@ def load(name: str) -> pd.DataFrame:
     >>> load("cbpp")["period"].cat.categories.tolist()
     [1, 2, 3, 4]
     """
-    dataset = _dataset(name)
+    dataset = DATASETS[name]
     with resources.files(__package__).joinpath("data", f"{name}.csv").open() as handle:
         data = pd.read_csv(handle)
     for column, levels in dataset.factors.items():
@@ -214,7 +207,7 @@ def describe(name: str) -> str:
     >>> print(describe("infection").splitlines()[0])
     infection: Multi-centre trial of a drug cream against a control at 8 clinics
     """
-    return _dataset(name).describe()
+    return DATASETS[name].describe()
 
 
 __all__ = [

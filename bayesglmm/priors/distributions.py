@@ -26,6 +26,7 @@ import pytensor.tensor as pt
 from scipy import special, stats
 
 from bayesglmm.errors import PriorError
+from bayesglmm.registry import Registry
 
 
 def _student_t(x: np.ndarray, nu: float, mu: float, sigma: float) -> np.ndarray:
@@ -289,9 +290,9 @@ class LKJ(Prior):
     _positive: ClassVar[tuple[str, ...]] = ("eta",)
 
 
-PRIORS: dict[str, type[Prior]] = {
-    cls.__name__: cls
-    for cls in [
+PRIORS: Registry[type[Prior]] = Registry(
+    "prior class",
+    [
         Normal,
         StudentT,
         HalfNormal,
@@ -302,8 +303,11 @@ PRIORS: dict[str, type[Prior]] = {
         InverseGamma,
         Beta,
         LKJ,
-    ]
-}
+    ],
+    PriorError,
+    key=lambda cls: cls.__name__,
+    plural="prior classes",
+)
 """Every prior class by name."""
 
 

@@ -20,7 +20,8 @@ from typing import Protocol
 
 import xarray as xr
 
-from bayesglmm.errors import SamplerError, did_you_mean
+from bayesglmm.errors import SamplerError
+from bayesglmm.registry import Registry
 from bayesglmm.samplers.gibbs import gibbs_ineligibility, prepare_gibbs
 from bayesglmm.samplers.gibbs.design import CONJUGATE_KINDS
 from bayesglmm.samplers.nutpie_sampler import prepare_nutpie
@@ -115,9 +116,9 @@ class Sampler:
     prepare: Callable[[ModelParts], PreparedSampler]
 
 
-SAMPLERS: dict[str, Sampler] = {
-    sampler.name: sampler
-    for sampler in [
+SAMPLERS: Registry[Sampler] = Registry(
+    "sampler",
+    [
         Sampler(
             "nutpie",
             "NUTS by nutpie, with a cached numba compile",
@@ -130,8 +131,9 @@ SAMPLERS: dict[str, Sampler] = {
             "Gibbs for conjugate gaussian and large augmented models, nutpie otherwise",
             prepare_auto,
         ),
-    ]
-}
+    ],
+    SamplerError,
+)
 """Every sampler by name."""
 
 
@@ -143,9 +145,4 @@ def get_sampler(name: str) -> Sampler:
     SamplerError
         For an unknown name, listing the known ones.
     """
-    if not isinstance(name, str) or name not in SAMPLERS:
-        hint = did_you_mean(name, SAMPLERS)
-        raise SamplerError(
-            f"unknown sampler '{name}'.{hint} Known samplers: {', '.join(SAMPLERS)}."
-        )
     return SAMPLERS[name]
