@@ -209,9 +209,11 @@ def _sampling_options(function: Callable) -> Callable:
     return function
 
 
-def _fit_and_report(model: Model, out: Path | None, title: str, **sampling) -> Fit:
+def _fit_and_report(
+    model: Model, out: Path | None, title: str, question: str | None = None, **sampling
+) -> Fit:
     """Print the model, fit it, print the summary with its remedies spelled as flags and
-    write the report to ``out``."""
+    write the report (restating ``question``) to ``out``."""
     click.echo(f"{model}\n")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -219,7 +221,8 @@ def _fit_and_report(model: Model, out: Path | None, title: str, **sampling) -> F
     fit.warnings = [cli_spelling(message) for message in fit.warnings]
     click.echo(f"\n{fit}")
     if out is not None:
-        click.echo(f"\nReport written to {fit.report(out, title=title).resolve()}")
+        path = fit.report(out, title=title, question=question)
+        click.echo(f"\nReport written to {path.resolve()}")
     return fit
 
 
@@ -289,4 +292,4 @@ def case_study(name: str, out: Path | None, centered: tuple[str, ...], **samplin
     click.echo(f"{study.name}: {study.question}\n")
     report = out or Path(f"{name}-report.html")
     model = study.model(centered=list(centered) or "auto")
-    _fit_and_report(model, report, f"Case study: {study.name}", **sampling)
+    _fit_and_report(model, report, f"Case study: {study.name}", study.question, **sampling)

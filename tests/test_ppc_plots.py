@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from matplotlib.figure import Figure
 
 import bayesglmm as bg
 
@@ -103,3 +104,54 @@ def test_plots_are_written_as_pngs(cbpp_fit, draw, tmp_path):
 def test_rootogram_needs_counts(cbpp_fit):
     with pytest.raises(ValueError, match="a rootogram needs counts"):
         cbpp_fit.ppc(kind="rootogram", seed=1)
+
+
+@pytest.fixture(scope="module")
+def sleep_fit():
+    model = bg.Model("Reaction ~ Days + (Days | Subject)", bg.datasets.load("sleepstudy"))
+    return quiet_fit(model, draws=100, tune=200, chains=2, seed=1)
+
+
+def test_every_plot_is_a_matplotlib_figure(cbpp_fit, sleep_fit):
+    figures = [
+        cbpp_fit.plot_ranef("herd"),
+        cbpp_fit.plot_shrinkage("herd"),
+        cbpp_fit.plot_trace(),
+        cbpp_fit.plot_rank(),
+        cbpp_fit.plot_effects("period"),
+        cbpp_fit.plot_emmeans("period"),
+        cbpp_fit.ppc(seed=1).figure,
+        sleep_fit.plot_trace(),
+    ]
+    assert [type(figure) for figure in figures] == [Figure] * len(figures)
+
+
+def test_trace_shows_every_reported_element_with_a_chain_legend(sleep_fit):
+    figure = sleep_fit.plot_trace()
+    labels = [axes.get_ylabel() for axes in figure.axes if axes.get_ylabel()]
+    assert labels == [
+        "b\nIntercept",
+        "b\nDays",
+        "sd_Subject\nIntercept",
+        "sd_Subject\nDays",
+        "sigma",
+        "cor_Subject\nIntercept,Days",
+    ]
+    legend = figure.legends[0]
+    assert legend.get_title().get_text() == "chain"
+    assert [text.get_text() for text in legend.get_texts()] == ["0", "1"]
+
+
+def test_trace_of_an_unknown_parameter_is_refused(sleep_fit):
+    with pytest.raises(bg.DataError, match="'rho' is not a reported parameter; choose from b,"):
+        sleep_fit.plot_trace(["rho"])
+
+
+def test_zeros_are_checked_for_counts_only(cbpp_fit, sleep_fit):
+    assert sleep_fit.ppc(seed=1).statistics.index.tolist() == ["mean", "sd", "max"]
+    assert "zeros" in cbpp_fit.ppc(seed=1).statistics.index
+    with pytest.raises(
+        bg.ArgumentError,
+        match="this check has no statistic 'zeros'; the share of zeros is checked for counts",
+    ):
+        sleep_fit.ppc(kind="zeros", seed=1)

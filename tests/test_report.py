@@ -73,3 +73,28 @@ def test_notebook_printouts_are_tables(fit):
     cells = " ".join(fit_page.text)
     estimate = fit.fixef().loc["treatment[T.drug]", "mean"]
     assert f"{estimate:.2f}" in cells
+
+
+def test_report_restates_the_question_and_labels_priors_as_the_tables_do(fit, tmp_path):
+    question = "Does the drug cream raise the odds of a favourable response?"
+    path = fit.report(tmp_path / "infection.html", question=question)
+    text = path.read_text()
+    assert f"<p class='question'>{question}</p>" in text
+    table = bg.results.report.prior_table(fit)
+    assert table.columns.tolist() == ["parameter", "applies to", "prior", "source"]
+    assert table["applies to"].tolist() == [
+        "b[Intercept] (predictors centred)",
+        "b[treatment[T.drug]]",
+        "sd[clinic][Intercept]",
+    ]
+    priors = text[text.index("<h2>Priors</h2>") : text.index("<h2>Diagnostics</h2>")]
+    assert priors.count("<tr") == 4
+
+
+def test_diagnosis_shows_whole_ess_and_three_decimal_rhat(fit):
+    diagnosis = fit.diagnose()
+    shown = diagnosis._shown()
+    row = diagnosis.table.loc["b[Intercept]"]
+    assert shown.loc["b[Intercept]", "ess_bulk"] == f"{row['ess_bulk']:.0f}"
+    assert shown.loc["b[Intercept]", "rhat"] == f"{row['rhat']:.3f}"
+    assert "." not in shown["ess_tail"].str.cat()

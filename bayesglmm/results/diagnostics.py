@@ -112,15 +112,30 @@ class Diagnosis:
     verdicts: list[str]
     problems: int
 
+    def _shown(self) -> pd.DataFrame:
+        """The table as printed: R-hat to 3 decimals, whole ESS, 4 significant digits."""
+        shown = self.table.astype(object)
+        for column in self.table.columns:
+            values = self.table[column]
+            if column == "rhat":
+                shown[column] = values.map(lambda v: "NA" if not np.isfinite(v) else f"{v:.3f}")
+            elif column.startswith("ess"):
+                shown[column] = values.map(lambda v: "NA" if not np.isfinite(v) else f"{v:.0f}")
+            else:
+                shown[column] = values.map(lambda v: f"{v:.4g}")
+        return shown
+
+    def _head(self) -> str:
+        return "No problems found." if not self.problems else f"{self.problems} problem(s) found."
+
     def __repr__(self) -> str:
-        head = "No problems found." if not self.problems else f"{self.problems} problem(s) found."
-        lines = [head, *(f"  * {verdict}" for verdict in self.verdicts), ""]
-        return "\n".join(lines) + self.table.round(4).to_string()
+        lines = [self._head(), *(f"  * {verdict}" for verdict in self.verdicts), ""]
+        return "\n".join(lines) + self._shown().to_string()
 
     def _repr_html_(self) -> str:
-        head = "No problems found." if not self.problems else f"{self.problems} problem(s) found."
         items = "".join(f"<li>{html.escape(verdict)}</li>" for verdict in self.verdicts)
-        return f"<p><b>{head}</b></p><ul>{items}</ul>{self.table.round(4).to_html()}"
+        table = self._shown().to_html(classes="bayesglmm")
+        return f"<p><b>{self._head()}</b></p><ul>{items}</ul>{table}"
 
 
 def divergence_location(

@@ -3,7 +3,8 @@ operation to its own module (tables in :mod:`~bayesglmm.results.estimates`, chec
 :mod:`~bayesglmm.results.diagnose`, predictions in :mod:`~bayesglmm.results.predict`, ...).
 
 Every table with a credible interval takes ``ci_prob`` (default ``bg.options().ci_prob``,
-0.95).
+0.95). Every ``plot_*`` method returns a :class:`matplotlib.figure.Figure` (save it with
+``figure.savefig("plot.png")``); ``ppc()`` returns a check whose ``figure`` is one.
 
 Examples
 --------
@@ -28,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import xarray as xr
+from matplotlib.figure import Figure
 
 from bayesglmm import naming
 from bayesglmm.errors import ConvergenceWarning, IncompleteSamplingWarning
@@ -242,7 +244,8 @@ class Fit:
             compare the mean per level.
         statistics
             Extra test statistics ``{"name": function}``, each mapping a response vector
-            to a number, next to mean, sd, proportion of zeros and max.
+            to a number, next to mean, sd, max and (for counts and 0/1 responses) the
+            proportion of zeros.
         ndraws
             Replicated datasets, thinned evenly from the posterior draws.
         seed
@@ -511,7 +514,7 @@ class Fit:
 
     # Plots --------------------------------------------------------------------------------
 
-    def plot_effects(self, variable: str, by: str | None = None):
+    def plot_effects(self, variable: str, by: str | None = None) -> Figure:
         """Plot :meth:`effects`: mean response and credible interval along ``variable``."""
         return plots.plot_effects(self, variable, by)
 
@@ -523,25 +526,26 @@ class Fit:
         weights: str = "equal",
         scale: str = "response",
         re: str = "none",
-    ):
+    ) -> Figure:
         """Plot :meth:`emmeans`: median and credible interval per cell, lines across the
         first factor for two factors, a row of panels per ``by`` level; ``re="both"`` shows
         the conditional and population-averaged means side by side. Returns a Figure."""
         return emmeans_plot.plot_emmeans(self, specs, by, at, weights, scale, re)
 
-    def plot_trace(self, var_names: list[str] | None = None):
-        """Trace and density plots of the reported parameters (arviz-plots)."""
+    def plot_trace(self, var_names: list[str] | None = None) -> Figure:
+        """Trace and density of every reported parameter (fixed effects, group sds,
+        correlations, family parameters), one row per element, with a legend of chains."""
         return plots.plot_trace(self, var_names)
 
-    def plot_rank(self, var_names: list[str] | None = None):
+    def plot_rank(self, var_names: list[str] | None = None) -> Figure:
         """Rank plots of the reported parameters (arviz-plots), for mixing across chains."""
         return plots.plot_rank(self, var_names)
 
-    def plot_ranef(self, group: str, term: str | None = None):
+    def plot_ranef(self, group: str, term: str | None = None) -> Figure:
         """Caterpillar plot: the group-level effects of ``group``, sorted, with intervals."""
         return plots.plot_ranef(self, group, term)
 
-    def plot_shrinkage(self, group: str):
+    def plot_shrinkage(self, group: str) -> Figure:
         """Separate per-level estimates against the partially pooled ``coef()`` of ``group``.
 
         Separate estimates are least-squares fits of the group's terms within each level
@@ -553,11 +557,14 @@ class Fit:
 
     # Output -------------------------------------------------------------------------------
 
-    def report(self, path: str | Path, title: str | None = None) -> Path:
-        """Write a self-contained HTML report: printout, priors, diagnostics, posterior
-        predictive check, trace plots, estimated marginal means (for models with factors)
-        and group-level effects (see :mod:`bayesglmm.results.report`). Returns the path."""
-        return report.write_report(self, path, title)
+    def report(
+        self, path: str | Path, title: str | None = None, question: str | None = None
+    ) -> Path:
+        """Write a self-contained HTML report: the ``question`` the model answers (when
+        given), printout, priors, diagnostics, posterior predictive check, trace plots,
+        estimated marginal means (for models with factors) and group-level effects (see
+        :mod:`bayesglmm.results.report`). Returns the path."""
+        return report.write_report(self, path, title, question)
 
     def save(self, path: str | Path, overwrite: bool = False) -> None:
         """Write the fit to a new zarr store at ``path`` (a directory); read it with ``bg.load``.

@@ -20,15 +20,18 @@ from typing import TYPE_CHECKING
 import arviz_plots as azp
 import numpy as np
 import pandas as pd
+import xarray as xr
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from bayesglmm import naming
 from bayesglmm.errors import DataError
 from bayesglmm.results.effects import effects
 from bayesglmm.results.estimates import coef, ranef, reported_names
 from bayesglmm.results.intervals import interval_of
 from bayesglmm.results.pooling import no_pooling_estimates
+from bayesglmm.results.tables import correlation_pairs, pair_draws
 
 if TYPE_CHECKING:
     from bayesglmm.results.fit import Fit
@@ -229,14 +232,44 @@ def plot_effects(fit: Fit, variable: str, by: str | None = None) -> Figure:
     return effects_plot(effects(fit, variable, by), variable, by, fit.observed_name)
 
 
-def plot_trace(fit: Fit, var_names: list[str] | None = None):
-    """Trace and density plots of the reported parameters (arviz-plots)."""
-    return azp.plot_trace_dist(fit.idata, var_names=var_names or reported_names(fit))
+def reported_tree(fit: Fit, var_names: list[str] | None = None) -> xr.DataTree:
+    """The reported parameters as a DataTree for arviz-plots: fixed effects, group sds, the
+    correlations between distinct terms (dim ``<group>_pair``), ``ar1``/``cs`` correlations
+    and the family's parameters, with the sample stats for divergences."""
+    posterior = fit.posterior
+    variables = {name: posterior[name] for name in reported_names(fit)}
+    for group in fit.spec.all_groups:
+        name = naming.group_correlation(group.name)
+        pairs = correlation_pairs(list(group.terms), list(group.correlated_blocks))
+        if pairs:
+            draws = pair_draws(posterior[name], pairs)
+            variables[name] = draws.rename(pair=f"{group.name}_pair")
+        if group.structure is not None:
+            variables[naming.group_rho(group.name)] = posterior[naming.group_rho(group.name)]
+    if var_names is not None:
+        unknown = [name for name in var_names if name not in variables]
+        if unknown:
+            raise DataError(
+                f"'{unknown[0]}' is not a reported parameter; choose from {', '.join(variables)}."
+            )
+        variables = {name: variables[name] for name in var_names}
+    stats = fit.idata.sample_stats.to_dataset()
+    return xr.DataTree.from_dict({"posterior": xr.Dataset(variables), "sample_stats": stats})
 
 
-def plot_rank(fit: Fit, var_names: list[str] | None = None):
-    """Rank plots of the reported parameters (arviz-plots)."""
-    return azp.plot_rank(fit.idata, var_names=var_names or reported_names(fit))
+def plot_trace(fit: Fit, var_names: list[str] | None = None) -> Figure:
+    """Trace and density of every reported parameter, one row per element, chains coloured
+    and named in a legend (arviz-plots)."""
+    collection = azp.plot_trace_dist(reported_tree(fit, var_names), compact=False)
+    collection.add_legend("chain")
+    return collection.get_viz("figure")
+
+
+def plot_rank(fit: Fit, var_names: list[str] | None = None) -> Figure:
+    """Rank plots of every reported parameter, for mixing across chains (arviz-plots)."""
+    collection = azp.plot_rank(reported_tree(fit, var_names))
+    collection.add_legend("chain")
+    return collection.get_viz("figure")
 
 
 def plot_ranef(fit: Fit, group: str, term: str | None = None) -> Figure:

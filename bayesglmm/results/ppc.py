@@ -47,7 +47,20 @@ STATISTICS: dict[str, Callable[[np.ndarray], float]] = {
     "zeros": lambda values: np.mean(values == 0),
     "max": np.max,
 }
-"""Default test statistics, by name."""
+"""Default test statistics, by name; ``zeros`` only for :data:`WITH_ZEROS` responses."""
+
+WITH_ZEROS = frozenset({"count", "binary", "binomial"})
+"""The supports whose responses have a meaningful share of zeros."""
+
+
+def default_statistics(support: str) -> dict[str, Callable[[np.ndarray], float]]:
+    """The test statistics every check of a response with ``support`` reports."""
+    return {
+        name: function
+        for name, function in STATISTICS.items()
+        if name != "zeros" or support in WITH_ZEROS
+    }
+
 
 DEFAULT_KIND = {
     "real": "density",
@@ -97,7 +110,7 @@ class PredictiveCheck:
     predicted
         ``(rows,)`` posterior mean predictions, used by the calibration plot.
     functions
-        Extra test statistics by name, added to :data:`STATISTICS`.
+        Extra test statistics by name, added to :func:`default_statistics`.
 
     Attributes
     ----------
@@ -122,7 +135,7 @@ class PredictiveCheck:
     group_figure: Figure | None = field(default=None, init=False)
 
     def __post_init__(self):
-        self.functions = {**STATISTICS, **self.functions}
+        self.functions = {**default_statistics(self.support), **self.functions}
         rows = []
         for function in self.functions.values():
             observed = float(function(self.observed))
@@ -184,6 +197,15 @@ class PredictiveCheck:
                 )
             return calibration(self.predicted, self.observed, self.replicated)
         name = "zeros" if kind == "zeros" else statistic
+        if name not in self.functions:
+            raise ArgumentError(
+                f"this check has no statistic '{name}'; "
+                + (
+                    "the share of zeros is checked for counts and 0/1 responses only."
+                    if name == "zeros"
+                    else f"it has {', '.join(self.functions)}."
+                )
+            )
         function = self.functions[name]
         return statistic_histogram(
             float(function(self.observed)), _statistic_over_draws(function, self.replicated), name

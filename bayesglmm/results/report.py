@@ -19,6 +19,9 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
+import pandas as pd
+
+from bayesglmm import naming
 from bayesglmm.results.display import STYLE
 from bayesglmm.results.emmeans import model_factors
 from bayesglmm.results.ppc import figure_png
@@ -30,9 +33,7 @@ PAGE_STYLE = (
 
 
 def _image(figure, caption: str) -> str:
-    """A figure (or arviz-plots collection) as an embedded image with a caption."""
-    if hasattr(figure, "get_viz"):
-        figure = figure.get_viz("figure")
+    """A figure as an embedded image with a caption."""
     return (
         f"<figure><img alt='{html.escape(caption)}' src='data:image/png;base64,"
         f"{figure_png(figure)}'/><figcaption>{html.escape(caption)}</figcaption></figure>"
@@ -58,19 +59,39 @@ def _marginal_means(fit) -> list[str]:
     ]
 
 
-def report_html(fit, title: str) -> str:
-    """The report as one HTML document."""
+def prior_table(fit) -> pd.DataFrame:
+    """The priors in force, one row per key, with the parameter each applies to in the
+    labels of the estimate tables (an intercept prior applies at centred predictors)."""
+    table = fit.priors.to_frame().reset_index()
+    intercepts = {naming.intercept(part.suffix): part.suffix for part in fit.spec.linear_parts}
+    table.insert(
+        1,
+        "applies to",
+        [
+            f"{naming.coefficient_key(naming.INTERCEPT, intercepts[key])} (predictors centred)"
+            if key in intercepts
+            else key
+            for key in table["parameter"]
+        ],
+    )
+    return table
+
+
+def report_html(fit, title: str, question: str | None = None) -> str:
+    """The report as one HTML document; ``question``, when given, is restated under the
+    title."""
     diagnosis = fit.diagnose()
     check = fit.ppc(seed=0)
+    asked = "" if question is None else f"<p class='question'>{html.escape(question)}</p>"
     parts = [
         f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>",
         PAGE_STYLE,
         STYLE,
-        f"</head><body><h1>{html.escape(title)}</h1>",
+        f"</head><body><h1>{html.escape(title)}</h1>{asked}",
         "<h2>Model and estimates</h2>",
         fit._repr_html_(),
         "<h2>Priors</h2>",
-        fit.priors.to_frame().to_html(classes="bayesglmm"),
+        prior_table(fit).to_html(classes="bayesglmm", index=False),
         "<h2>Diagnostics</h2>",
         diagnosis._repr_html_(),
         "<h2>Posterior predictive check</h2>",
@@ -87,8 +108,11 @@ def report_html(fit, title: str) -> str:
     return "".join(parts)
 
 
-def write_report(fit, path: str | Path, title: str | None = None) -> Path:
+def write_report(
+    fit, path: str | Path, title: str | None = None, question: str | None = None
+) -> Path:
     """Write :func:`report_html` to ``path``; returns the path."""
     path = Path(path)
-    path.write_text(report_html(fit, title or f"bayesglmm: {fit.spec.formula.text}"))
+    title = title or f"bayesglmm: {fit.spec.formula.text}"
+    path.write_text(report_html(fit, title, question))
     return path
