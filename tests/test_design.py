@@ -162,3 +162,13 @@ def test_bundled_datasets_load_with_factors():
     assert bg.datasets.list() == ["cbpp", "epil", "infection", "oats", "sleepstudy"]
     assert bg.datasets.load("infection")["treatment"].cat.categories.tolist() == ["control", "drug"]
     assert "Beitler" in bg.datasets.describe("infection")
+
+
+def test_an_unknown_group_is_named_with_the_known_ones():
+    model = bg.Model("Reaction ~ Days + (Days | Subject)", bg.datasets.load("sleepstudy"))
+    with pytest.raises(
+        bg.DataError,
+        match=r"^'Subjekt' is not a grouping factor of this model\. Did you mean 'Subject'\? "
+        r"The grouping factors are: Subject\.$",
+    ):
+        model.spec.group("Subjekt")

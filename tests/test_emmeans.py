@@ -434,3 +434,12 @@ def test_offsets_sit_at_their_mean_or_at_the_given_value(exposure_fit):
     typical = exposure_fit.emmeans("trt", scale="response")
     mean_weeks = exposure_fit.spec.data["weeks"].mean()
     assert np.allclose(typical.draws / two.draws, mean_weeks / 2)
+
+
+def test_contrast_arguments_out_of_range_are_refused():
+    model = bg.Model("y ~ trt + (1 | subject)", bg.datasets.load("epil"), family="poisson")
+    emm = quiet_fit(model, draws=100, tune=100, chains=1, seed=1).emmeans("trt")
+    with pytest.raises(bg.ArgumentError, match=r"^level must be between 0 and 1, such as 0\.95"):
+        emm.contrast(level=1.5)
+    with pytest.raises(bg.ArgumentError, match=r"^rope must be \(low, high\) with low < high"):
+        emm.contrast(rope=(1, 0))

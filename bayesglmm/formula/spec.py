@@ -22,6 +22,7 @@ import pandas as pd
 from formulaic import ModelSpec as FormulaicSpec
 
 from bayesglmm import naming
+from bayesglmm.errors import DataError, did_you_mean
 from bayesglmm.formula.syntax import ParsedFormula
 
 
@@ -297,4 +298,11 @@ class ModelSpec:
 
     def group(self, name: str) -> GroupDesign:
         """The grouping factor called ``name`` (``site__zi`` for a parameter's group)."""
-        return next(group for group in self.all_groups if group.name == name)
+        for group in self.all_groups:
+            if group.name == name:
+                return group
+        names = [group.name for group in self.all_groups]
+        raise DataError(
+            f"'{name}' is not a grouping factor of this model.{did_you_mean(name, names)} "
+            f"The grouping factors are: {', '.join(names) or 'none'}."
+        )

@@ -60,7 +60,6 @@ Examples
 
 from __future__ import annotations
 
-import difflib
 import itertools
 import re
 import textwrap
@@ -73,7 +72,7 @@ import pandas as pd
 import xarray as xr
 from scipy import sparse, special
 
-from bayesglmm.errors import DataError, FormulaError
+from bayesglmm.errors import ArgumentError, DataError, FormulaError, did_you_mean
 from bayesglmm.formula.expressions import expression_use
 from bayesglmm.formula.newdata import new_data_design
 from bayesglmm.results.effects import is_categorical, reference_grid
@@ -154,9 +153,7 @@ def model_covariates(spec, factors: Mapping[str, list]) -> list[str]:
 
 
 def _not_a_factor(name: str, factors: list[str], covariates: list[str], spec) -> DataError:
-    known = factors + covariates
-    close = difflib.get_close_matches(name, known, n=1)
-    hint = f" Did you mean '{close[0]}'?" if close else ""
+    hint = did_you_mean(name, factors + covariates)
     grouping = {column for group in spec.all_groups for column in group.factors}
     if name in grouping:
         role = f" ('{name}' is a grouping factor: its effects are random, not averaged over)"
@@ -621,9 +618,11 @@ class EMMeans:
         measure = measure or self._default_measure()
         check_choice("measure", measure, MEASURES)
         if not 0 < level < 1:
-            raise ValueError(f"level must be between 0 and 1, not {level}.")
+            raise ArgumentError(f"level must be between 0 and 1, such as 0.95, not {level!r}.")
         if rope is not None and (len(rope) != 2 or not rope[0] < rope[1]):
-            raise ValueError(f"rope must be (low, high) with low < high, not {rope!r}.")
+            raise ArgumentError(
+                f"rope must be (low, high) with low < high, such as (-0.1, 0.1), not {rope!r}."
+            )
         additive = self._transform(measure)
         multiplicative = measure != "difference"
         labels = self.labels
