@@ -23,7 +23,7 @@ calibrated by simulating uniform ranks.
 Each (case, sampler) writes its ranks to ``benchmarks/sbc/<case>-<sampler>.csv``, its
 diagnostics to a JSON file and its rank plots to a PNG beside it; ``benchmarks/sbc/README.md``
 is rebuilt from the saved studies after every pair and lists the pairs not run yet.
-``tests/test_sbc.py`` uses the same functions.
+``tests/integration/test_sbc.py`` uses the same functions.
 """
 
 from __future__ import annotations
@@ -803,7 +803,7 @@ parameters and the log-likelihood of the simulated data at the parameters (Modr�
 2023). Uniformity: chi-square test on 10 bins, and the ECDF-difference test with
 simultaneous bands (Säilynoja, Bürkner & Vehtari 2022), its p-value from 20,000 simulated
 sets of uniform ranks. Verdict: `pass` when every p-value of the pair exceeds 0.001 (the
-threshold of the slow tests in `tests/test_sbc.py`), else `FAIL`.
+threshold of the slow tests in `tests/integration/test_sbc.py`), else `FAIL`.
 
 ## Cases
 

@@ -21,7 +21,7 @@ for _extension in ("pydata_sphinx_theme", "numpydoc", "myst_nb"):
         _extension, reason="the docs extra is not installed (pip install -e '.[docs]')"
     )
 
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).parents[2]
 DOCS = ROOT / "docs"
 GUIDE = [
     "getting_started",

@@ -17,8 +17,7 @@ import pytest
 from scipy import special, stats
 
 import bayesglmm as bg
-
-from .conftest import quiet_fit
+from tests.conftest import quiet_fit
 
 TRUTH = {"b[Intercept]": 0.3, "b[x]": 0.5, "sd_g[Intercept]": 0.6}
 DISPERSION = {"sigma": 0.7, "nu": 6.0, "shape": 4.0, "phi": 12.0, "zi": 0.3, "hu": 0.35}

@@ -11,8 +11,7 @@ import pytest
 from scipy import special
 
 import bayesglmm as bg
-
-from .conftest import quiet_fit
+from tests.conftest import quiet_fit
 
 GROUPS, PER_GROUP = 40, 15
 

@@ -8,8 +8,7 @@ import xarray as xr
 
 import bayesglmm as bg
 from bayesglmm.results.diagnostics import diagnosis, divergence_location
-
-from .conftest import quiet_fit
+from tests.conftest import quiet_fit
 
 
 def _reported(ess_tail=1000.0):

@@ -5,8 +5,7 @@ import pytest
 from matplotlib.figure import Figure
 
 import bayesglmm as bg
-
-from .conftest import quiet_fit
+from tests.conftest import quiet_fit
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,7 @@ from scipy import stats
 
 import bayesglmm as bg
 from bayesglmm.results import STAT_COLUMNS
-
-from .conftest import quiet_fit
+from tests.conftest import quiet_fit
 
 SLEEP = "Reaction ~ Days + (Days | Subject)"
 INFECTION = "favorable | trials(n) ~ treatment + (1 | clinic)"

@@ -23,7 +23,7 @@ from bayesglmm.results.emmeans import contrast_coefficients, parse_specs
 from bayesglmm.results.linear_predictor import stacked_draws
 from tests.conftest import quiet_fit
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).parents[1]
 REFERENCE = json.loads((HERE / "reference" / "emmeans" / "oats.json").read_text())
 SPLIT_PLOT = "yield ~ variety * nitrogen + (1 | block/variety)"
 

@@ -8,8 +8,7 @@ import pandas as pd
 import pytest
 
 import bayesglmm as bg
-
-from .conftest import quiet_fit
+from tests.conftest import quiet_fit
 
 RHO, SD, SUBJECTS, TIMES = 0.7, 0.8, 40, 8
 

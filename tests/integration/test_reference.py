@@ -12,8 +12,7 @@ import re
 import pytest
 
 import bayesglmm as bg
-
-from .conftest import quiet_fit, reference
+from tests.conftest import quiet_fit, reference
 
 TOLERANCE_SD = 0.25
 

@@ -18,8 +18,7 @@ from pathlib import Path
 import pytest
 
 import bayesglmm as bg
-
-from .conftest import quiet_fit
+from tests.conftest import quiet_fit
 
 BROWSER = next(
     filter(None, map(shutil.which, ["chromium", "chromium-browser", "google-chrome"])), None

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-STUDIES = sorted((Path(__file__).parents[1] / "case_studies").glob("*.py"))
+STUDIES = sorted((Path(__file__).parents[2] / "case_studies").glob("*.py"))
 
 
 @pytest.mark.parametrize("script", STUDIES, ids=[path.stem for path in STUDIES])

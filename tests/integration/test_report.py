@@ -6,8 +6,7 @@ from html.parser import HTMLParser
 import pytest
 
 import bayesglmm as bg
-
-from .conftest import quiet_fit
+from tests.conftest import quiet_fit
 
 
 class _Collector(HTMLParser):

@@ -9,8 +9,7 @@ from hypothesis import strategies as st
 
 import bayesglmm as bg
 from bayesglmm.formula import parse_formula
-
-from .conftest import quiet_fit
+from tests.conftest import quiet_fit
 
 PREDICTORS = ["x", "z", "f", "log(w)", "I(x**2)", "x:f", "x*z", "C(f)", "scale(z)"]
 GROUPS = ["g", "h", "g:h", "g/h"]

@@ -15,10 +15,9 @@ import pytest
 from scipy import special
 
 import bayesglmm as bg
+from tests.conftest import quiet_fit
 
-from .conftest import quiet_fit
-
-DATA = Path(__file__).resolve().parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 OWLS_ZIP = {
     "b[Intercept]": (2.53995, 0.35656),

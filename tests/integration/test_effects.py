@@ -6,8 +6,7 @@ import pytest
 from scipy import special
 
 import bayesglmm as bg
-
-from .conftest import quiet_fit
+from tests.conftest import quiet_fit
 
 
 @pytest.fixture(scope="module")

@@ -14,8 +14,7 @@ import xarray as xr
 
 import bayesglmm as bg
 from bayesglmm import persistence
-
-from .conftest import quiet_fit
+from tests.conftest import quiet_fit
 
 
 @pytest.fixture(scope="module")

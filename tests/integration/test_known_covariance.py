@@ -11,8 +11,7 @@ import pytest
 
 import bayesglmm as bg
 from bayesglmm.formula import parse_formula
-
-from .conftest import quiet_fit
+from tests.conftest import quiet_fit
 
 FOUNDERS, GENERATIONS, OFFSPRING = 40, 3, 80
 ADDITIVE_SD, RESIDUAL_SD = 1.2, 0.6

@@ -6,8 +6,7 @@ import pytest
 
 import bayesglmm as bg
 from bayesglmm.frames import as_pandas
-
-from .conftest import quiet_fit
+from tests.conftest import quiet_fit
 
 pl = pytest.importorskip("polars")
 

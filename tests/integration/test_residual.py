@@ -21,8 +21,7 @@ from bayesglmm.families.residual import (
 )
 from bayesglmm.formula.design import residual_structure
 from bayesglmm.formula.syntax import parse_residual
-
-from .conftest import quiet_fit
+from tests.conftest import quiet_fit
 
 FRAME = pd.DataFrame(
     {

@@ -7,8 +7,7 @@ from scipy import integrate, special, stats
 
 import bayesglmm as bg
 from bayesglmm.results import predict as predict_module
-
-from .conftest import quiet_fit
+from tests.conftest import quiet_fit
 
 NEW = pd.DataFrame({"treatment": ["control", "drug"], "clinic": [1, 1]})
 

@@ -17,8 +17,7 @@ from click.testing import CliRunner
 import bayesglmm as bg
 from bayesglmm.cli import main
 from bayesglmm.formula import FORMULA_CONTEXT
-
-from .conftest import quiet_fit
+from tests.conftest import quiet_fit
 
 TOUCH = "__import__('os').system('touch pwned')"
 PAYLOADS = [

@@ -7,8 +7,7 @@ import pytest
 from scipy import special, stats
 
 import bayesglmm as bg
-
-from .conftest import quiet_fit
+from tests.conftest import quiet_fit
 
 
 @pytest.fixture(scope="module")

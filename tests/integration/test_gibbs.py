@@ -16,8 +16,7 @@ from bayesglmm.samplers.gibbs.variances import (
     inverse_wishart,
     slice_sample,
 )
-
-from .conftest import quiet_fit, reference
+from tests.conftest import quiet_fit, reference
 
 SHARED_CASES = {
     "cbpp": "binomial",
