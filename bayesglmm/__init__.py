@@ -15,6 +15,7 @@ by its module paths (``from bayesglmm.formula import parse_formula``).
 
 import bayesglmm.compile_cache  # noqa: F401  (first: it prepares PyTensor's compile cache)
 from bayesglmm import datasets, priors, templates
+from bayesglmm.batch import Batch, fit_many
 from bayesglmm.errors import (
     ArgumentError,
     BayesGLMMError,
@@ -43,6 +44,7 @@ __all__ = [
     "FAMILIES",
     "LINKS",
     "ArgumentError",
+    "Batch",
     "BayesFormula",
     "BayesGLMMError",
     "CompileCacheError",
@@ -61,6 +63,7 @@ __all__ = [
     "__version__",
     "compare",
     "datasets",
+    "fit_many",
     "formula",
     "load",
     "options",

@@ -19,6 +19,7 @@ import logging
 import sys
 import time
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields
 
 import numpy as np
 import pandas as pd
@@ -48,6 +49,28 @@ DATA_HOLDING_SAMPLERS = frozenset({"gibbs", "auto"})
 """Samplers whose prepared form holds the data and priors (the Gibbs design; ``"auto"``
 may have chosen Gibbs), so ``Model.set_data`` discards it. The NUTS samplers read the
 graph's data each time they run."""
+
+
+@dataclass(frozen=True)
+class ModelArguments:
+    """What a :class:`Model` was built from besides its data, so that the same model can
+    be built on other data (``ModelArguments.build(data)``), in another process too."""
+
+    formula: str | BayesFormula
+    family: str = "gaussian"
+    link: str | None = None
+    priors: Mapping[str, Prior] | None = None
+    centered: bool | str | Iterable[str] = "auto"
+    na_action: str = "error"
+    overdispersion: bool = False
+    covariances: Mapping[str, pd.DataFrame] | None = None
+    residual: str | None = None
+
+    def build(self, data: pd.DataFrame) -> Model:
+        """The model with these arguments on ``data``."""
+        values = {field.name: getattr(self, field.name) for field in fields(self)}
+        formula = values.pop("formula")
+        return Model(formula, data, **values)
 
 
 def _centered_groups(centered: bool | Iterable[str], spec: ModelSpec) -> frozenset[str]:
@@ -170,6 +193,17 @@ class Model:
         covariances: Mapping[str, pd.DataFrame] | None = None,
         residual: str | None = None,
     ):
+        self.arguments = ModelArguments(
+            formula,
+            family,
+            link,
+            priors,
+            centered,
+            na_action,
+            overdispersion,
+            covariances,
+            residual,
+        )
         self.family, self.link = get_family(family, link)
         if not isinstance(formula, BayesFormula):
             formula = BayesFormula(formula)
@@ -298,6 +332,9 @@ class Model:
         >>> model.spec.n_obs
         144
         """
+        data = as_pandas(data)
+        if self.arguments.overdispersion:
+            _, data = _with_observation_effect(self.formula, data, self.family.name)
         spec = self._build_spec(data)
         old, new = self.spec, spec
         structure_changes = [

@@ -1,0 +1,145 @@
+"""bg.fit_many on a local Dask cluster: the same draws as single fits, one compile per
+structure and worker, failures and dead workers that cost only their fit, resuming from a
+store, and the batch's tables."""
+
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import bayesglmm as bg
+from bayesglmm.batch.engine import named_datasets
+from tests.conftest import quiet_fit
+
+distributed = pytest.importorskip("distributed", reason="fit_many needs the batch extra")
+
+OPTIONS = {"draws": 100, "tune": 100, "chains": 2, "progress": False}
+FORMULA = "favorable | trials(n) ~ treatment + (1 | clinic)"
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+    )
+    with cluster, distributed.Client(cluster) as client:
+        yield client
+
+
+def _datasets(count: int) -> dict[str, pd.DataFrame]:
+    data = bg.datasets.load("infection")
+    rng = np.random.default_rng(7)
+    return {
+        f"trial_{i}": data.assign(favorable=rng.binomial(data["n"], 0.3 + 0.05 * i))
+        for i in range(count)
+    }
+
+
+def _model() -> bg.Model:
+    return bg.Model(FORMULA, bg.datasets.load("infection"), family="binomial", centered=False)
+
+
+def die_on_empty_clinic(data: pd.DataFrame) -> bg.Model:
+    """A model function whose process dies for one dataset (as an out-of-memory kill would)."""
+    if data["favorable"].sum() == 0:
+        os._exit(1)
+    return bg.Model(FORMULA, data, family="binomial", centered=False)
+
+
+@pytest.fixture(scope="module")
+def batch(client, tmp_path_factory):
+    store = tmp_path_factory.mktemp("batch") / "trials.zarr"
+    return bg.fit_many(_model(), _datasets(4), client=client, seed=11, store=store, **OPTIONS)
+
+
+def test_each_fit_equals_the_single_fit_with_its_seed(batch):
+    status = batch.status().set_index("fit")
+    assert status["status"].tolist() == ["ok"] * 4
+    for name, data in _datasets(4).items():
+        single = _model().arguments.build(data)
+        options = {key: value for key, value in OPTIONS.items() if key != "progress"}
+        fit = quiet_fit(single, seed=int(status.loc[name, "seed"]), cores=1, **options)
+        assert batch[name].posterior["b"].equals(fit.posterior["b"])
+        assert batch[name].posterior["sd_clinic"].equals(fit.posterior["sd_clinic"])
+
+
+def test_a_structure_compiles_once_per_worker(batch):
+    compiled = batch.status()["compiled"]
+    assert 1 <= compiled.sum() <= 2
+    assert len(compiled) == 4
+
+
+def test_the_summary_is_one_long_table(batch):
+    summary = batch.summary()
+    assert summary.columns.tolist() == [
+        "fit",
+        "parameter",
+        "mean",
+        "sd",
+        "2.5%",
+        "97.5%",
+        "ess_bulk",
+        "ess_tail",
+        "rhat",
+    ]
+    assert summary["fit"].tolist() == [f"trial_{i}" for i in range(4) for _ in range(3)]
+    first = summary[summary["fit"] == "trial_0"].set_index("parameter").drop(columns="fit")
+    pd.testing.assert_frame_equal(first, batch["trial_0"].summary(), check_names=False)
+
+
+def test_failures_are_retried_once_and_cost_only_their_fit(client):
+    datasets = _datasets(2)
+    datasets["swapped"] = datasets["trial_0"].assign(favorable=lambda d: d["n"] + 1)
+    batch = bg.fit_many(_model(), datasets, client=client, seed=3, **OPTIONS)
+    status = batch.status().set_index("fit")
+    assert status["status"].tolist() == ["ok", "ok", "failed"]
+    assert status.loc["swapped", "attempts"] == 2
+    assert status.loc["swapped", "error"].startswith(
+        "DataError: successes 'favorable' exceed trials 'n' in 16 rows"
+    )
+    with pytest.raises(bg.StoreError, match="^fit 'swapped' has no draws: it is failed.$"):
+        batch["swapped"]
+
+
+def test_a_dead_worker_costs_only_its_fit(client):
+    datasets = _datasets(2)
+    datasets["killer"] = datasets["trial_0"].assign(favorable=0)
+    batch = bg.fit_many(die_on_empty_clinic, datasets, client=client, seed=3, **OPTIONS)
+    status = batch.status().set_index("fit")
+    assert status.loc[["trial_0", "trial_1"], "status"].tolist() == ["ok", "ok"]
+    assert status.loc["killer", "status"] == "failed"
+    assert status.loc["killer", "error"].startswith("KilledWorker")
+
+
+def test_a_store_resumes_without_refitting(client, batch, tmp_path):
+    batch.save(tmp_path / "copy.zarr")
+    before = batch.status().set_index("fit")
+    more = bg.fit_many(
+        _model(), _datasets(5), client=client, seed=11, store=tmp_path / "copy.zarr", **OPTIONS
+    )
+    after = more.status().set_index("fit")
+    pd.testing.assert_frame_equal(after.loc[before.index], before)
+    assert after.loc["trial_4", "status"] == "ok"
+    assert after.loc["trial_4", "seed"] == int(
+        np.random.SeedSequence(11).spawn(5)[4].generate_state(1)[0]
+    )
+
+
+def test_saving_refuses_an_existing_path(batch, tmp_path):
+    (tmp_path / "taken").mkdir()
+    with pytest.raises(bg.StoreError, match="^'.*taken' exists; give batch.save a new path"):
+        batch.save(tmp_path / "taken")
+
+
+def test_bad_arguments_are_named():
+    data = bg.datasets.load("infection")
+    with pytest.raises(bg.ArgumentError, match="^datasets is a dict of name to DataFrame or a"):
+        named_datasets(data)
+    with pytest.raises(bg.StoreError, match="^a fit name must be letters, digits"):
+        named_datasets({"a/b": data})
+    with pytest.raises(bg.ArgumentError, match="^datasets is empty"):
+        named_datasets({})
+    with pytest.raises(bg.ArgumentError, match="^model is a bg.Model or a function"):
+        bg.fit_many("y ~ x", {"a": data})
+    assert list(named_datasets([data, data])) == ["0", "1"]
