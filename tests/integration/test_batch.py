@@ -98,7 +98,7 @@ def test_failures_are_retried_once_and_cost_only_their_fit(client):
     assert status.loc["swapped", "error"].startswith(
         "DataError: successes 'favorable' exceed trials 'n' in 16 rows"
     )
-    with pytest.raises(bg.StoreError, match="^fit 'swapped' has no draws: it is failed.$"):
+    with pytest.raises(bg.StoreError, match=r"^fit 'swapped' has no draws: it is failed.$"):
         batch["swapped"]
 
 
@@ -128,18 +128,18 @@ def test_a_store_resumes_without_refitting(client, batch, tmp_path):
 
 def test_saving_refuses_an_existing_path(batch, tmp_path):
     (tmp_path / "taken").mkdir()
-    with pytest.raises(bg.StoreError, match="^'.*taken' exists; give batch.save a new path"):
+    with pytest.raises(bg.StoreError, match=r"^'.*taken' exists; give batch.save a new path"):
         batch.save(tmp_path / "taken")
 
 
 def test_bad_arguments_are_named():
     data = bg.datasets.load("infection")
-    with pytest.raises(bg.ArgumentError, match="^datasets is a dict of name to DataFrame or a"):
+    with pytest.raises(bg.ArgumentError, match=r"^datasets is a dict of name to DataFrame or a"):
         named_datasets(data)
-    with pytest.raises(bg.StoreError, match="^a fit name must be letters, digits"):
+    with pytest.raises(bg.StoreError, match=r"^a fit name must be letters, digits"):
         named_datasets({"a/b": data})
-    with pytest.raises(bg.ArgumentError, match="^datasets is empty"):
+    with pytest.raises(bg.ArgumentError, match=r"^datasets is empty"):
         named_datasets({})
-    with pytest.raises(bg.ArgumentError, match="^model is a bg.Model or a function"):
+    with pytest.raises(bg.ArgumentError, match=r"^model is a bg.Model or a function"):
         bg.fit_many("y ~ x", {"a": data})
     assert list(named_datasets([data, data])) == ["0", "1"]
