@@ -36,6 +36,7 @@ from bayesglmm.formula.distributional import BayesFormula, formula
 from bayesglmm.model import Model
 from bayesglmm.options import options
 from bayesglmm.persistence import load
+from bayesglmm.power import PowerResult, power
 from bayesglmm.results import Fit, compare
 
 __version__ = "0.1.0"
@@ -56,6 +57,7 @@ __all__ = [
     "FormulaError",
     "IncompleteSamplingWarning",
     "Model",
+    "PowerResult",
     "PriorError",
     "SamplerError",
     "SamplingInterrupted",
@@ -67,6 +69,7 @@ __all__ = [
     "formula",
     "load",
     "options",
+    "power",
     "priors",
     "templates",
 ]

@@ -4,6 +4,8 @@ import json
 import warnings
 from pathlib import Path
 
+import pytest
+
 import bayesglmm as bg
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -25,3 +27,15 @@ def quiet_fit(model: bg.Model, **options) -> bg.Fit:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", bg.ConvergenceWarning)
         return model.fit(progress=False, **options)
+
+
+@pytest.fixture(scope="session")
+def dask_client():
+    """A local Dask cluster of two one-thread worker processes, shared by the batch tests
+    (skipped without the batch extra)."""
+    distributed = pytest.importorskip("distributed", reason="fit_many needs the batch extra")
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+    )
+    with cluster, distributed.Client(cluster) as client:
+        yield client

@@ -40,6 +40,7 @@ from bayesglmm.batch.tasks import FitOutcome, FitTask, describe_failure, run_tas
 from bayesglmm.errors import ArgumentError
 from bayesglmm.frames import as_pandas
 from bayesglmm.model import Model
+from bayesglmm.results import Fit
 
 ATTEMPTS = 2
 """Times a task is submitted before it is marked failed: once, and one retry."""
@@ -142,6 +143,7 @@ def _record(outcome: FitOutcome, attempts: int) -> dict:
         "compiled": outcome.compiled,
         "attempts": attempts,
         "warnings": outcome.warnings,
+        "values": outcome.values,
         "summary": None if summary is None else summary.reset_index().to_dict("list"),
     }
 
@@ -170,6 +172,7 @@ def fit_many(
     target_accept: float = 0.8,
     store: str | os.PathLike | None = None,
     progress: bool = True,
+    evaluate: Callable[[Fit], dict[str, float]] | None = None,
 ) -> Batch:
     """Fit one model to many datasets on a Dask cluster.
 
@@ -197,6 +200,10 @@ def fit_many(
         when None (``batch.save(path)`` keeps it).
     progress
         Show a progress bar over the batch.
+    evaluate
+        A function of each fit returning ``{name: number}``, run on the worker; the
+        numbers are kept with the fit's status (``batch.values()``), as
+        :func:`bayesglmm.power` keeps each posterior's verdict.
 
     Returns
     -------
@@ -227,7 +234,7 @@ def fit_many(
         "target_accept": target_accept,
     }
     tasks = [
-        FitTask(name, tables[name], recipe, options, seeds[position])
+        FitTask(name, tables[name], recipe, options, seeds[position], evaluate)
         for position, name in enumerate(tables)
         if name not in finished
     ]

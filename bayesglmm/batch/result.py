@@ -67,6 +67,13 @@ class Batch:
         records = self.store.finished()
         return [name for name in self.names if records.get(name, {}).get("status") == "ok"]
 
+    def values(self) -> pd.DataFrame:
+        """What ``fit_many(..., evaluate=...)`` returned for each finished fit, one row per
+        fit (indexed by name)."""
+        records = self.store.finished()
+        rows = {name: records[name].get("values", {}) for name in self.ok()}
+        return pd.DataFrame.from_dict(rows, orient="index").rename_axis("fit")
+
     def summary(self) -> pd.DataFrame:
         """One long table: ``fit``, ``parameter`` and the posterior summary (mean, sd,
         interval, ESS, R-hat) of every reported parameter of every finished fit."""

@@ -30,6 +30,7 @@ import pandas as pd
 
 from bayesglmm.errors import DataError
 from bayesglmm.model import Model, ModelArguments
+from bayesglmm.results import Fit
 
 ModelRecipe = ModelArguments | Callable[[pd.DataFrame], Model]
 """What builds a dataset's model: a model's arguments, or the user's function."""
@@ -43,13 +44,15 @@ _COMPILED: dict[str, list[Model]] = {}
 
 @dataclass(frozen=True)
 class FitTask:
-    """One dataset to fit: its name, rows, model recipe, ``fit()`` options and seed."""
+    """One dataset to fit: its name, rows, model recipe, ``fit()`` options, seed, and a
+    function of the fit whose numbers are kept with its status (``evaluate``)."""
 
     name: str
     data: pd.DataFrame
     recipe: ModelRecipe
     options: dict
     seed: int
+    evaluate: Callable[[Fit], dict] | None = None
 
 
 @dataclass
@@ -72,6 +75,8 @@ class FitOutcome:
         The warnings raised while fitting, as text.
     summary
         ``fit.summary()`` of the reported parameters.
+    values
+        What the task's ``evaluate`` returned for the fit.
     store
         The saved fit (:func:`bayesglmm.persistence.save_fit`) as an uncompressed tar.
     """
@@ -83,6 +88,7 @@ class FitOutcome:
     compiled: bool = False
     warnings: list[str] = field(default_factory=list)
     summary: pd.DataFrame | None = None
+    values: dict = field(default_factory=dict)
     store: bytes | None = None
 
 
@@ -127,6 +133,8 @@ def run_task(task: FitTask) -> FitOutcome:
         fit = model.fit(**task.options, seed=task.seed, progress=False)
     outcome.warnings = list(dict.fromkeys(str(warning.message) for warning in caught))
     outcome.summary = fit.summary()
+    if task.evaluate is not None:
+        outcome.values = {key: float(value) for key, value in task.evaluate(fit).items()}
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "fit.zarr"
         fit.save(path)

@@ -12,19 +12,13 @@ import bayesglmm as bg
 from bayesglmm.batch.engine import named_datasets
 from tests.conftest import quiet_fit
 
-distributed = pytest.importorskip("distributed", reason="fit_many needs the batch extra")
-
 OPTIONS = {"draws": 100, "tune": 100, "chains": 2, "progress": False}
 FORMULA = "favorable | trials(n) ~ treatment + (1 | clinic)"
 
 
 @pytest.fixture(scope="module")
-def client():
-    cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
-    )
-    with cluster, distributed.Client(cluster) as client:
-        yield client
+def client(dask_client):
+    return dask_client
 
 
 def _datasets(count: int) -> dict[str, pd.DataFrame]:
