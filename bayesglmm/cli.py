@@ -27,6 +27,7 @@ import bayesglmm.datasets as datasets
 from bayesglmm import templates
 from bayesglmm.errors import ArgumentError, ConvergenceWarning, DataError, FormulaError
 from bayesglmm.model import Model
+from bayesglmm.power import power
 from bayesglmm.results.emmeans import build_grid
 from bayesglmm.results.fit import Fit
 from bayesglmm.studies import CASE_STUDIES
@@ -276,6 +277,123 @@ def fit_command(
     fit = _fit_and_report(model, out, formula, **sampling)
     for specs in emmeans:
         click.echo(f"\n{fit.emmeans(specs, scale=emmeans_scale, re=emmeans_re)}")
+
+
+def _assignments(pairs: tuple[str, ...], option: str) -> dict[str, str]:
+    """``NAME=VALUE`` pairs as a dict, refusing any other shape with the option's name."""
+    values = {}
+    for pair in pairs:
+        name, sign, value = pair.partition("=")
+        if not sign or not name.strip() or not value.strip():
+            raise ArgumentError(
+                f"{option} takes NAME=VALUE, such as {option} site=4,8,16; got '{pair}'."
+            )
+        values[name.strip()] = value.strip()
+    return values
+
+
+def _design_value(text: str) -> object:
+    """``4`` or ``4,8,16`` as sizes, ``control,drug`` as levels."""
+    parts = [part.strip() for part in text.split(",")]
+    if all(part.isdigit() for part in parts):
+        numbers = [int(part) for part in parts]
+        return numbers[0] if len(numbers) == 1 else numbers
+    return parts
+
+
+def _truth_value(name: str, text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise ArgumentError(f"--truth {name}= takes a number, not '{text}'.") from None
+
+
+@main.command(name="power")
+@click.argument("formula")
+@click.option(
+    "--family", default=None, help="Response family [default: gaussian, or the template's]."
+)
+@click.option(
+    "--design",
+    "design",
+    multiple=True,
+    metavar="NAME=VALUES",
+    required=True,
+    help="A size (site=4,8,16; rows_per_site=10) or treatment levels (trt=control,drug); "
+    "repeatable.",
+)
+@click.option(
+    "--truth",
+    "truth",
+    multiple=True,
+    metavar="KEY=VALUE",
+    required=True,
+    help="A true parameter value keyed as priors are ('b[trt[T.drug]]=0.5', 'sd[site]=0.7', "
+    "sigma=1); repeatable.",
+)
+@click.option(
+    "--rule", required=True, help="The decision rule, e.g. 'P(b[trt[T.drug]] > 0) > 0.975'."
+)
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    metavar="ROLE=COLUMN",
+    help="With a template name as FORMULA: its roles (treatment=trt); repeatable.",
+)
+@click.option("--nsim", default=200, show_default=True, help="Replicates per design point.")
+@click.option("--draws", default=1000, show_default=True, help="Draws per chain of each fit.")
+@click.option("--tune", default=1000, show_default=True, help="Warm-up iterations per chain.")
+@click.option("--chains", default=2, show_default=True, help="Chains per fit.")
+@click.option("--seed", default=1, show_default=True, help="Seed of the whole analysis.")
+@click.option(
+    "--scheduler", default=None, help="A Dask scheduler address [default: a local cluster]."
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the power curve (PNG) here.",
+)
+def power_command(
+    formula: str,
+    family: str | None,
+    design: tuple[str, ...],
+    truth: tuple[str, ...],
+    rule: str,
+    roles: tuple[str, ...],
+    nsim: int,
+    draws: int,
+    tune: int,
+    chains: int,
+    seed: int,
+    scheduler: str | None,
+    out: Path | None,
+) -> None:
+    """Bayesian power of a design: simulate, fit and apply RULE, per design point (FORMULA
+    is a model formula or a template name)."""
+    result = power(
+        formula,
+        family=family,
+        design={
+            name: _design_value(value) for name, value in _assignments(design, "--design").items()
+        },
+        truth={
+            name: _truth_value(name, value)
+            for name, value in _assignments(truth, "--truth").items()
+        },
+        rule=rule,
+        nsim=nsim,
+        client=scheduler,
+        roles=_assignments(roles, "--role") or None,
+        draws=draws,
+        tune=tune,
+        chains=chains,
+        seed=seed,
+    )
+    click.echo(result.table.to_string(index=False))
+    if out is not None:
+        result.plot().savefig(out)
+        click.echo(f"\nPower curve written to {out.resolve()}")
 
 
 @main.command(name="case-study")

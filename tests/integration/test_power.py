@@ -138,3 +138,29 @@ def test_power_curve_agrees_with_the_analytic_power_at_every_size(dask_client):
     for row in result.table.itertuples():
         expected = analytic_power(row.site, 10, 0.5, 1.0)
         assert abs(row.power - expected) < 3 * np.sqrt(expected * (1 - expected) / 300)
+
+
+def test_the_command_line_prints_the_power_table(dask_client, tmp_path):
+    from click.testing import CliRunner
+
+    from bayesglmm.cli import main
+
+    arguments = ["power", FORMULA, "--design", "site=4", "--design", "rows_per_site=4"]
+    arguments += ["--design", "trt=control,drug", "--rule", RULE, "--nsim", "3"]
+    for pair in ("b[trt[T.drug]]=0.5", "sd[site]=0.7", "sigma=1"):
+        arguments += ["--truth", pair]
+    arguments += ["--draws", "100", "--tune", "100", "--out", str(tmp_path / "power.png")]
+    result = CliRunner().invoke(main, [*arguments, "--scheduler", dask_client.scheduler.address])
+    assert result.exit_code == 0, result.output
+    table = result.output.splitlines()
+    header = table.index(" site  rows_per_site  nsim  fits    power    mc_se  failing_checks")
+    assert table[header + 1].split()[:4] == ["4", "4", "3", "3"]
+    assert (tmp_path / "power.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    bad = CliRunner().invoke(
+        main, ["power", FORMULA, "--design", "site", "--truth", "s=1", "--rule", RULE]
+    )
+    assert (
+        bad.output
+        == "error: --design takes NAME=VALUE, such as --design site=4,8,16; got 'site'.\n"
+    )
+    assert bad.exit_code == 2
