@@ -1,0 +1,126 @@
+"""Every name bayesglmm gives a variable, dimension, prior key or label (bayesglmm.naming):
+each builder's exact output for a plain name and for one of a modelled parameter."""
+
+import pytest
+
+from bayesglmm import naming
+
+ZI = naming.parameter_suffix("zi")
+ZI_GROUP = naming.parameter_group("site", "zi")
+
+
+def test_constants():
+    assert (naming.CHAIN, naming.DRAW, naming.OBS, naming.CUTPOINT, naming.SAMPLE) == (
+        "chain",
+        "draw",
+        "obs",
+        "cutpoint",
+        "__sample__",
+    )
+    assert (naming.INTERCEPT, naming.RESIDUAL_RHO, naming.RESIDUAL_RHO_KEY) == (
+        "Intercept",
+        "rho_residual",
+        "rho[residual]",
+    )
+    assert (naming.OBSERVED_DATA, naming.FALLBACK_RESPONSE) == ("y_observed", "y")
+
+
+def test_suffix_and_parameter_group():
+    assert naming.parameter_suffix(None) == ""
+    assert ZI == "_zi" and naming.parameter_suffix("sigma") == "_sigma"
+    assert naming.parameter_group("site", None) == "site"
+    assert ZI_GROUP == "site__zi"
+
+
+@pytest.mark.parametrize(
+    ("builder", "plain", "suffixed"),
+    [
+        (naming.coefficients, "b", "b_zi"),
+        (naming.intercept, "Intercept", "Intercept_zi"),
+        (naming.slopes, "b_slopes", "b_zi_slopes"),
+        (naming.coefficient_dim, "coef", "coef_zi"),
+        (naming.slope_dim, "slope", "slope_zi"),
+        (naming.fixed_design, "X", "X_zi"),
+        (naming.offset, "offset", "offset_zi"),
+    ],
+)
+def test_linear_predictor_names(builder, plain, suffixed):
+    assert builder() == plain
+    assert builder("") == plain
+    assert builder(ZI) == suffixed
+
+
+def test_fixed_design_variants():
+    assert naming.fixed_design("", "centred") == "X_centred"
+    assert naming.fixed_design("", "means") == "X_means"
+    assert naming.fixed_design(ZI, "centred") == "X_zi_centred"
+    assert naming.fixed_design(ZI, "means") == "X_zi_means"
+
+
+@pytest.mark.parametrize(
+    ("builder", "plain", "suffixed"),
+    [
+        (naming.group_sd, "sd_site", "sd_site__zi"),
+        (naming.group_effects, "r_site", "r_site__zi"),
+        (naming.group_correlation, "cor_site", "cor_site__zi"),
+        (naming.group_rho, "rho_site", "rho_site__zi"),
+        (naming.standard_normal, "z_site", "z_site__zi"),
+        (naming.term_dim, "site_term", "site__zi_term"),
+        (naming.second_term_dim, "site_term2", "site__zi_term2"),
+        (naming.group_dims, ("site", "site_term", "site_term2"), None),
+        (naming.correlation_key, "cor[site]", "cor[site__zi]"),
+        (naming.rho_key, "rho[site]", "rho[site__zi]"),
+    ],
+)
+def test_group_names(builder, plain, suffixed):
+    assert builder("site") == plain
+    if suffixed is not None:
+        assert builder(ZI_GROUP) == suffixed
+    else:
+        assert builder(ZI_GROUP) == ("site__zi", "site__zi_term", "site__zi_term2")
+
+
+@pytest.mark.parametrize(
+    ("builder", "plain", "suffixed"),
+    [
+        (naming.standard_normal, "z_site__0", "z_site__zi__0"),
+        (naming.block_effects, "r_site__0", "r_site__zi__0"),
+        (naming.block_cholesky, "L_site__0", "L_site__zi__0"),
+        (naming.block_lkj_eta, "cor_site__0__eta", "cor_site__zi__0__eta"),
+    ],
+)
+def test_block_names(builder, plain, suffixed):
+    assert builder("site", 0) == plain
+    assert builder(ZI_GROUP, 0) == suffixed
+    assert builder("site", 12) == plain.replace("__0", "__12")
+
+
+def test_keys_and_labels():
+    assert naming.graph_data("sd_site", "prior_sigma") == "sd_site__prior_sigma"
+    assert naming.graph_data(ZI_GROUP, "index") == "site__zi__index"
+    assert naming.coefficient_key("x") == "b[x]"
+    assert naming.coefficient_key("trt[T.drug]", ZI) == "b_zi[trt[T.drug]]"
+    assert naming.sd_key("site", "Intercept") == "sd[site][Intercept]"
+    assert naming.sd_key(ZI_GROUP, "x") == "sd[site__zi][x]"
+    assert naming.sd_label("site", "x") == "sd_site[x]"
+    assert naming.sd_label(ZI_GROUP, "Intercept") == "sd_site__zi[Intercept]"
+    assert naming.correlation_label("site", "Intercept", "x") == "cor_site[Intercept,x]"
+    assert naming.correlation_label(ZI_GROUP, "a", "b") == "cor_site__zi[a,b]"
+    assert naming.effect_label("site", "A1", "x") == "r_site[A1,x]"
+    assert naming.effect_label(ZI_GROUP, 3, "Intercept") == "r_site__zi[3,Intercept]"
+    assert naming.element_label("Intercept", 2) == "Intercept[2]"
+    assert naming.element_label("cutpoint", "1|2") == "cutpoint[1|2]"
+    assert naming.parameter_coefficient("zi", "Intercept") == "zi_Intercept"
+    assert naming.parameter_coefficient("sigma", "x") == "sigma_x"
+    assert naming.structure_term("ar1") == "rho (ar1)"
+    assert naming.structure_term("cs") == "rho (cs)"
+
+
+def test_keys_read_back_by_broader_keys():
+    assert naming.broader_keys(naming.sd_key(ZI_GROUP, "x")) == ["sd[site__zi]", "sd"]
+    assert naming.broader_keys(naming.coefficient_key("x", ZI)) == ["b_zi"]
+    assert naming.broader_keys(naming.coefficient_key("x")) == ["b"]
+    assert naming.broader_keys(naming.correlation_key(ZI_GROUP)) == ["cor"]
+    assert naming.broader_keys(naming.rho_key("site")) == ["rho"]
+    assert naming.broader_keys(naming.RESIDUAL_RHO_KEY) == ["rho"]
+    assert naming.broader_keys(naming.intercept(ZI)) == []
