@@ -19,6 +19,7 @@ calibrated by simulating uniform ranks.
     bash tools/run python -m benchmarks.sbc --sims 200      # every case, into benchmarks/sbc/
     bash tools/run python -m benchmarks.sbc --sims 200 --cases gamma --samplers nutpie
     bash tools/run python -m benchmarks.sbc --report        # only rebuild the README
+    bash tools/run python -m benchmarks.sbc --sims 200 --batch   # through bg.fit_many
 
 Each (case, sampler) writes its ranks to ``benchmarks/sbc/<case>-<sampler>.csv``, its
 diagnostics to a JSON file and its rank plots to a PNG beside it; ``benchmarks/sbc/README.md``
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import functools
 import json
 import os
 import platform
@@ -48,6 +50,8 @@ import xarray as xr
 from scipy import special, stats
 
 import bayesglmm as bg
+from bayesglmm import naming
+from bayesglmm.backend.pymc_model import graph_coords, posterior_dims
 from bayesglmm.errors import ConvergenceWarning, DataWarning
 from bayesglmm.priors import Prior
 from bayesglmm.results.linear_predictor import pointwise_log_likelihood
@@ -383,10 +387,11 @@ def simulate(case: Case, rng: np.random.Generator) -> tuple[pd.DataFrame, dict]:
     return data, truth
 
 
-def quantities(posterior: xr.Dataset, model: bg.Model) -> dict[str, np.ndarray]:
+def quantities(posterior: xr.Dataset, model: bg.Model | bg.Fit) -> dict[str, np.ndarray]:
     """Every parameter, the first group effect and the log-likelihood of the data, per sample.
 
-    Applied alike to the posterior and to the truth (a one-draw dataset of the same layout).
+    Applied alike to the posterior and to the truth (a one-draw dataset of the same layout);
+    ``model`` is the model or its fit (either gives the spec, family and link).
     """
     values_of = {}
     for name in ("b", "sd_g", *model.family.dispersion_names):
@@ -404,15 +409,18 @@ def quantities(posterior: xr.Dataset, model: bg.Model) -> dict[str, np.ndarray]:
     return values_of
 
 
-def truth_dataset(truth: Mapping[str, np.ndarray], model: bg.Model) -> xr.Dataset:
-    """The true values as a one-draw posterior of ``model``, with the same dims and coords."""
-    graph = model.graph.model
+def truth_dataset(truth: Mapping[str, np.ndarray], spec) -> xr.Dataset:
+    """The true values as a one-draw posterior of a model of ``spec``, laid out by the
+    backend's contract of posterior dims and coords (so the worker of a batch, which has the
+    fit but not the model, builds it too)."""
+    dims_of, coords = posterior_dims(spec), graph_coords(spec)
     variables = {}
     for name, value in truth.items():
-        dims = ("chain", "draw", *graph.named_vars_to_dims.get(name, ()))
-        variables[name] = (dims, np.asarray(value)[None, None])
+        value = np.asarray(value)
+        dims = dims_of.get(name, (naming.CUTPOINT,) if value.ndim == 1 else ())
+        variables[name] = ((naming.CHAIN, naming.DRAW, *dims), value[None, None])
     used = {dim for dims, _ in variables.values() for dim in dims[2:]}
-    return xr.Dataset(variables, coords={dim: list(graph.coords[dim]) for dim in used})
+    return xr.Dataset(variables, coords={dim: coords[dim] for dim in used})
 
 
 def build_model(case: Case, data: pd.DataFrame) -> bg.Model:
@@ -467,9 +475,19 @@ class Result:
     draws: Draws
 
 
+def ranks_of(fit: bg.Fit, truth: Mapping[str, np.ndarray], thin: int) -> tuple[dict, dict, int]:
+    """Ranks of the truth among every ``thin``-th draw of ``fit``, the bulk ESS of each
+    quantity over all draws, and the number of divergences."""
+    drawn = quantities(fit.posterior, fit)
+    true = quantities(truth_dataset(truth, fit.spec), fit)
+    ranks = {name: int(np.sum(v[thin - 1 :: thin] < true[name][0])) for name, v in drawn.items()}
+    table = xr.DataArray(np.stack(list(drawn.values()), axis=-1)[None], dims=("chain", "draw", "q"))
+    ess = dict(zip(drawn, azs.ess(table, method="bulk").to_numpy(), strict=True))
+    return ranks, ess, int(fit.idata.sample_stats["diverging"].sum())
+
+
 def _ranks(model: bg.Model, sampler: str, truth: dict, thin: int, tune: int, seed: int):
-    """Fit one chain of ``KEPT * thin`` draws; ranks of the truth among every ``thin``-th
-    draw, bulk ESS of each quantity over all draws, and the number of divergences."""
+    """Fit one chain of ``KEPT * thin`` draws and rank the truth (:func:`ranks_of`)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         fit = model.fit(
@@ -481,13 +499,7 @@ def _ranks(model: bg.Model, sampler: str, truth: dict, thin: int, tune: int, see
             sampler=sampler,
             progress=False,
         )
-    posterior = fit.posterior
-    drawn = quantities(posterior, model)
-    true = quantities(truth_dataset(truth, model), model)
-    ranks = {name: int(np.sum(v[thin - 1 :: thin] < true[name][0])) for name, v in drawn.items()}
-    table = xr.DataArray(np.stack(list(drawn.values()), axis=-1)[None], dims=("chain", "draw", "q"))
-    ess = dict(zip(drawn, azs.ess(table, method="bulk").to_numpy(), strict=True))
-    return ranks, ess, int(fit.idata.sample_stats["diverging"].sum())
+    return ranks_of(fit, truth, thin)
 
 
 def run(case: Case, sampler: str, sims: int, seed: int = 0, draws: Draws = STUDY) -> Result:
@@ -530,6 +542,79 @@ def run(case: Case, sampler: str, sims: int, seed: int = 0, draws: Draws = STUDY
         np.array(thins),
         np.array(divergences),
         np.array(seconds),
+        draws,
+    )
+
+
+@dataclass(frozen=True)
+class BatchRanks:
+    """``evaluate(name, fit)`` for :func:`bayesglmm.fit_many`: the ranks, ESS and
+    divergences of one simulation, flattened to ``rank:<q>``, ``ess:<q>``, ``divergences``."""
+
+    truths: dict[str, dict]
+    thin: int
+
+    def __call__(self, name: str, fit: bg.Fit) -> dict[str, float]:
+        ranks, ess, divergences = ranks_of(fit, self.truths[name], self.thin)
+        return {
+            **{f"rank:{q}": value for q, value in ranks.items()},
+            **{f"ess:{q}": value for q, value in ess.items()},
+            "divergences": divergences,
+        }
+
+
+def run_batch(
+    case: Case, sampler: str, sims: int, seed: int = 0, draws: Draws = STUDY, client=None
+) -> Result:
+    """:func:`run` on a Dask cluster through :func:`bayesglmm.fit_many` (``client`` as
+    there: None starts a local cluster). Simulation ``i`` is drawn from
+    ``np.random.default_rng([seed, i])`` as in :func:`run`; the fits' seeds come from
+    ``fit_many``'s spawning, so the ranks differ from :func:`run`'s draw for draw but not
+    in distribution. Fits with a bulk ESS below ``KEPT`` are rerun once, thinned, as a
+    second batch per thinning."""
+    simulated = {
+        f"sim{sim:04d}": simulate(case, np.random.default_rng([seed, sim])) for sim in range(sims)
+    }
+    datasets = {name: data for name, (data, _) in simulated.items()}
+    truths = {name: truth for name, (_, truth) in simulated.items()}
+
+    def fitted(names: list[str], thin: int, batch_seed: int):
+        batch = bg.fit_many(
+            functools.partial(build_model, case),
+            {name: datasets[name] for name in names},
+            client=client,
+            draws=KEPT * thin,
+            tune=draws.tune,
+            chains=1,
+            sampler=sampler,
+            seed=batch_seed,
+            progress=False,
+            evaluate=BatchRanks({name: truths[name] for name in names}, thin),
+        )
+        failed = batch.status().query("status != 'ok'")
+        if len(failed):
+            raise RuntimeError(f"{len(failed)} SBC fits failed: {failed['error'].iloc[0]}")
+        return batch.values(), batch.status().set_index("fit")["seconds"]
+
+    values, seconds = fitted(list(datasets), draws.thin, seed)
+    thins = pd.Series(draws.thin, index=values.index)
+    smallest = values.filter(like="ess:").min(axis=1)
+    needed = np.minimum(draws.max_thin, np.ceil(1.25 * draws.thin * KEPT / smallest.clip(lower=1)))
+    rerun = needed[(smallest < KEPT) & (draws.max_thin > draws.thin)].astype(int)
+    for thin, names in rerun.groupby(rerun).groups.items():
+        again, more = fitted(list(names), int(thin), seed + int(thin))
+        values.loc[again.index] = again
+        seconds.loc[more.index] += more
+        thins.loc[again.index] = int(thin)
+    order = list(datasets)
+    values = values.loc[order]
+    column = {name: name.split(":", 1)[1] for name in values.columns if ":" in name}
+    return Result(
+        values.filter(like="rank:").rename(columns=column).astype(int).reset_index(drop=True),
+        values.filter(like="ess:").rename(columns=column).reset_index(drop=True),
+        thins.loc[order].to_numpy(),
+        values["divergences"].astype(int).to_numpy(),
+        seconds.loc[order].to_numpy(),
         draws,
     )
 
@@ -846,6 +931,14 @@ def main() -> None:
     parser.add_argument("--samplers", nargs="+", default=["nutpie", "gibbs"])
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument(
+        "--batch",
+        nargs="?",
+        const="local",
+        metavar="SCHEDULER",
+        help="run the simulations through bg.fit_many: on a local cluster, or on the Dask "
+        "scheduler at this address",
+    )
+    parser.add_argument(
         "--report", action="store_true", help="only rebuild README.md from the saved studies"
     )
     args = parser.parse_args()
@@ -855,7 +948,11 @@ def main() -> None:
         case = ALL_CASES[name]
         if sampler not in case.samplers:
             continue
-        result = run(case, sampler, args.sims, args.seed)
+        if args.batch is None:
+            result = run(case, sampler, args.sims, args.seed)
+        else:
+            client = None if args.batch == "local" else args.batch
+            result = run_batch(case, sampler, args.sims, args.seed, client=client)
         save(case, sampler, result, args.out)
         p_values = uniformity(result.ranks)
         print(

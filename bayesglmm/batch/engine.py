@@ -172,7 +172,7 @@ def fit_many(
     target_accept: float = 0.8,
     store: str | os.PathLike | None = None,
     progress: bool = True,
-    evaluate: Callable[[Fit], dict[str, float]] | None = None,
+    evaluate: Callable[[str, Fit], dict[str, float]] | None = None,
 ) -> Batch:
     """Fit one model to many datasets on a Dask cluster.
 
@@ -201,9 +201,10 @@ def fit_many(
     progress
         Show a progress bar over the batch.
     evaluate
-        A function of each fit returning ``{name: number}``, run on the worker; the
-        numbers are kept with the fit's status (``batch.values()``), as
-        :func:`bayesglmm.power` keeps each posterior's verdict.
+        ``evaluate(name, fit)``, run on the worker after each fit, returning
+        ``{label: number}``; the numbers are kept with the fit's status
+        (``batch.values()``), as :func:`bayesglmm.power` keeps each posterior's verdict and
+        the simulation-based calibration its ranks.
 
     Returns
     -------

@@ -44,15 +44,15 @@ _COMPILED: dict[str, list[Model]] = {}
 
 @dataclass(frozen=True)
 class FitTask:
-    """One dataset to fit: its name, rows, model recipe, ``fit()`` options, seed, and a
-    function of the fit whose numbers are kept with its status (``evaluate``)."""
+    """One dataset to fit: its name, rows, model recipe, ``fit()`` options, seed, and
+    ``evaluate(name, fit)``, whose numbers are kept with the fit's status."""
 
     name: str
     data: pd.DataFrame
     recipe: ModelRecipe
     options: dict
     seed: int
-    evaluate: Callable[[Fit], dict] | None = None
+    evaluate: Callable[[str, Fit], dict] | None = None
 
 
 @dataclass
@@ -134,7 +134,7 @@ def run_task(task: FitTask) -> FitOutcome:
     outcome.warnings = list(dict.fromkeys(str(warning.message) for warning in caught))
     outcome.summary = fit.summary()
     if task.evaluate is not None:
-        outcome.values = {key: float(value) for key, value in task.evaluate(fit).items()}
+        outcome.values = {key: float(value) for key, value in task.evaluate(task.name, fit).items()}
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "fit.zarr"
         fit.save(path)

@@ -29,8 +29,9 @@ _RULE = re.compile(r"^\s*P\((?P<statement>.+)\)\s*(?P<op>>=|<=|>|<)\s*(?P<thresh
 
 @dataclass(frozen=True)
 class Rule:
-    """A parsed rule; calling it on a fit gives ``{"prob": p, "success": 0 or 1,
-    "checks_ok": 0 or 1}`` (``checks_ok``: the fit raised no convergence warning)."""
+    """A parsed rule; ``rule(name, fit)`` (as ``fit_many(evaluate=...)`` calls it) gives
+    ``{"prob": p, "success": 0 or 1, "checks_ok": 0 or 1}`` (``checks_ok``: the fit raised
+    no convergence warning)."""
 
     statement: str
     comparison: str
@@ -40,7 +41,7 @@ class Rule:
         """Whether a posterior probability passes the rule's threshold."""
         return bool(COMPARISONS[self.comparison](probability, self.threshold))
 
-    def __call__(self, fit: Fit) -> dict[str, float]:
+    def __call__(self, name: str, fit: Fit) -> dict[str, float]:
         probability = float(fit.hypothesis(self.statement)["prob"].iloc[0])
         return {
             "prob": probability,

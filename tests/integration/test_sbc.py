@@ -102,7 +102,7 @@ def test_truth_is_laid_out_like_the_posterior(name):
     case = sbc.CASES[name]
     data, truth = sbc.simulate(case, np.random.default_rng(5))
     model = sbc.build_model(case, data)
-    values = sbc.quantities(sbc.truth_dataset(truth, model), model)
+    values = sbc.quantities(sbc.truth_dataset(truth, model.spec), model)
     assert all(v.shape == (1,) for v in values.values())
     assert values[f"r_g[{model.spec.groups[0].levels[0]}]"][0] == truth["r_g"][0, 0]
     b = truth["b"]
@@ -141,3 +141,14 @@ def test_rank_histograms_are_uniform(name, sampler):
     result = sbc.run(sbc.CASES[name], sampler, sims=100, seed=1)
     p_values = sbc.uniformity(result.ranks)
     assert (p_values > 0.001).all().all(), p_values.round(4).to_dict()
+
+
+def test_the_batch_engine_ranks_as_the_loop_does(dask_client):
+    case = sbc.CASES["gaussian"]
+    result = sbc.run_batch(case, "gibbs", 4, seed=3, draws=QUICK, client=dask_client)
+    loop = sbc.run(case, "gibbs", 4, seed=3, draws=QUICK)
+    assert result.ranks.columns.tolist() == loop.ranks.columns.tolist()
+    assert result.ranks.shape == (4, loop.ranks.shape[1])
+    assert result.ranks.to_numpy().min() >= 0 and result.ranks.to_numpy().max() <= sbc.KEPT
+    assert result.thin.tolist() == [1, 1, 1, 1]
+    assert (result.seconds > 0).all()
