@@ -515,6 +515,23 @@ def _value_columns(ones: np.ndarray) -> list[int | None]:
     return [None if one else int(position) for one, position in zip(ones, positions, strict=True)]
 
 
+def _group_names(group: GroupDesign) -> set[str]:
+    """Every variable and dimension name a grouping factor adds to the graph."""
+    g = group.name
+    blocks = range(len(group.blocks))
+    return {
+        *naming.group_dims(g),
+        naming.group_sd(g),
+        naming.group_effects(g),
+        naming.group_correlation(g),
+        naming.group_rho(g),
+        naming.standard_normal(g),
+        *(naming.standard_normal(g, block) for block in blocks),
+        *(naming.block_effects(g, block) for block in blocks),
+        *(naming.block_cholesky(g, block) for block in blocks),
+    }
+
+
 def build_pymc_model(
     spec: ModelSpec, family: Family, link: Link, priors: Priors, centered: Collection[str] = ()
 ) -> PyMCGraph:
@@ -555,12 +572,19 @@ def build_pymc_model(
         for part in spec.linear_parts
     }
     taken = RESERVED_DIMS | reserved | {*family.dispersion_names, *data}
+    claimed: dict[str, str] = {}
     for group in spec.all_groups:
         for dim in naming.group_dims(group.name):
             if dim in taken:
                 raise DataError(
                     f"grouping factor '{group.name}' gives dimension '{dim}', a name bayesglmm "
                     "uses for a model variable; rename the column."
+                )
+        for name in _group_names(group):
+            if claimed.setdefault(name, group.name) != group.name:
+                raise DataError(
+                    f"grouping factors '{claimed[name]}' and '{group.name}' both give the name "
+                    f"'{name}' to a model variable or dimension; rename one of the columns."
                 )
     with pm.Model(check_bounds=False) as model:
         fixed_length = structural_dims(spec)

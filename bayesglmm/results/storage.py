@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from bayesglmm.errors import StoreError
+from bayesglmm.errors import PriorError, StoreError
 from bayesglmm.priors.distributions import PRIORS, Prior
 from bayesglmm.priors.resolve import Priors
 
@@ -143,7 +143,10 @@ def _prior_from_json(key: str, entry: object) -> Prior:
             f"the model record's prior for '{key}' ({name}) has parameters "
             f"{json.dumps(parameters)}; {name} takes the numbers {', '.join(sorted(expected))}"
         )
-    return PRIORS[name](**parameters)
+    try:
+        return PRIORS[name](**parameters)
+    except PriorError as error:
+        raise StoreError(f"the model record's prior for '{key}' is invalid: {error}") from None
 
 
 def user_priors(priors: Priors) -> dict[str, Prior]:

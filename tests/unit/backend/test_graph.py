@@ -1,6 +1,8 @@
 """The PyMC graph (bayesglmm.backend.pymc_model): its variables, data, coordinates and
 dimensions, and its log density against a computation by hand with scipy."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -362,3 +364,24 @@ def test_reported_coefficients_and_effects_at_a_point(tiny):
     x_mean = tiny.spec.fixed.matrix[:, 1].mean()
     np.testing.assert_allclose(b, [2.0 - 0.4 * x_mean, 0.4], rtol=1e-12)
     np.testing.assert_allclose(r, 0.7 * np.array([[0.5], [-1.0], [0.2]]), rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("other", "name"), [("g_term", "g_term"), ("sd_g", "sd_g"), ("r_g", "r_g"), ("z_g", "z_g")]
+)
+def test_a_group_named_like_another_groups_variable_is_refused(other, name):
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame(
+        {
+            "y": rng.normal(size=24),
+            "x": rng.normal(size=24),
+            "g": np.repeat(list("abcdef"), 4),
+            other: np.tile(list("pqrs"), 6),
+        }
+    )
+    message = (
+        f"grouping factors 'g' and '{other}' both give the name '{name}' to a model variable "
+        "or dimension; rename one of the columns."
+    )
+    with pytest.raises(bg.DataError, match=f"^{re.escape(message)}$"):
+        bg.Model(f"y ~ x + (1 | g) + (1 | {other})", frame)

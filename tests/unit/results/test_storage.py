@@ -229,3 +229,12 @@ def test_an_unnamed_index_and_non_string_levels_round_trip():
 def test_a_bundled_dataset_round_trips():
     frame = bg.datasets.load("sleepstudy")
     pd.testing.assert_frame_equal(frame_from_dataset(frame_to_dataset(frame)), frame)
+
+
+def test_a_stored_prior_with_invalid_numbers_is_a_store_error():
+    with pytest.raises(
+        bg.StoreError,
+        match=r"^the model record's prior for 'b' is invalid: Normal: sigma must be positive, "
+        r"got -1$",
+    ):
+        _prior_from_json("b", ["Normal", {"mu": 0, "sigma": -1}])
