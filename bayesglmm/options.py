@@ -18,6 +18,7 @@ Examples
 from __future__ import annotations
 
 import dataclasses
+import numbers
 from dataclasses import dataclass
 
 from bayesglmm.errors import ArgumentError
@@ -48,7 +49,7 @@ def checked_ci_prob(value: object) -> float:
     ArgumentError
         For anything else.
     """
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value < 1:
         raise ArgumentError(
             f"ci_prob must be a probability strictly between 0 and 1, such as 0.9, not {value!r}."
         )
