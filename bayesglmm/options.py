@@ -53,7 +53,7 @@ def checked_ci_prob(value: object) -> float:
         raise ArgumentError(
             f"ci_prob must be a probability strictly between 0 and 1, such as 0.9, not {value!r}."
         )
-    return float(value)
+    return round(float(value), 6)
 
 
 def current() -> Settings:
