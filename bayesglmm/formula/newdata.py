@@ -27,22 +27,19 @@ import pandas as pd
 from formulaic.errors import FormulaicError
 
 from bayesglmm.errors import DataError
-from bayesglmm.formula.design import (
-    OBSERVATION_FACTOR,
+from bayesglmm.formula.columns import (
     check_flat_columns,
-    checked_types,
-    evaluate_expression,
     first_missing_column,
-    is_factor,
-    level_labels,
-    offset_values,
     predictor_columns,
     required_columns,
-    residual_structure,
     response_columns,
     select_columns,
 )
+from bayesglmm.formula.design import OBSERVATION_FACTOR, residual_structure
 from bayesglmm.formula.expressions import FORMULA_CONTEXT
+from bayesglmm.formula.fixed import offset_values
+from bayesglmm.formula.frame import checked_types, evaluate_expression, is_factor
+from bayesglmm.formula.groups import level_labels
 from bayesglmm.formula.spec import GroupDesign, ModelSpec, ParameterDesign, ResidualStructure
 from bayesglmm.formula.syntax import parse_residual
 from bayesglmm.frames import as_pandas

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from bayesglmm.errors import DataError, FormulaError, did_you_mean
-from bayesglmm.formula.design import predictor_columns
+from bayesglmm.formula.columns import predictor_columns
 from bayesglmm.results.intervals import interval_bounds, interval_columns, resolve_ci_prob
 from bayesglmm.results.predict import check_choice, grid_predictions
 
