@@ -28,8 +28,8 @@ from bayesglmm import templates
 from bayesglmm.errors import ArgumentError, ConvergenceWarning, DataError, FormulaError
 from bayesglmm.model import Model
 from bayesglmm.power import power
-from bayesglmm.results.emmeans import build_grid
 from bayesglmm.results.fit import Fit
+from bayesglmm.results.reference_grid import build_grid
 from bayesglmm.studies import CASE_STUDIES
 
 CLI_FLAGS = {

@@ -23,8 +23,8 @@ import pandas as pd
 
 from bayesglmm import naming
 from bayesglmm.results.display import STYLE
-from bayesglmm.results.emmeans import model_factors
 from bayesglmm.results.ppc import figure_png
+from bayesglmm.results.reference_grid import model_factors
 
 PAGE_STYLE = (
     "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em}"

@@ -19,8 +19,9 @@ from scipy import integrate, special, stats
 import bayesglmm as bg
 from bayesglmm.cli import main
 from bayesglmm.errors import DataError, FormulaError
-from bayesglmm.results.emmeans import contrast_coefficients, parse_specs
+from bayesglmm.results.contrasts import contrast_coefficients
 from bayesglmm.results.linear_predictor import stacked_draws
+from bayesglmm.results.reference_grid import parse_specs
 from tests.conftest import quiet_fit
 
 HERE = Path(__file__).parents[1]
