@@ -10,7 +10,8 @@ Examples
 from bayesglmm.formula.design import build_spec
 from bayesglmm.formula.expressions import FORMULA_CONTEXT, FORMULA_FUNCTIONS, expression_use
 from bayesglmm.formula.spec import FixedDesign, GroupDesign, ModelSpec, ResponseDesign
-from bayesglmm.formula.syntax import ParsedFormula, RandomTermSyntax, ResponseSyntax, parse_formula
+from bayesglmm.formula.syntax import ParsedFormula, ResponseSyntax, parse_formula
+from bayesglmm.formula.terms import RandomTermSyntax
 
 __all__ = [
     "FORMULA_CONTEXT",

@@ -38,7 +38,8 @@ from bayesglmm.formula.spec import (
     ParameterDesign,
     ResidualStructure,
 )
-from bayesglmm.formula.syntax import ParsedFormula, RandomTermSyntax
+from bayesglmm.formula.syntax import ParsedFormula
+from bayesglmm.formula.terms import RandomTermSyntax
 
 OBSERVATION_FACTOR = "observation"
 """The grouping column of ``Model(..., overdispersion=True)``'s observation-level effect;

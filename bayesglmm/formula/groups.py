@@ -17,7 +17,8 @@ from bayesglmm.formula.spec import (
     GroupDesign,
     TimeStructure,
 )
-from bayesglmm.formula.syntax import ParsedFormula, RandomTermSyntax
+from bayesglmm.formula.syntax import ParsedFormula
+from bayesglmm.formula.terms import RandomTermSyntax
 
 
 def level_labels(column: pd.Series) -> tuple[np.ndarray, list[str]]:

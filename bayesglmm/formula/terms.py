@@ -1,0 +1,202 @@
+"""Random terms: ``(x | g)``, ``(x || g)``, nesting ``g1/g2``, ``gr(g, cov = A)`` and the
+structured terms ``ar1()``, ``cs()`` and ``us()``, parsed into :class:`RandomTermSyntax`.
+
+Examples
+--------
+>>> from bayesglmm.formula import parse_formula
+>>> [term.group for term in parse_formula("y ~ x + (1 + x | a/b)").random]
+[('a',), ('a', 'b')]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bayesglmm.errors import FormulaError
+from bayesglmm.formula.scanner import (
+    NAME,
+    call_arguments,
+    call_name,
+    check_formulaic_syntax,
+    closing_bracket,
+    strip_span,
+)
+
+STRUCTURES: dict[str, str] = {
+    "ar1": "first-order autoregressive correlation over time within subject",
+    "cs": "compound symmetry: one correlation between any two times within subject",
+    "us": "unstructured: a free correlation matrix over the time levels within subject",
+}
+"""Covariance structures written ``structure(time | subject)``."""
+
+
+@dataclass(frozen=True)
+class RandomTermSyntax:
+    """One random term after nesting is expanded.
+
+    ``(1 + x | g1/g2)`` gives two of these, with groups ``("g1",)`` and ``("g1", "g2")``.
+
+    Attributes
+    ----------
+    text
+        The term as written.
+    expr
+        The part before the bar, a formula for the term's columns.
+    group
+        Names of the columns whose interaction defines the grouping factor.
+    correlated
+        False for ``||``, which makes every column its own uncorrelated block.
+    position
+        Offset of the term in the formula, for error messages.
+    structure
+        ``"ar1"`` or ``"cs"`` for a structured term ``ar1(time | subject)``, whose group
+        is ``(subject, time)``; None for an ordinary random term.
+    covariance
+        For ``(1 | gr(animal, cov = A))``: the name of the known covariance matrix among
+        the levels, given to ``Model(covariances={"A": ...})``.
+    """
+
+    text: str
+    expr: str
+    group: tuple[str, ...]
+    correlated: bool
+    position: int
+    structure: str | None = None
+    covariance: str | None = None
+
+    @property
+    def group_name(self) -> str:
+        """Name of the grouping factor: ``"g"`` or ``"g1:g2"``."""
+        return ":".join(self.group)
+
+
+def is_random_term(formula: str, depth: list[int], start: int, end: int) -> bool:
+    """True for a whole parenthesised term with a '|' directly inside it."""
+    if formula[start] != "(" or closing_bracket(formula, depth, start) != end - 1:
+        return False
+    inner = depth[start] + 1
+    return any(formula[i] == "|" and depth[i] == inner for i in range(start + 1, end - 1))
+
+
+def reject_stray_bar(formula: str, depth: list[int], start: int, end: int) -> None:
+    """Raise when a '|' sits in a term that is not a random term on its own."""
+    for i in range(start, end):
+        if formula[i] == "|" and depth[i] >= 0:
+            raise FormulaError(
+                "'|' may only appear in a random term standing alone in parentheses, "
+                "such as '(1 + x | g)'",
+                formula,
+                i,
+            )
+
+
+def parse_structure(formula: str, depth: list[int], start: int, end: int) -> RandomTermSyntax:
+    """``ar1(time | subject)``, ``cs(...)`` or ``us(...)``: effects over time within subject.
+
+    ``us`` becomes ``(0 + C(time) | subject)``, one correlated effect per time level.
+    """
+    name = call_name(formula[start:end])
+    arguments = call_arguments(formula, depth, start, end)
+    text = formula[start:end]
+    parts = arguments[0][2].split("|") if len(arguments) == 1 else []
+    names = [part.strip().strip("`") for part in parts]
+    if len(names) != 2 or not all(NAME.match(n) for n in names):
+        raise FormulaError(
+            f"expected a time column and a subject column in {name}(), as in "
+            f"'{name}(time | subject)'",
+            formula,
+            start,
+        )
+    time, subject = names
+    if name == "us":
+        return RandomTermSyntax(
+            text=text, expr=f"0 + C({time})", group=(subject,), correlated=True, position=start
+        )
+    return RandomTermSyntax(
+        text=text, expr="1", group=(subject, time), correlated=True, position=start, structure=name
+    )
+
+
+def _parse_gr(formula: str, depth: list[int], start: int, end: int) -> tuple[str, str | None]:
+    """The grouping column and covariance name of ``gr(g, cov = A)`` (brms's syntax)."""
+    arguments = call_arguments(formula, depth, start, end)
+    usage = "as in 'gr(animal, cov = A)'"
+    column = arguments[0][2].strip("`")
+    if not NAME.match(arguments[0][2]):
+        raise FormulaError(f"expected one grouping column first in gr(), {usage}", formula, start)
+    covariance = None
+    for lo, _, text in arguments[1:]:
+        key, _, value = text.partition("=")
+        if key.strip() != "cov" or not NAME.match(value.strip()):
+            raise FormulaError(
+                f"gr() takes the grouping column and 'cov = <name>', {usage}", formula, lo
+            )
+        covariance = value.strip().strip("`")
+    return column, covariance
+
+
+def parse_random_term(
+    formula: str, depth: list[int], start: int, end: int
+) -> list[RandomTermSyntax]:
+    inner = depth[start] + 1
+    bars = [i for i in range(start + 1, end - 1) if formula[i] == "|" and depth[i] == inner]
+    bar = bars[0]
+    double = len(bars) > 1 and bars[1] == bar + 1
+    extra = [i for i in bars if i not in (bar, bar + 1)] if double else bars[1:]
+    if extra:
+        raise FormulaError(
+            "expected one '|' in a random term; correlation IDs such as '(1 | p | g)' "
+            "are not supported",
+            formula,
+            extra[0],
+        )
+    bar_end = bar + (2 if double else 1)
+    e_lo, e_hi = strip_span(formula, start + 1, bar)
+    if e_lo == e_hi:
+        raise FormulaError(
+            "expected random-effect terms before '|', such as '1' for an intercept",
+            formula,
+            bar,
+        )
+    expr = formula[e_lo:e_hi]
+    check_formulaic_syntax(formula, e_lo, expr)
+    g_lo, g_hi = strip_span(formula, bar_end, end - 1)
+    if g_lo == g_hi:
+        raise FormulaError(
+            "expected a grouping factor after '|', as in '(1 | subject)'", formula, g_lo
+        )
+    if call_name(formula[g_lo:g_hi]) == "gr":
+        group, covariance = _parse_gr(formula, depth, g_lo, g_hi)
+        return [
+            RandomTermSyntax(
+                text=formula[start:end],
+                expr=expr,
+                group=(group,),
+                correlated=not double,
+                position=start,
+                covariance=covariance,
+            )
+        ]
+    nesting: list[tuple[str, ...]] = []
+    position = g_lo
+    for level in formula[g_lo:g_hi].split("/"):
+        names = []
+        for name in level.split(":"):
+            n_lo, n_hi = strip_span(formula, position, position + len(name))
+            if not NAME.match(formula[n_lo:n_hi]):
+                raise FormulaError(
+                    "expected a column name in the grouping factor (factors combine with ':' "
+                    "and nest with '/'; a name with spaces or symbols goes in backticks, as in "
+                    f"`{formula[n_lo:n_hi]}`)",
+                    formula,
+                    n_lo,
+                )
+            names.append(formula[n_lo:n_hi].strip("`"))
+            position += len(name) + 1
+        nesting.append(tuple(names))
+    text = formula[start:end]
+    groups = [sum(nesting[: k + 1], ()) for k in range(len(nesting))]
+    return [
+        RandomTermSyntax(text=text, expr=expr, group=group, correlated=not double, position=start)
+        for group in groups
+    ]
