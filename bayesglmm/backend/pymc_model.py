@@ -14,7 +14,7 @@ built the same way, with variables suffixed by its name (``Intercept_zi``, ``b_z
 groups ``<g>__zi``), and enters the likelihood as ``link^-1`` of it per row. Groups with a
 known covariance ``A`` multiply their effects by ``A``'s Cholesky factor; correlated
 gaussian residuals replace the family likelihood by a row-by-row conditional one
-(:mod:`bayesglmm.families.residual`).
+(:mod:`bayesglmm.structures.residual`).
 
 Every number the data determine (data, prior parameters, group sizes) enters as
 ``pm.Data`` or a shared dimension length, so the graph's structure depends only
@@ -45,10 +45,10 @@ from bayesglmm import naming
 from bayesglmm.errors import DataError
 from bayesglmm.families.family import DispersionParameter, Family
 from bayesglmm.families.links import LINKS, Link
-from bayesglmm.families.residual import sequential_data, sequential_draws, sequential_logp
 from bayesglmm.formula.spec import GroupDesign, ModelSpec, ParameterDesign
 from bayesglmm.priors.distributions import Prior
 from bayesglmm.priors.resolve import Priors
+from bayesglmm.structures.residual import sequential_data, sequential_draws, sequential_logp
 
 LinearPart = ModelSpec | ParameterDesign
 """A linear predictor: the mean's (the spec itself) or a modelled parameter's."""
@@ -478,7 +478,7 @@ def _correlated_gaussian(
     observed: pt.TensorVariable,
 ) -> pt.TensorVariable:
     """The gaussian response with residuals correlated within subject (see
-    :mod:`bayesglmm.families.residual`); ``rho_residual`` is rescaled from ``(0, 1)`` as the
+    :mod:`bayesglmm.structures.residual`); ``rho_residual`` is rescaled from ``(0, 1)`` as the
     ``rho`` of structured terms."""
     structure = spec.residual
     largest = int(np.bincount(structure.subject).max())

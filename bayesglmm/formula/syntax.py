@@ -23,6 +23,7 @@ from formulaic.errors import FormulaSyntaxError
 
 from bayesglmm.errors import FormulaError
 from bayesglmm.formula.expressions import expression_use
+from bayesglmm.structures import RESIDUAL_KINDS
 
 STRUCTURES: dict[str, str] = {
     "ar1": "first-order autoregressive correlation over time within subject",
@@ -521,6 +522,6 @@ def parse_residual(text: str) -> ParsedFormula:
         raise FormulaError(f"{usage}, not {text!r}")
     parsed = parse_formula(f"residual ~ 0 + {text}")
     terms = parsed.random
-    if parsed.fixed != "0" or len(terms) != 1 or terms[0].structure not in ("ar1", "cs"):
+    if parsed.fixed != "0" or len(terms) != 1 or terms[0].structure not in RESIDUAL_KINDS:
         raise FormulaError(f"{usage}, not {text!r}")
     return parsed

@@ -23,8 +23,8 @@ import xarray as xr
 from bayesglmm import naming
 from bayesglmm.families.family import Family
 from bayesglmm.families.links import LINKS, Link
-from bayesglmm.families.residual import conditional_log_likelihood
 from bayesglmm.formula.spec import ModelSpec, ParameterDesign
+from bayesglmm.structures.residual import conditional_log_likelihood
 
 MAX_CHUNK_ELEMENTS = 4_000_000
 """Largest number of (draw x row x term) elements held at once."""

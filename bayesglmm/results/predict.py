@@ -41,7 +41,6 @@ from bayesglmm import naming
 from bayesglmm.errors import ArgumentError, DataError, did_you_mean
 from bayesglmm.families.family import Family
 from bayesglmm.families.links import LINKS, Link
-from bayesglmm.families.residual import sequential_data, sequential_draws
 from bayesglmm.formula.newdata import NewDataDesign, new_data_design
 from bayesglmm.results.intervals import interval_bounds, interval_columns, resolve_ci_prob
 from bayesglmm.results.linear_predictor import (
@@ -50,6 +49,7 @@ from bayesglmm.results.linear_predictor import (
     parameter_draws,
     stacked_draws,
 )
+from bayesglmm.structures.residual import sequential_data, sequential_draws
 
 if TYPE_CHECKING:
     from bayesglmm.results.fit import Fit
