@@ -45,7 +45,7 @@ import numpy as np
 from bayesglmm.families.family import Family
 from bayesglmm.families.links import Link
 from bayesglmm.formula.spec import GroupDesign, ModelSpec
-from bayesglmm.priors.defaults import response_location_and_spread
+from bayesglmm.priors.defaults import response_location_and_spread, typical_value
 
 KAPPA_THRESHOLD = 1.0
 """Centre a factor when the data's information about each level, relative to the group
@@ -137,7 +137,7 @@ def _pooled_fit(spec: ModelSpec, family: Family, link: Link) -> tuple[np.ndarray
     y = response.values if trials is None else response.values / trials
     offset = np.zeros(spec.n_obs) if spec.offset is None else spec.offset
     on_mean_scale = family.mean_scale(response.values, trials)
-    params = {p.name: np.asarray(p.typical(on_mean_scale)) for p in family.dispersion}
+    params = {p.name: np.asarray(typical_value(p, on_mean_scale)) for p in family.dispersion}
     x = spec.fixed.matrix
     eta = offset + response_location_and_spread(spec, family, link)[0]
     for _ in range(IRLS_ITERATIONS):

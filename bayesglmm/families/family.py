@@ -21,10 +21,37 @@ import numpy as np
 import pytensor.tensor as pt
 
 from bayesglmm.families.support import Support
-from bayesglmm.priors.distributions import Prior
 
 Params = Mapping[str, np.ndarray]
 TensorParams = Mapping[str, pt.TensorVariable]
+
+SPREAD = "spread"
+"""Stands, in a :class:`PriorSpec` or as :attr:`DispersionParameter.typical`, for the spread
+of the response on the mean's scale: its standard deviation, or 1 when it has none."""
+
+
+@dataclass(frozen=True)
+class PriorSpec:
+    """A default prior as data, built by :mod:`bayesglmm.priors.defaults`.
+
+    Attributes
+    ----------
+    prior
+        A class of :data:`bayesglmm.priors.PRIORS`, by name.
+    args
+        Its parameters in order: numbers, or :data:`SPREAD` for the response's spread.
+
+    Examples
+    --------
+    >>> print(PriorSpec("HalfStudentT", (3, SPREAD)))
+    HalfStudentT(3, spread)
+    """
+
+    prior: str
+    args: tuple[float | str, ...]
+
+    def __str__(self) -> str:
+        return f"{self.prior}({', '.join(str(arg) for arg in self.args)})"
 
 
 @dataclass(frozen=True)
@@ -38,7 +65,7 @@ class DispersionParameter:
     description
         What the parameter means, for printouts.
     default_prior
-        Builds the default prior from the response on the mean's scale.
+        The default prior, possibly scaled by the response's spread.
     ordered
         True for a vector of increasing values, one per category boundary of an
         ordinal response (the thresholds of the cumulative family); its one prior
@@ -47,17 +74,17 @@ class DispersionParameter:
         The link of the parameter's own linear predictor when it is modelled
         (``zi = "~ x"``): ``"log"`` for positive parameters, ``"logit"`` for probabilities.
     typical
-        ``typical(values)``: a typical value of the parameter given the response on the
-        mean's scale; its link is the location of the default intercept prior of the
+        A typical value of the parameter, or :data:`SPREAD` for the response's spread on
+        the mean's scale; its link is the location of the default intercept prior of the
         parameter's linear predictor.
     """
 
     name: str
     description: str
-    default_prior: Callable[[np.ndarray], Prior]
+    default_prior: PriorSpec
     ordered: bool = False
     link: str = "log"
-    typical: Callable[[np.ndarray], float] = lambda values: 1.0
+    typical: float | str = 1.0
 
 
 @dataclass(frozen=True)

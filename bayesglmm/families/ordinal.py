@@ -28,10 +28,9 @@ import pytensor.tensor as pt
 from pymc.distributions.dist_math import normal_lcdf
 from scipy import special
 
-from bayesglmm.families.family import DispersionParameter, Family
+from bayesglmm.families.family import DispersionParameter, Family, PriorSpec
 from bayesglmm.families.links import LINKS
 from bayesglmm.families.support import SUPPORTS
-from bayesglmm.priors.distributions import StudentT
 
 LOG_CDF: dict[str, tuple[Callable, Callable]] = {
     "logit": (lambda x: -pt.softplus(-x), lambda x: -np.logaddexp(0.0, -x)),
@@ -42,7 +41,7 @@ LOG_CDF: dict[str, tuple[Callable, Callable]] = {
 THRESHOLD = DispersionParameter(
     "threshold",
     "thresholds between adjacent categories, on the link scale",
-    lambda values: StudentT(3, 0, 2.5),
+    PriorSpec("StudentT", (3, 0, 2.5)),
     ordered=True,
 )
 

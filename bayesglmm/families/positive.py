@@ -22,12 +22,16 @@ import pymc as pm
 import pytensor.tensor as pt
 from scipy import special, stats
 
-from bayesglmm.families.common import GAMMA_SHAPE, identity_scale, inverse_link_mean
+from bayesglmm.families.common import (
+    GAMMA_SHAPE,
+    VAGUE_GAMMA,
+    identity_scale,
+    inverse_link_mean,
+)
 from bayesglmm.families.family import DispersionParameter, Family
 from bayesglmm.families.support import SUPPORTS
-from bayesglmm.priors.distributions import Gamma
 
-WEIBULL_SHAPE = DispersionParameter("shape", "Weibull shape", lambda values: Gamma(0.01, 0.01))
+WEIBULL_SHAPE = DispersionParameter("shape", "Weibull shape", VAGUE_GAMMA)
 IG_SHAPE = DispersionParameter(
     "shape", "inverse Gaussian shape (variance mu^3/shape)", GAMMA_SHAPE.default_prior
 )
