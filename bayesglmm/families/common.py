@@ -1,4 +1,5 @@
-"""Pieces that several family records share: dispersion parameters and response scales.
+"""Pieces that several family records share: dispersion parameters and the response's
+scales.
 
 Examples
 --------
@@ -9,8 +10,6 @@ Examples
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import numpy as np
 
@@ -63,17 +62,7 @@ def log_scale(y: np.ndarray, trials: np.ndarray | None) -> np.ndarray:
     return np.log(y)
 
 
-def inverse_link_mean(eta: np.ndarray, link, params) -> np.ndarray:
-    """The mean ``g^-1(eta)``, for families whose ``mu`` is the response mean."""
-    return link.inverse_np(eta)
-
-
-def of_mean(variance: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
-    """Turn ``variance(mean, params, trials)`` into the ``variance(eta, link, params, trials)``
-    a :class:`Family` holds, for families whose mean is ``g^-1(eta)``."""
-    return lambda eta, link, params, trials: variance(link.inverse_np(eta), params, trials)
-
-
-def nb_p(mu: np.ndarray, shape: np.ndarray) -> np.ndarray:
-    """NumPy's and SciPy's success probability of a negative binomial with mean ``mu``."""
-    return shape / (shape + mu)
+def no_scale(y: np.ndarray, trials: np.ndarray | None) -> np.ndarray:
+    """A single 0: an ordinal response has no mean scale; its thresholds take the place
+    of the intercept, whose prior location this would give."""
+    return np.zeros(1)

@@ -1,8 +1,9 @@
-"""The record that describes a response family.
+"""The records that describe a response family: data, with no likelihood code.
 
-A family is data: its links, the responses it accepts, its dispersion
-parameters with their default priors, a PyMC likelihood builder, a NumPy
-pointwise log-likelihood and a random generator for predictive draws.
+A family is its links, the responses it accepts, its dispersion parameters with their
+default priors (as :class:`PriorSpec` data, built by :mod:`bayesglmm.priors.defaults`),
+and flags. How its response is distributed lives in
+:mod:`bayesglmm.backend.likelihoods`, keyed by the family's name.
 
 Examples
 --------
@@ -14,16 +15,12 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import pytensor.tensor as pt
 
 from bayesglmm.families.support import Support
-
-Params = Mapping[str, np.ndarray]
-TensorParams = Mapping[str, pt.TensorVariable]
 
 SPREAD = "spread"
 """Stands, in a :class:`PriorSpec` or as :attr:`DispersionParameter.typical`, for the spread
@@ -89,7 +86,10 @@ class DispersionParameter:
 
 @dataclass(frozen=True)
 class Family:
-    """A response distribution and everything needed to fit and predict with it.
+    """A response distribution, described as data.
+
+    Its likelihood (the PyMC distribution, the NumPy log density, random draws, mean and
+    variance) is :data:`bayesglmm.backend.likelihoods.LIKELIHOODS` under the same name.
 
     Attributes
     ----------
@@ -101,21 +101,6 @@ class Family:
         The responses the family accepts.
     dispersion
         Parameters besides the mean.
-    likelihood
-        ``likelihood(name, eta, link, params, observed, detail)`` creates the
-        observed PyMC variable (over dim ``obs``). ``detail`` is the response's
-        side information named by :attr:`detail_name` (trials, censoring), or None.
-    log_likelihood
-        ``log_likelihood(y, eta, link, params, detail)``: pointwise log density
-        on NumPy arrays that broadcast against each other.
-    random
-        ``random(rng, eta, link, params, trials)``: one predictive draw per element.
-    expected
-        ``expected(eta, link, params)``: the mean of the response per row (per trial
-        for binomial families), for predictions.
-    variance
-        ``variance(eta, link, params, trials)``: the variance of the response per row
-        (of the proportion for binomial families), for R^2 and Pearson residuals.
     mean_scale
         ``mean_scale(y, trials)``: the response on the scale of the mean
         (proportions for binomial, ``log y`` for lognormal), used to autoscale priors.
@@ -130,11 +115,6 @@ class Family:
     links: tuple[str, ...]
     support: Support
     dispersion: tuple[DispersionParameter, ...]
-    likelihood: Callable[..., pt.TensorVariable]
-    log_likelihood: Callable[..., np.ndarray]
-    random: Callable[..., np.ndarray]
-    expected: Callable[..., np.ndarray]
-    variance: Callable[..., np.ndarray]
     mean_scale: Callable[[np.ndarray, np.ndarray | None], np.ndarray]
     residual_sd: bool = False
     censorable: bool = False
@@ -148,13 +128,6 @@ class Family:
     def needs_trials(self) -> bool:
         """True for families whose response is successes out of trials."""
         return self.support.name == "binomial"
-
-    @property
-    def detail_name(self) -> str | None:
-        """The :class:`ResponseDesign` attribute passed to the likelihood as ``detail``."""
-        if self.needs_trials:
-            return "trials"
-        return "censored" if self.censorable else None
 
     @property
     def thresholds(self) -> DispersionParameter | None:
