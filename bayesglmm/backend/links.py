@@ -19,6 +19,9 @@ import numpy as np
 import pytensor.tensor as pt
 from pymc.distributions.dist_math import normal_lccdf, normal_lcdf
 
+from bayesglmm.errors import FamilyError
+from bayesglmm.registry import Registry
+
 Tensor = pt.TensorVariable
 
 
@@ -49,9 +52,9 @@ def _cloglog_log_odds(eta: Tensor) -> Tensor:
     return pt.log1mexp(-pt.exp(eta)) + pt.exp(eta)
 
 
-TENSOR_LINKS: dict[str, TensorLink] = {
-    link.name: link
-    for link in [
+TENSOR_LINKS: Registry[TensorLink] = Registry(
+    "link",
+    [
         TensorLink("identity", inverse=lambda eta: eta),
         TensorLink("log", inverse=pt.exp),
         TensorLink(
@@ -74,6 +77,7 @@ TENSOR_LINKS: dict[str, TensorLink] = {
         ),
         TensorLink("inverse", inverse=pt.reciprocal),
         TensorLink("sqrt", inverse=pt.sqr),
-    ]
-}
+    ],
+    FamilyError,
+)
 """Every link on tensors, by name."""

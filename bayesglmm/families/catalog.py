@@ -17,6 +17,7 @@ Examples
 
 from __future__ import annotations
 
+from bayesglmm.errors import FamilyError
 from bayesglmm.families.common import (
     GAMMA_SHAPE,
     HU,
@@ -33,6 +34,7 @@ from bayesglmm.families.common import (
 )
 from bayesglmm.families.family import DispersionParameter, Family, PriorSpec
 from bayesglmm.families.support import SUPPORTS
+from bayesglmm.registry import Registry
 
 WEIBULL_SHAPE = DispersionParameter("shape", "Weibull shape", VAGUE_GAMMA)
 IG_SHAPE = DispersionParameter(
@@ -55,9 +57,9 @@ def _counts(name: str, dispersion: tuple[DispersionParameter, ...]) -> Family:
     return Family(name, ("log",), SUPPORTS["count"], dispersion, identity_scale)
 
 
-FAMILIES: dict[str, Family] = {
-    family.name: family
-    for family in [
+FAMILIES: Registry[Family] = Registry(
+    "family",
+    [
         Family(
             "gaussian",
             ("identity", "log"),
@@ -124,6 +126,8 @@ FAMILIES: dict[str, Family] = {
             identity_scale,
         ),
         Family("cumulative", ("logit", "probit"), SUPPORTS["ordinal"], (THRESHOLD,), no_scale),
-    ]
-}
-"""Every family bayesglmm knows, by name."""
+    ],
+    FamilyError,
+    plural="families",
+)
+"""Every family bayesglmm knows, by name; an unknown name is a FamilyError."""

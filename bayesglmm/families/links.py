@@ -22,6 +22,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
+from bayesglmm.errors import FamilyError
+from bayesglmm.registry import Registry
+
 
 @dataclass(frozen=True)
 class Link:
@@ -76,9 +79,9 @@ def _cloglog_log_odds_np(eta: np.ndarray) -> np.ndarray:
     return np.log(-np.expm1(-rate)) + rate
 
 
-LINKS: dict[str, Link] = {
-    link.name: link
-    for link in [
+LINKS: Registry[Link] = Registry(
+    "link",
+    [
         Link(
             "identity",
             inverse_np=lambda eta: eta,
@@ -133,6 +136,7 @@ LINKS: dict[str, Link] = {
             spread=_sd_after(np.sqrt),
             mean_domain=(0.0, np.inf),
         ),
-    ]
-}
+    ],
+    FamilyError,
+)
 """Every link bayesglmm knows, by name."""
