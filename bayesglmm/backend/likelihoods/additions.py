@@ -12,18 +12,19 @@ tensors alike; :func:`log_likelihood` applies it to a family's NumPy functions,
 family's parameters and hazards only). Truncation (``trunc()``: subtract the log
 probability of the bounds' interval) and weights (``weights()``: multiply each row's
 log-likelihood) belong here as further fields of :class:`Additions` and steps of
-:func:`adjusted`; in the graph they call for the same ``CustomDist`` as censoring, over
-the family's distribution rebuilt from its inputs.
+:func:`adjusted`; in the graph they call for a ``CustomDist`` like
+:func:`survival_dist`'s, whose log density is :func:`adjusted`.
 
 Examples
 --------
 >>> import numpy as np
 >>> from bayesglmm.backend.likelihoods import LIKELIHOODS, Mu
 >>> from bayesglmm.families import LINKS
->>> mu = Mu.of(np.zeros(2), LINKS["log"])
->>> censored = Additions(censored=np.array([0.0, 1.0]))
->>> log_likelihood(LIKELIHOODS["exponential"], np.array([2.0, 2.0]), mu, {}, None, censored)
-array([-2., -2.])
+>>> mu = Mu.of(np.log([2.0, 2.0]), LINKS["log"])  # mean 2: hazard 1/2, H(y) = y / 2
+>>> censored = Additions(censored=np.array([0.0, 1.0]))  # an event at 2, censored at 2
+>>> y = np.array([2.0, 2.0])
+>>> log_likelihood(LIKELIHOODS["exponential"], y, mu, {}, None, censored).round(3).tolist()
+[-1.693, -1.0]
 """
 
 from __future__ import annotations
