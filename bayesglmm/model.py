@@ -170,7 +170,7 @@ class Model:
         Correlated residuals within subject for the gaussian family (R-side, GLIMMIX's
         ``random _residual_``): ``"ar1(time | subject)"`` (correlation ``rho^|gap|``
         between positions of the time levels) or ``"cs(time | subject)"`` (compound
-        symmetry). Reported as ``rho_residual``; see :mod:`bayesglmm.families.residual`.
+        symmetry). Reported as ``rho_residual``; see :mod:`bayesglmm.structures.residual`.
 
     Examples
     --------

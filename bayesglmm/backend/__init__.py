@@ -1,5 +1,9 @@
 """Backend: the PyMC graph of a GLMM, built from the model spec.
 
+The likelihood of every family, on tensors and NumPy arrays, is
+:mod:`bayesglmm.backend.likelihoods`; the links on tensors are
+:mod:`bayesglmm.backend.links`.
+
 Examples
 --------
 >>> from bayesglmm.backend import build_pymc_model

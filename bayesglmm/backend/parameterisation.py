@@ -42,10 +42,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bayesglmm.backend.likelihoods import LIKELIHOODS, Mu
 from bayesglmm.families.family import Family
 from bayesglmm.families.links import Link
 from bayesglmm.formula.spec import GroupDesign, ModelSpec
-from bayesglmm.priors.defaults import response_location_and_spread
+from bayesglmm.priors.defaults import response_location_and_spread, typical_value
 
 KAPPA_THRESHOLD = 1.0
 """Centre a factor when the data's information about each level, relative to the group
@@ -137,12 +138,12 @@ def _pooled_fit(spec: ModelSpec, family: Family, link: Link) -> tuple[np.ndarray
     y = response.values if trials is None else response.values / trials
     offset = np.zeros(spec.n_obs) if spec.offset is None else spec.offset
     on_mean_scale = family.mean_scale(response.values, trials)
-    params = {p.name: np.asarray(p.typical(on_mean_scale)) for p in family.dispersion}
+    params = {p.name: np.asarray(typical_value(p, on_mean_scale)) for p in family.dispersion}
     x = spec.fixed.matrix
     eta = offset + response_location_and_spread(spec, family, link)[0]
     for _ in range(IRLS_ITERATIONS):
         if "sigma" in params:
-            spread = float(np.std(y - family.expected(eta, link, params)))
+            spread = float(np.std(y - LIKELIHOODS[family.name].mean(Mu.of(eta, link), params)))
             params["sigma"] = np.asarray(max(spread, 1e-8))
         weights, residuals = _working(y, eta, family, link, params, trials)
         gram = x.T @ (weights[:, None] * x) + 1e-8 * np.eye(x.shape[1])
@@ -160,10 +161,15 @@ def _working(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Working weights ``(dmu/deta)^2 / Var(y)`` and residuals ``(y - mu) / (dmu/deta)``."""
     step = 1e-5
-    mean = family.expected(eta, link, params)
-    slope = family.expected(eta + step, link, params) - family.expected(eta - step, link, params)
+    likelihood = LIKELIHOODS[family.name]
+
+    def mean_at(at: np.ndarray) -> np.ndarray:
+        return likelihood.mean(Mu.of(at, link), params)
+
+    mean = mean_at(eta)
+    slope = mean_at(eta + step) - mean_at(eta - step)
     slope = slope / (2 * step)
-    variance = family.variance(eta, link, params, trials)
+    variance = likelihood.variance(Mu.of(eta, link), params, trials)
     weights = np.where(variance > 0, slope**2 / np.maximum(variance, 1e-300), 0.0)
     return weights, (y - mean) / np.where(slope != 0, slope, 1.0)
 

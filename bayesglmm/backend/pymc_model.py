@@ -14,7 +14,8 @@ built the same way, with variables suffixed by its name (``Intercept_zi``, ``b_z
 groups ``<g>__zi``), and enters the likelihood as ``link^-1`` of it per row. Groups with a
 known covariance ``A`` multiply their effects by ``A``'s Cholesky factor; correlated
 gaussian residuals replace the family likelihood by a row-by-row conditional one
-(:mod:`bayesglmm.families.residual`).
+(:mod:`bayesglmm.structures.residual`). The family's likelihood is
+:data:`bayesglmm.backend.likelihoods.LIKELIHOODS` under its name.
 
 Every number the data determine (data, prior parameters, group sizes) enters as
 ``pm.Data`` or a shared dimension length, so the graph's structure depends only
@@ -42,13 +43,15 @@ import pytensor
 import pytensor.tensor as pt
 
 from bayesglmm import naming
+from bayesglmm.backend.likelihoods import LIKELIHOODS, Additions, Mu, observe
+from bayesglmm.backend.links import TENSOR_LINKS
 from bayesglmm.errors import DataError
 from bayesglmm.families.family import DispersionParameter, Family
-from bayesglmm.families.links import LINKS, Link
-from bayesglmm.families.residual import sequential_data, sequential_draws, sequential_logp
+from bayesglmm.families.links import Link
 from bayesglmm.formula.spec import GroupDesign, ModelSpec, ParameterDesign
 from bayesglmm.priors.distributions import Prior
 from bayesglmm.priors.resolve import Priors
+from bayesglmm.structures.residual import sequential_data, sequential_draws, sequential_logp
 
 LinearPart = ModelSpec | ParameterDesign
 """A linear predictor: the mean's (the spec itself) or a modelled parameter's."""
@@ -478,7 +481,7 @@ def _correlated_gaussian(
     observed: pt.TensorVariable,
 ) -> pt.TensorVariable:
     """The gaussian response with residuals correlated within subject (see
-    :mod:`bayesglmm.families.residual`); ``rho_residual`` is rescaled from ``(0, 1)`` as the
+    :mod:`bayesglmm.structures.residual`); ``rho_residual`` is rescaled from ``(0, 1)`` as the
     ``rho`` of structured terms."""
     structure = spec.residual
     largest = int(np.bincount(structure.subject).max())
@@ -599,28 +602,38 @@ def build_pymc_model(
         dispersion = {}
         for parameter in spec.parameters:
             parameter_eta, names = _linear_predictor(parameter, priors, centered, data, model)
-            dispersion[parameter.name] = LINKS[parameter.link].inverse(parameter_eta)
+            dispersion[parameter.name] = TENSOR_LINKS[parameter.link].inverse(parameter_eta)
             public.extend(names)
         for parameter in family.dispersion:
             if parameter.name not in dispersion:
                 dispersion[parameter.name] = _dispersion_variable(parameter, priors, data, model)
                 public.append(parameter.name)
         observed = pm.Data(naming.OBSERVED_DATA, data[naming.OBSERVED_DATA], dims=naming.OBS)
-        detail_name = family.detail_name
-        detail = (
-            pm.Data(detail_name, data[detail_name], dims=naming.OBS)
-            if detail_name in data
-            else None
-        )
+        row_data = {
+            key: pm.Data(key, data[key], dims=naming.OBS) if key in data else None
+            for key in ("trials", "censored")
+        }
         name = spec.response.name
         taken = {*model.named_vars, *model.coords}
         observed_name = name if name not in taken else naming.FALLBACK_RESPONSE
+        mu = Mu.tensor(eta, link)
         if spec.residual is None:
-            family.likelihood(observed_name, eta, link, dispersion, observed, detail)
+            additions = Additions(censored=row_data["censored"])
+            likelihood = LIKELIHOODS[family.name]
+            observe(
+                observed_name,
+                likelihood,
+                mu,
+                dispersion,
+                row_data["trials"],
+                observed,
+                additions,
+                naming.OBS,
+            )
         else:
             public.append(naming.RESIDUAL_RHO)
             _correlated_gaussian(
-                observed_name, link.inverse(eta), dispersion["sigma"], spec, priors, data, observed
+                observed_name, mu.value, dispersion["sigma"], spec, priors, data, observed
             )
     rows = frozenset(
         name for name, value in data.items() if np.ndim(value) and len(value) == spec.n_obs

@@ -1,4 +1,6 @@
-"""Response families and link functions, kept as registries.
+"""Response families and link functions, kept as registries of data
+(:class:`~bayesglmm.registry.Registry`); their likelihoods are
+:mod:`bayesglmm.backend.likelihoods`.
 
 Examples
 --------
@@ -10,12 +12,21 @@ Examples
 
 from __future__ import annotations
 
-from bayesglmm.errors import FamilyError, did_you_mean
+from bayesglmm.errors import FamilyError
 from bayesglmm.families.catalog import FAMILIES
-from bayesglmm.families.family import DispersionParameter, Family
+from bayesglmm.families.family import SPREAD, DispersionParameter, Family, PriorSpec
 from bayesglmm.families.links import LINKS, Link
 
-__all__ = ["FAMILIES", "LINKS", "DispersionParameter", "Family", "Link", "get_family"]
+__all__ = [
+    "FAMILIES",
+    "LINKS",
+    "SPREAD",
+    "DispersionParameter",
+    "Family",
+    "Link",
+    "PriorSpec",
+    "get_family",
+]
 
 
 def get_family(name: str, link: str | None = None) -> tuple[Family, Link]:
@@ -42,9 +53,6 @@ def get_family(name: str, link: str | None = None) -> tuple[Family, Link]:
         raise FamilyError(_name_expected("family", name, "'poisson'"))
     if link is not None and not isinstance(link, str):
         raise FamilyError(_name_expected("link", link, "'log'"))
-    if name not in FAMILIES:
-        hint = did_you_mean(name, FAMILIES)
-        raise FamilyError(f"unknown family '{name}'.{hint} Known families: {', '.join(FAMILIES)}.")
     family = FAMILIES[name]
     link = link or family.links[0]
     if link not in family.links:

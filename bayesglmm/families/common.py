@@ -1,4 +1,5 @@
-"""Pieces that several family records share: dispersion parameters and response scales.
+"""Pieces that several family records share: dispersion parameters and the response's
+scales.
 
 Examples
 --------
@@ -10,39 +11,33 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
-from bayesglmm.families.family import DispersionParameter
-from bayesglmm.priors.distributions import Beta, Gamma, HalfStudentT, InverseGamma
+from bayesglmm.families.family import SPREAD, DispersionParameter, PriorSpec
 
-
-def _response_spread(values: np.ndarray) -> float:
-    sd = float(np.std(values)) if values.size > 1 else 0.0
-    return sd if sd > 0 else 1.0
-
+VAGUE_GAMMA = PriorSpec("Gamma", (0.01, 0.01))
+"""``gamma(0.01, 0.01)``, brms's prior of shapes and precisions."""
 
 SIGMA = DispersionParameter(
     "sigma",
     "residual standard deviation",
-    lambda values: HalfStudentT(3, _response_spread(values)),
-    typical=_response_spread,
+    PriorSpec("HalfStudentT", (3, SPREAD)),
+    typical=SPREAD,
 )
-NU = DispersionParameter("nu", "degrees of freedom", lambda values: Gamma(2, 0.1))
-GAMMA_SHAPE = DispersionParameter("shape", "gamma shape", lambda values: Gamma(0.01, 0.01))
+NU = DispersionParameter("nu", "degrees of freedom", PriorSpec("Gamma", (2, 0.1)))
+GAMMA_SHAPE = DispersionParameter("shape", "gamma shape", VAGUE_GAMMA)
 NB_SHAPE = DispersionParameter(
     "shape",
     "negative binomial shape (variance mu + mu^2/shape)",
-    lambda values: InverseGamma(0.4, 0.3),
+    PriorSpec("InverseGamma", (0.4, 0.3)),
 )
-PHI = DispersionParameter("phi", "beta precision", lambda values: Gamma(0.01, 0.01))
+PHI = DispersionParameter("phi", "beta precision", VAGUE_GAMMA)
 
 
 def _probability(name: str, description: str) -> DispersionParameter:
     """A probability parameter: uniform prior, logit link when it has a formula."""
     return DispersionParameter(
-        name, description, lambda values: Beta(1, 1), link="logit", typical=lambda values: 0.5
+        name, description, PriorSpec("Beta", (1, 1)), link="logit", typical=0.5
     )
 
 
@@ -67,17 +62,7 @@ def log_scale(y: np.ndarray, trials: np.ndarray | None) -> np.ndarray:
     return np.log(y)
 
 
-def inverse_link_mean(eta: np.ndarray, link, params) -> np.ndarray:
-    """The mean ``g^-1(eta)``, for families whose ``mu`` is the response mean."""
-    return link.inverse_np(eta)
-
-
-def of_mean(variance: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
-    """Turn ``variance(mean, params, trials)`` into the ``variance(eta, link, params, trials)``
-    a :class:`Family` holds, for families whose mean is ``g^-1(eta)``."""
-    return lambda eta, link, params, trials: variance(link.inverse_np(eta), params, trials)
-
-
-def nb_p(mu: np.ndarray, shape: np.ndarray) -> np.ndarray:
-    """NumPy's and SciPy's success probability of a negative binomial with mean ``mu``."""
-    return shape / (shape + mu)
+def no_scale(y: np.ndarray, trials: np.ndarray | None) -> np.ndarray:
+    """A single 0: an ordinal response has no mean scale; its thresholds take the place
+    of the intercept, whose prior location this would give."""
+    return np.zeros(1)

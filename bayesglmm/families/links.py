@@ -1,10 +1,10 @@
 """Link functions, each one a record of functions rather than a branch of an if-chain.
 
 A link maps the mean ``mu`` of the response to the linear predictor ``eta = g(mu)``.
-Each record carries the inverse link on PyTensor tensors (for the PyMC graph)
-and on NumPy arrays (for predictions and log-likelihoods), the link itself on
-NumPy arrays (for the default prior location), and how to measure the spread
-of the response on the link scale (for default prior scales).
+Each record carries, on NumPy arrays, the inverse link (for predictions and
+log-likelihoods), the link itself (for the default prior location), and how to measure
+the spread of the response on the link scale (for default prior scales). The same links
+on PyTensor tensors, for the PyMC graph, are :data:`bayesglmm.backend.links.TENSOR_LINKS`.
 
 Examples
 --------
@@ -20,11 +20,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import pytensor.tensor as pt
-from pymc.distributions.dist_math import normal_lccdf, normal_lcdf
 from scipy import special
 
-Tensor = pt.TensorVariable
+from bayesglmm.errors import FamilyError
+from bayesglmm.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -35,8 +34,6 @@ class Link:
     ----------
     name
         The name used in ``Model(..., link=name)``.
-    inverse
-        ``g^-1`` on PyTensor tensors.
     inverse_np
         ``g^-1`` on NumPy arrays.
     forward_np
@@ -44,25 +41,20 @@ class Link:
     spread
         Spread of a response (already on the mean's scale) after the link is
         applied; the unit of the default prior scales.
-    log_odds
+    log_odds_np
         Numerically stable ``logit(g^-1(eta))`` for links of probabilities, so
         binary likelihoods never take the log of a rounded 0 or 1.
-    log_odds_np
-        The same on NumPy arrays.
-    complement, complement_np
+    complement_np
         ``1 - g^-1(eta)`` computed without cancellation, for links of probabilities.
     mean_domain
         Open interval the mean must lie in.
     """
 
     name: str
-    inverse: Callable[[Tensor], Tensor]
     inverse_np: Callable[[np.ndarray], np.ndarray]
     forward_np: Callable[[np.ndarray], np.ndarray]
     spread: Callable[[np.ndarray], float]
-    log_odds: Callable[[Tensor], Tensor] | None = None
     log_odds_np: Callable[[np.ndarray], np.ndarray] | None = None
-    complement: Callable[[Tensor], Tensor] | None = None
     complement_np: Callable[[np.ndarray], np.ndarray] | None = None
     mean_domain: tuple[float, float] = (-np.inf, np.inf)
 
@@ -81,29 +73,23 @@ def _sd_after(transform: Callable[[np.ndarray], np.ndarray]) -> Callable[[np.nda
     return spread
 
 
-def _cloglog_log_odds(eta: Tensor) -> Tensor:
-    # mu = 1 - exp(-exp(eta)): log(mu) = log1mexp(-exp(eta)) and log(1 - mu) = -exp(eta).
-    return pt.log1mexp(-pt.exp(eta)) + pt.exp(eta)
-
-
 def _cloglog_log_odds_np(eta: np.ndarray) -> np.ndarray:
+    # mu = 1 - exp(-exp(eta)): log(mu) = log(-expm1(-exp(eta))) and log(1 - mu) = -exp(eta).
     rate = np.exp(eta)
     return np.log(-np.expm1(-rate)) + rate
 
 
-LINKS: dict[str, Link] = {
-    link.name: link
-    for link in [
+LINKS: Registry[Link] = Registry(
+    "link",
+    [
         Link(
             "identity",
-            inverse=lambda eta: eta,
             inverse_np=lambda eta: eta,
             forward_np=lambda mu: mu,
             spread=_sd_after(lambda v: v),
         ),
         Link(
             "log",
-            inverse=pt.exp,
             inverse_np=np.exp,
             forward_np=np.log,
             spread=_unit_spread,
@@ -111,43 +97,33 @@ LINKS: dict[str, Link] = {
         ),
         Link(
             "logit",
-            inverse=pt.sigmoid,
             inverse_np=special.expit,
             forward_np=special.logit,
             spread=_unit_spread,
-            log_odds=lambda eta: eta,
             log_odds_np=lambda eta: eta,
-            complement=lambda eta: pt.sigmoid(-eta),
             complement_np=lambda eta: special.expit(-eta),
             mean_domain=(0.0, 1.0),
         ),
         Link(
             "probit",
-            inverse=lambda eta: 0.5 * pt.erfc(-eta / np.sqrt(2.0)),
             inverse_np=special.ndtr,
             forward_np=special.ndtri,
             spread=_unit_spread,
-            log_odds=lambda eta: normal_lcdf(0.0, 1.0, eta) - normal_lccdf(0.0, 1.0, eta),
             log_odds_np=lambda eta: special.log_ndtr(eta) - special.log_ndtr(-eta),
-            complement=lambda eta: 0.5 * pt.erfc(eta / np.sqrt(2.0)),
             complement_np=lambda eta: special.ndtr(-eta),
             mean_domain=(0.0, 1.0),
         ),
         Link(
             "cloglog",
-            inverse=lambda eta: -pt.expm1(-pt.exp(eta)),
             inverse_np=lambda eta: -np.expm1(-np.exp(eta)),
             forward_np=lambda mu: np.log(-np.log1p(-mu)),
             spread=_unit_spread,
-            log_odds=_cloglog_log_odds,
             log_odds_np=_cloglog_log_odds_np,
-            complement=lambda eta: pt.exp(-pt.exp(eta)),
             complement_np=lambda eta: np.exp(-np.exp(eta)),
             mean_domain=(0.0, 1.0),
         ),
         Link(
             "inverse",
-            inverse=pt.reciprocal,
             inverse_np=np.reciprocal,
             forward_np=np.reciprocal,
             spread=_sd_after(np.reciprocal),
@@ -155,12 +131,12 @@ LINKS: dict[str, Link] = {
         ),
         Link(
             "sqrt",
-            inverse=pt.sqr,
             inverse_np=np.square,
             forward_np=np.sqrt,
             spread=_sd_after(np.sqrt),
             mean_domain=(0.0, np.inf),
         ),
-    ]
-}
+    ],
+    FamilyError,
+)
 """Every link bayesglmm knows, by name."""

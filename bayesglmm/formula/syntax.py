@@ -36,6 +36,7 @@ from bayesglmm.formula.terms import (
     parse_structure,
     reject_stray_bar,
 )
+from bayesglmm.structures import RESIDUAL_KINDS
 
 RESPONSE_HELPERS: dict[str, str] = {
     "trials": "the number of trials of a binomial response, as in 's | trials(n)'",
@@ -217,6 +218,6 @@ def parse_residual(text: str) -> ParsedFormula:
         raise FormulaError(f"{usage}, not {text!r}")
     parsed = parse_formula(f"residual ~ 0 + {text}")
     terms = parsed.random
-    if parsed.fixed != "0" or len(terms) != 1 or terms[0].structure not in ("ar1", "cs"):
+    if parsed.fixed != "0" or len(terms) != 1 or terms[0].structure not in RESIDUAL_KINDS:
         raise FormulaError(f"{usage}, not {text!r}")
     return parsed

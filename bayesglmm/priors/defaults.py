@@ -49,8 +49,17 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from bayesglmm import naming
+from bayesglmm.families.family import SPREAD, DispersionParameter
 from bayesglmm.families.links import LINKS
-from bayesglmm.priors.distributions import LKJ, Beta, HalfStudentT, Normal, Prior, StudentT
+from bayesglmm.priors.distributions import (
+    LKJ,
+    PRIORS,
+    Beta,
+    HalfStudentT,
+    Normal,
+    Prior,
+    StudentT,
+)
 
 if TYPE_CHECKING:
     from bayesglmm.families.family import Family
@@ -86,6 +95,40 @@ def response_location_and_spread(
     elif np.isfinite(low) and mean <= low:
         mean = low + 0.5 / count
     return float(link.forward_np(np.asarray(mean))), link.spread(on_mean_scale)
+
+
+def response_spread(values: np.ndarray) -> float:
+    """The spread of the response on the mean's scale: its sd, or 1 when it has none.
+
+    Examples
+    --------
+    >>> response_spread(np.array([1.0, 3.0])), response_spread(np.array([2.0, 2.0]))
+    (1.0, 1.0)
+    """
+    sd = float(np.std(values)) if values.size > 1 else 0.0
+    return sd if sd > 0 else 1.0
+
+
+def dispersion_prior(parameter: DispersionParameter, on_mean_scale: np.ndarray) -> Prior:
+    """The default prior of a dispersion parameter: its :class:`PriorSpec` with
+    :data:`SPREAD` replaced by the response's spread.
+
+    Examples
+    --------
+    >>> from bayesglmm.families import FAMILIES
+    >>> print(dispersion_prior(FAMILIES["gaussian"].dispersion[0], np.array([0.0, 4.0])))
+    half_student_t(3, 2)
+    """
+    spec = parameter.default_prior
+    args = [response_spread(on_mean_scale) if arg == SPREAD else arg for arg in spec.args]
+    return PRIORS[spec.prior](*args)
+
+
+def typical_value(parameter: DispersionParameter, on_mean_scale: np.ndarray) -> float:
+    """A typical value of a dispersion parameter given the response on the mean's scale."""
+    if parameter.typical == SPREAD:
+        return response_spread(on_mean_scale)
+    return parameter.typical
 
 
 def _column_scale(column: np.ndarray, centred: bool) -> float:
@@ -138,9 +181,9 @@ def default_priors(spec: ModelSpec, family: Family, link: Link) -> dict[str, Pri
     for parameter in family.dispersion:
         design = next((p for p in spec.parameters if p.name == parameter.name), None)
         if design is None:
-            priors[parameter.name] = parameter.default_prior(on_mean_scale)
+            priors[parameter.name] = dispersion_prior(parameter, on_mean_scale)
             continue
-        typical = LINKS[design.link].forward_np(np.asarray(parameter.typical(on_mean_scale)))
+        typical = LINKS[design.link].forward_np(np.asarray(typical_value(parameter, on_mean_scale)))
         priors.update(_linear_part_priors(design, float(typical), SCALE_MULTIPLIER))
     if spec.residual is not None:
         priors[naming.RESIDUAL_RHO_KEY] = Beta(1, 1)

@@ -21,10 +21,11 @@ import numpy as np
 import xarray as xr
 
 from bayesglmm import naming
+from bayesglmm.backend.likelihoods import LIKELIHOODS, Additions, Mu, log_likelihood
 from bayesglmm.families.family import Family
 from bayesglmm.families.links import LINKS, Link
-from bayesglmm.families.residual import conditional_log_likelihood
 from bayesglmm.formula.spec import ModelSpec, ParameterDesign
+from bayesglmm.structures.residual import conditional_log_likelihood
 
 MAX_CHUNK_ELEMENTS = 4_000_000
 """Largest number of (draw x row x term) elements held at once."""
@@ -101,8 +102,8 @@ def pointwise_log_likelihood(
     posterior: xr.Dataset, spec: ModelSpec, family: Family, link: Link
 ) -> np.ndarray:
     """Log-likelihood of each row at each draw, shape ``(chain, draw, rows)``."""
-    y = spec.response.values
-    detail = None if family.detail_name is None else getattr(spec.response, family.detail_name)
+    y, trials = spec.response.values, spec.response.trials
+    likelihood, additions = LIKELIHOODS[family.name], Additions.of(spec.response)
     chunks = []
     for samples in draw_chunks(posterior, spec):
         eta = linear_predictor(posterior, spec, samples)
@@ -110,7 +111,8 @@ def pointwise_log_likelihood(
             posterior, family, samples, modelled_parameters(posterior, spec, samples)
         )
         if spec.residual is None:
-            chunks.append(family.log_likelihood(y, eta, link, params, detail))
+            mu = Mu.of(eta, link)
+            chunks.append(log_likelihood(likelihood, y, mu, params, trials, additions))
             continue
         rho = stacked_draws(posterior, naming.RESIDUAL_RHO)[samples]
         mean, sigma = link.inverse_np(eta), params["sigma"]

@@ -38,10 +38,10 @@ import xarray as xr
 from scipy import special
 
 from bayesglmm import naming
+from bayesglmm.backend.likelihoods import LIKELIHOODS, Mu
 from bayesglmm.errors import ArgumentError, DataError, did_you_mean
 from bayesglmm.families.family import Family
 from bayesglmm.families.links import LINKS, Link
-from bayesglmm.families.residual import sequential_data, sequential_draws
 from bayesglmm.formula.newdata import NewDataDesign, new_data_design
 from bayesglmm.results.intervals import interval_bounds, interval_columns, resolve_ci_prob
 from bayesglmm.results.linear_predictor import (
@@ -50,6 +50,7 @@ from bayesglmm.results.linear_predictor import (
     parameter_draws,
     stacked_draws,
 )
+from bayesglmm.structures.residual import sequential_data, sequential_draws
 
 if TYPE_CHECKING:
     from bayesglmm.results.fit import Fit
@@ -203,6 +204,7 @@ def _chunk_values(
         for name, part in design.parameters.items()
     }
     params = parameter_draws(posterior, family, modelled=modelled)
+    likelihood = LIKELIHOODS[family.name]
     if kind == "response":
         if variance is not None:
             eta = eta + np.sqrt(variance) * rng.standard_normal(eta.shape)
@@ -212,10 +214,10 @@ def _chunk_values(
             data = sequential_data(design.residual)
             return sequential_draws(rng, mean, params["sigma"], rho, design.residual.kind, data)
         trials = None if design.trials is None else design.trials[rows]
-        return family.random(rng, eta, link, params, trials).astype(float)
+        return likelihood.random(rng, Mu.of(eta, link), params, trials).astype(float)
     if variance is None:
-        return family.expected(eta, link, params)
-    return normal_average(lambda x: family.expected(x, link, params), eta, variance)
+        return likelihood.mean(Mu.of(eta, link), params)
+    return normal_average(lambda x: likelihood.mean(Mu.of(x, link), params), eta, variance)
 
 
 def predict_draws(
@@ -339,11 +341,13 @@ def conditional_moments(fit: Fit) -> Iterator[tuple[slice, np.ndarray, np.ndarra
     posterior = fit.posterior
     modelled = modelled_parameters(posterior, fit.spec)
     trials = design.trials
+    likelihood = LIKELIHOODS[fit.family.name]
     for rows, eta in predict_draws(posterior, design, fit.family, fit.link, kind="linpred"):
         chunk = {name: values[:, rows] for name, values in modelled.items()}
         params = parameter_draws(posterior, fit.family, modelled=chunk)
+        mu = Mu.of(eta, fit.link)
         yield (
             rows,
-            fit.family.expected(eta, fit.link, params),
-            fit.family.variance(eta, fit.link, params, None if trials is None else trials[rows]),
+            likelihood.mean(mu, params),
+            likelihood.variance(mu, params, None if trials is None else trials[rows]),
         )

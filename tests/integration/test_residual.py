@@ -12,15 +12,15 @@ import pytest
 from scipy import stats
 
 import bayesglmm as bg
-from bayesglmm.families.residual import (
+from bayesglmm.formula.design import residual_structure
+from bayesglmm.formula.syntax import parse_residual
+from bayesglmm.structures.residual import (
     conditional_log_likelihood,
     correlation_matrices,
     sequential_data,
     sequential_draws,
     sequential_logp,
 )
-from bayesglmm.formula.design import residual_structure
-from bayesglmm.formula.syntax import parse_residual
 from tests.conftest import quiet_fit
 
 FRAME = pd.DataFrame(

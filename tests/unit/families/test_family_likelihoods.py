@@ -3,10 +3,12 @@ equal to the NumPy ones used for LOO, and censored rows scored by the survival f
 
 import numpy as np
 import pymc as pm
+import pytensor.tensor as pt
 import pytest
 from scipy import special, stats
 
 import bayesglmm as bg
+from bayesglmm.backend.likelihoods import LIKELIHOODS, Additions, Mu, log_likelihood, observe
 
 COUNT_PARAMS = {
     "zero_inflated_poisson": {"zi": 0.3},
@@ -19,32 +21,37 @@ ETA = np.array([-0.5, 0.4, 1.7])
 
 @pytest.mark.parametrize("name", COUNT_PARAMS)
 def test_count_probabilities_sum_to_one_and_match_the_mean(name):
-    family, link = bg.families.get_family(name)
+    _, link = bg.families.get_family(name)
     params = {key: np.array(value) for key, value in COUNT_PARAMS[name].items()}
     y = np.arange(400)[:, None]
-    probabilities = np.exp(family.log_likelihood(y, ETA[None, :], link, params, None))
+    likelihood = LIKELIHOODS[name]
+    probabilities = np.exp(likelihood.logpdf(y, Mu.of(ETA[None, :], link), params, None))
     np.testing.assert_allclose(probabilities.sum(0), 1.0, atol=1e-10)
     mean = (y * probabilities).sum(0)
-    np.testing.assert_allclose(mean, family.expected(ETA, link, params), rtol=1e-8)
+    np.testing.assert_allclose(mean, likelihood.mean(Mu.of(ETA, link), params), rtol=1e-8)
     variance = ((y - mean) ** 2 * probabilities).sum(0)
-    np.testing.assert_allclose(variance, family.variance(ETA, link, params, None), rtol=1e-8)
+    expected = likelihood.variance(Mu.of(ETA, link), params, None)
+    np.testing.assert_allclose(variance, expected, rtol=1e-8)
 
 
 def test_cumulative_probabilities_sum_to_one():
-    family, link = bg.families.get_family("cumulative", "probit")
+    _, link = bg.families.get_family("cumulative", "probit")
     params = {"threshold": np.array([[[-1.0, 0.2, 1.5]]])}
     categories = np.arange(1, 5)
     for eta in ETA:
-        log_p = family.log_likelihood(categories, np.full((1, 4), eta), link, params, None)
+        mu = Mu.of(np.full((1, 4), eta), link)
+        log_p = LIKELIHOODS["cumulative"].logpdf(categories, mu, params, None)
         assert np.exp(log_p).sum() == pytest.approx(1.0, abs=1e-12)
         assert np.exp(log_p[0, 0]) == pytest.approx(stats.norm.cdf(-1.0 - eta), rel=1e-10)
 
 
 def test_censored_weibull_rows_use_the_survival_function():
-    family, link = bg.families.get_family("weibull")
+    _, link = bg.families.get_family("weibull")
     y, shape = np.array([0.5, 2.0]), 1.7
     scale = np.exp(ETA[:2]) / special.gamma(1 + 1 / shape)
-    log_lik = family.log_likelihood(y, ETA[:2], link, {"shape": shape}, np.array([0.0, 1.0]))
+    censored = Additions(censored=np.array([0.0, 1.0]))
+    mu = Mu.of(ETA[:2], link)
+    log_lik = log_likelihood(LIKELIHOODS["weibull"], y, mu, {"shape": shape}, None, censored)
     assert log_lik[0] == pytest.approx(stats.weibull_min.logpdf(0.5, shape, scale=scale[0]))
     assert log_lik[1] == pytest.approx(stats.weibull_min.logsf(2.0, shape, scale=scale[1]))
 
@@ -67,14 +74,17 @@ def test_graph_density_equals_the_numpy_density(name):
     family, link = bg.families.get_family(name)
     y, params, detail = GRAPH_CASES[name]
     y = np.array(y)
+    likelihood = LIKELIHOODS[name]
+    trials = detail if family.needs_trials else None
+    additions = Additions(censored=detail if family.censorable else None)
     with pm.Model(coords={"obs": range(3)}):
-        observed = family.likelihood(
-            "y", ETA, link, {k: np.asarray(v) for k, v in params.items()}, y, detail
-        )
+        tensors = {k: pt.as_tensor(np.asarray(v)) for k, v in params.items()}
+        mu = Mu.tensor(pt.as_tensor(ETA), link)
+        observed = observe("y", likelihood, mu, tensors, trials, y, additions, "obs")
         graph = pm.logp(observed, y).eval()
     numpy_params = {
         key: (value[None, None, :] if key == "threshold" else np.asarray(value))
         for key, value in params.items()
     }
-    expected = family.log_likelihood(y, ETA, link, numpy_params, detail)
+    expected = log_likelihood(likelihood, y, Mu.of(ETA, link), numpy_params, trials, additions)
     np.testing.assert_allclose(np.ravel(graph), np.ravel(expected), rtol=1e-8)

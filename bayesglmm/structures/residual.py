@@ -31,10 +31,20 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pytensor.tensor as pt
 
+from bayesglmm.structures import RESIDUAL_KINDS
+
 if TYPE_CHECKING:
     from bayesglmm.formula.spec import ResidualStructure
 
-RESIDUAL_KINDS = ("ar1", "cs")
+__all__ = [
+    "RESIDUAL_KINDS",
+    "conditional_log_likelihood",
+    "correlation_matrices",
+    "padded_rows",
+    "sequential_data",
+    "sequential_draws",
+    "sequential_logp",
+]
 
 
 def sequential_data(structure: ResidualStructure) -> dict[str, np.ndarray]:

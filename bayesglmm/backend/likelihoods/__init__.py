@@ -1,0 +1,56 @@
+"""The likelihood of every family, keyed by family name, and the addition terms applied
+around it.
+
+:data:`LIKELIHOODS` holds one :class:`Likelihood` per family of
+:data:`bayesglmm.families.FAMILIES`: the PyMC distribution of the graph and the NumPy
+log density, random draws, mean and variance used after sampling, all functions of
+``mu`` (a :class:`Mu`), the dispersion parameters and the trials. Censorable families
+are :class:`Survival` likelihoods, given by their hazard.
+:func:`~bayesglmm.backend.likelihoods.additions.observe` and
+:func:`~bayesglmm.backend.likelihoods.additions.log_likelihood` apply the response's
+addition terms (censoring) once, for every family.
+
+Examples
+--------
+>>> import numpy as np
+>>> from bayesglmm.families import LINKS
+>>> gaussian = LIKELIHOODS["gaussian"]
+>>> mu = Mu.of(np.array([1.0, 2.0]), LINKS["identity"])
+>>> gaussian.mean(mu, {"sigma": 0.5}).tolist(), gaussian.variance(mu, {"sigma": 0.5}, None)
+([1.0, 2.0], array([0.25, 0.25]))
+"""
+
+from __future__ import annotations
+
+from bayesglmm.backend.likelihoods.additions import (
+    Additions,
+    adjusted,
+    log_likelihood,
+    observe,
+    survival_dist,
+)
+from bayesglmm.backend.likelihoods.base import Likelihood, Mu, Params, Survival
+from bayesglmm.backend.likelihoods.counts import COUNTS
+from bayesglmm.backend.likelihoods.ordinal import ORDINAL
+from bayesglmm.backend.likelihoods.positive import POSITIVE
+from bayesglmm.backend.likelihoods.standard import STANDARD
+from bayesglmm.errors import FamilyError
+from bayesglmm.registry import Registry
+
+LIKELIHOODS: Registry[Likelihood] = Registry(
+    "family", [*STANDARD, *COUNTS, *POSITIVE, *ORDINAL], FamilyError, plural="families"
+)
+"""The likelihood of every family, by family name."""
+
+__all__ = [
+    "LIKELIHOODS",
+    "Additions",
+    "Likelihood",
+    "Mu",
+    "Params",
+    "Survival",
+    "adjusted",
+    "log_likelihood",
+    "observe",
+    "survival_dist",
+]
