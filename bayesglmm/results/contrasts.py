@@ -120,8 +120,20 @@ def paragraphs(lines: list[str]) -> str:
     return "\n".join(textwrap.fill(line, width=88, subsequent_indent="  ") for line in lines)
 
 
-@dataclass(frozen=True)
-class Contrasts:
+class NotedTable:
+    """Printing for a result that is a ``table`` after notes (``_lines()``): text for a
+    terminal, HTML for a notebook."""
+
+    def __repr__(self) -> str:
+        return f"{paragraphs(self._lines())}\n\n{formatted_table(self.table)}"
+
+    def _repr_html_(self) -> str:
+        notes = "".join(f"<p>{line}</p>" for line in self._lines())
+        return notes + self.table.to_html(index=False, classes="bayesglmm", float_format="%.4g")
+
+
+@dataclass(frozen=True, repr=False)
+class Contrasts(NotedTable):
     """Comparisons among estimated marginal means (see :meth:`EMMeans.contrast`).
 
     Attributes
@@ -173,10 +185,3 @@ class Contrasts:
         if self.rope is not None:
             lines.append(f"in_rope: posterior share inside {self.rope}.")
         return lines
-
-    def __repr__(self) -> str:
-        return f"{paragraphs(self._lines())}\n\n{formatted_table(self.table)}"
-
-    def _repr_html_(self) -> str:
-        notes = "".join(f"<p>{line}</p>" for line in self._lines())
-        return notes + self.table.to_html(index=False, classes="bayesglmm", float_format="%.4g")

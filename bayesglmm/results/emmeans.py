@@ -70,12 +70,7 @@ from scipy import special
 
 from bayesglmm.errors import ArgumentError, DataError
 from bayesglmm.formula.newdata import new_data_design
-from bayesglmm.results.contrasts import (
-    Contrasts,
-    contrast_coefficients,
-    formatted_table,
-    paragraphs,
-)
+from bayesglmm.results.contrasts import Contrasts, NotedTable, contrast_coefficients
 from bayesglmm.results.intervals import interval_columns, resolve_ci_prob
 from bayesglmm.results.predict import (
     QUADRATURE_NODES,
@@ -165,8 +160,8 @@ def estimated_means(
     )
 
 
-@dataclass(frozen=True)
-class EMMeans:
+@dataclass(frozen=True, repr=False)
+class EMMeans(NotedTable):
     """Estimated marginal means: a table per cell plus the draws behind it.
 
     Attributes
@@ -389,10 +384,3 @@ class EMMeans:
             )
             lines.append(f"Covariates at: {held}.")
         return lines
-
-    def __repr__(self) -> str:
-        return f"{paragraphs(self._lines())}\n\n{formatted_table(self.table)}"
-
-    def _repr_html_(self) -> str:
-        notes = "".join(f"<p>{line}</p>" for line in self._lines())
-        return notes + self.table.to_html(index=False, classes="bayesglmm", float_format="%.4g")
