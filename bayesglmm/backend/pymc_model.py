@@ -51,6 +51,7 @@ from bayesglmm.families.links import Link
 from bayesglmm.formula.spec import GroupDesign, ModelSpec, ParameterDesign
 from bayesglmm.priors.distributions import Prior
 from bayesglmm.priors.resolve import Priors
+from bayesglmm.structures import STRUCTURE_KINDS
 from bayesglmm.structures.residual import sequential_data, sequential_draws, sequential_logp
 
 LinearPart = ModelSpec | ParameterDesign
@@ -173,7 +174,7 @@ def graph_data(spec: ModelSpec, family: Family, priors: Priors) -> dict[str, np.
     for name in family.dispersion_names:
         if name not in spec.parameter_names:
             data.update(_prior_data(name, [priors[name]], vector=False))
-    discrete = family.support.name in ("count", "binomial", "binary", "ordinal")
+    discrete = family.support.discrete
     data[naming.OBSERVED_DATA] = spec.response.values.astype(np.int64 if discrete else float)
     if spec.response.trials is not None:
         data["trials"] = spec.response.trials.astype(np.int64)
@@ -452,7 +453,7 @@ def _structured_effects(
     """
     g, structure = group.name, group.structure
     count = len(structure.times)
-    lower = -1.0 if structure.kind == "ar1" else -1.0 / (count - 1)
+    lower = STRUCTURE_KINDS[structure.kind].rho_lower(count)
     unit_name = naming.graph_data(naming.group_rho(g), "unit")
     unit = _prior_variable(unit_name, [priors[naming.rho_key(g)]], data)
     rho = pm.Deterministic(naming.group_rho(g), lower + (1.0 - lower) * unit)
@@ -485,7 +486,7 @@ def _correlated_gaussian(
     ``rho`` of structured terms."""
     structure = spec.residual
     largest = int(np.bincount(structure.subject).max())
-    lower = -1.0 if structure.kind == "ar1" else -1.0 / max(1, largest - 1)
+    lower = STRUCTURE_KINDS[structure.kind].rho_lower(largest)
     unit_name = naming.graph_data(naming.RESIDUAL_RHO, "unit")
     unit = _prior_variable(unit_name, [priors[naming.RESIDUAL_RHO_KEY]], data)
     rho = pm.Deterministic(naming.RESIDUAL_RHO, lower + (1.0 - lower) * unit)

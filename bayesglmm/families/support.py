@@ -251,12 +251,15 @@ class Support:
     separable
         True for responses of events and non-events (binary, binomial), which a predictor
         can separate.
+    discrete
+        True for whole-number responses (counts, events, categories), held as integers.
     """
 
     name: str
     description: str
     prepare: Callable[[pd.Series, pd.Series | None, str, str], PreparedResponse]
     separable: bool = False
+    discrete: bool = False
 
 
 SUPPORTS: dict[str, Support] = {
@@ -265,10 +268,10 @@ SUPPORTS: dict[str, Support] = {
         Support("real", "any finite number", _real),
         Support("positive", "numbers greater than 0", _positive),
         Support("open_unit", "numbers strictly between 0 and 1", _open_unit),
-        Support("count", "whole counts 0, 1, 2, ...", _count),
-        Support("binomial", "successes out of trials", _binomial, separable=True),
-        Support("binary", "0/1, true/false or two labels", _binary, separable=True),
-        Support("ordinal", "ordered categories, or integers 1, 2, ...", _ordinal),
+        Support("count", "whole counts 0, 1, 2, ...", _count, discrete=True),
+        Support("binomial", "successes out of trials", _binomial, separable=True, discrete=True),
+        Support("binary", "0/1, true/false or two labels", _binary, separable=True, discrete=True),
+        Support("ordinal", "ordered categories, or integers 1, 2, ...", _ordinal, discrete=True),
     ]
 }
 """Every response support by name."""

@@ -166,5 +166,5 @@ def simulate(
     chunks = predict_draws(posterior, design, model.family, model.link, kind="response", seed=rng)
     values = np.concatenate([values[0] for _, values in chunks])
     outcome = model.parsed.response.outcome
-    integer = model.family.support.name in ("count", "binary", "binomial")
+    integer = model.family.support.discrete
     return frame.assign(**{outcome: values.astype(np.int64) if integer else values})
