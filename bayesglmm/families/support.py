@@ -22,7 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from bayesglmm.errors import DataError
+from bayesglmm.errors import DataError, FamilyError
+from bayesglmm.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -262,9 +263,9 @@ class Support:
     discrete: bool = False
 
 
-SUPPORTS: dict[str, Support] = {
-    support.name: support
-    for support in [
+SUPPORTS: Registry[Support] = Registry(
+    "response support",
+    [
         Support("real", "any finite number", _real),
         Support("positive", "numbers greater than 0", _positive),
         Support("open_unit", "numbers strictly between 0 and 1", _open_unit),
@@ -272,6 +273,7 @@ SUPPORTS: dict[str, Support] = {
         Support("binomial", "successes out of trials", _binomial, separable=True, discrete=True),
         Support("binary", "0/1, true/false or two labels", _binary, separable=True, discrete=True),
         Support("ordinal", "ordered categories, or integers 1, 2, ...", _ordinal, discrete=True),
-    ]
-}
+    ],
+    FamilyError,
+)
 """Every response support by name."""

@@ -17,6 +17,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bayesglmm.errors import FormulaError
+from bayesglmm.registry import Registry
+
 
 @dataclass(frozen=True)
 class StructureKind:
@@ -45,13 +48,14 @@ class StructureKind:
         return -1.0 / max(1, times - 1)
 
 
-STRUCTURE_KINDS = {
-    kind.name: kind
-    for kind in [
+STRUCTURE_KINDS: Registry[StructureKind] = Registry(
+    "correlation structure",
+    [
         StructureKind("ar1", "rho^|i - j| between times i and j", lower_for_one=-1.0),
         StructureKind("cs", "one correlation rho between any two times"),
-    ]
-}
+    ],
+    FormulaError,
+)
 """The one-parameter structures of group terms and residuals, by name."""
 
 RESIDUAL_KINDS = tuple(STRUCTURE_KINDS)
