@@ -15,7 +15,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 import numpy as np
 import xarray as xr
@@ -78,6 +78,40 @@ def draw_chunks(posterior: xr.Dataset, spec: ModelSpec) -> Iterator[slice]:
         yield slice(start, min(start + size, n_samples))
 
 
+def combined(
+    b: np.ndarray,
+    fixed: np.ndarray,
+    offset: np.ndarray | None,
+    terms: Iterable[tuple[np.ndarray, np.ndarray, np.ndarray]],
+) -> np.ndarray:
+    """The linear predictor ``X b + offset + sum_g rowsum(Z_g * r_g[index_g])`` over
+    stacked draws: the one place it is computed from draws.
+
+    Parameters
+    ----------
+    b
+        ``(samples, coefficients)`` fixed effects.
+    fixed, offset
+        ``(rows, coefficients)`` design and ``(rows,)`` offset (or None).
+    terms
+        Per grouping factor: effects ``(samples, levels, terms)``, each row's level
+        ``(rows,)`` and its term columns ``(rows, terms)``.
+
+    Examples
+    --------
+    >>> b = np.array([[1.0, 2.0]])
+    >>> effects = np.array([[[10.0], [20.0]]])
+    >>> combined(b, np.array([[1.0, 0.5]]), None, [(effects, np.array([1]), np.ones((1, 1)))])
+    array([[22.]])
+    """
+    eta = b @ fixed.T
+    if offset is not None:
+        eta = eta + offset
+    for effects, index, values in terms:
+        eta += np.einsum("snq,nq->sn", effects[:, index, :], values)
+    return eta
+
+
 def linear_predictor(
     posterior: xr.Dataset, part: ModelSpec | ParameterDesign, samples: slice = slice(None)
 ) -> np.ndarray:
@@ -89,13 +123,11 @@ def linear_predictor(
     ndarray of shape ``(samples, rows)``.
     """
     b = stacked_draws(posterior, naming.coefficients(part.suffix))[samples]
-    eta = b @ part.fixed.matrix.T
-    for group in part.groups:
-        effects = stacked_draws(posterior, naming.group_effects(group.name))[samples]
-        eta += np.einsum("snq,nq->sn", effects[:, group.index, :], group.values)
-    if part.offset is not None:
-        eta += part.offset
-    return eta
+    terms = (
+        (stacked_draws(posterior, naming.group_effects(g.name))[samples], g.index, g.values)
+        for g in part.groups
+    )
+    return combined(b, part.fixed.matrix, part.offset, terms)
 
 
 def pointwise_log_likelihood(

@@ -46,6 +46,7 @@ from bayesglmm.formula.newdata import NewDataDesign, new_data_design
 from bayesglmm.results.intervals import interval_bounds, interval_columns, resolve_ci_prob
 from bayesglmm.results.linear_predictor import (
     MAX_CHUNK_ELEMENTS,
+    combined,
     modelled_parameters,
     parameter_draws,
     stacked_draws,
@@ -165,24 +166,22 @@ def _linear_parts(
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """``(eta, v)``: linear predictor ``(samples, rows)`` and, for ``re="marginal"``, the
     variance of its random part (else None)."""
-    eta = stacked_draws(posterior, naming.coefficients(design.suffix)) @ design.fixed[rows].T
-    if design.offset is not None:
-        eta += design.offset[rows]
-    if re == "none":
-        return eta, None
-    if re == "marginal":
-        return eta, random_part_variance(posterior, design, rows)
+    b = stacked_draws(posterior, naming.coefficients(design.suffix))
+    offset = None if design.offset is None else design.offset[rows]
+    if re != "conditional":
+        eta = combined(b, design.fixed[rows], offset, [])
+        variance = random_part_variance(posterior, design, rows) if re == "marginal" else None
+        return eta, variance
+    terms = []
     for group in design.groups:
-        index, values = group.index[rows], group.values[rows]
         effects = stacked_draws(posterior, naming.group_effects(group.name))
-        seen = index >= 0
-        eta[:, seen] += np.einsum("snq,nq->sn", effects[:, index[seen]], values[seen])
-        if (~seen).any():
-            unseen = group.new_index[rows][~seen]
-            eta[:, ~seen] += np.einsum(
-                "snq,nq->sn", new_effects[group.name][:, unseen], values[~seen]
-            )
-    return eta, None
+        index = group.index[rows]
+        unseen = index < 0
+        if unseen.any():
+            index = np.where(unseen, effects.shape[1] + group.new_index[rows], index)
+            effects = np.concatenate([effects, new_effects[group.name]], axis=1)
+        terms.append((effects, index, group.values[rows]))
+    return combined(b, design.fixed[rows], offset, terms), None
 
 
 def _chunk_values(
