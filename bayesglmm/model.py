@@ -27,8 +27,8 @@ import pymc as pm
 
 from bayesglmm import templates
 from bayesglmm.backend import build_pymc_model
+from bayesglmm.backend.contract import graph_coords, graph_data, structural_dims
 from bayesglmm.backend.parameterisation import choose_centring
-from bayesglmm.backend.pymc_model import graph_coords, graph_data, structural_dims
 from bayesglmm.errors import DataError, did_you_mean
 from bayesglmm.families import get_family
 from bayesglmm.formula import build_spec, parse_formula

@@ -51,7 +51,7 @@ from scipy import special, stats
 
 import bayesglmm as bg
 from bayesglmm import naming
-from bayesglmm.backend.pymc_model import graph_coords, posterior_dims
+from bayesglmm.backend.contract import graph_coords, posterior_dims
 from bayesglmm.errors import ConvergenceWarning, DataWarning
 from bayesglmm.priors import Prior
 from bayesglmm.results.linear_predictor import pointwise_log_likelihood

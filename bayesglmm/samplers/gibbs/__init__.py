@@ -29,7 +29,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from threadpoolctl import threadpool_limits
 
 from bayesglmm import naming
-from bayesglmm.backend.pymc_model import graph_coords, posterior_dims
+from bayesglmm.backend.contract import graph_coords, posterior_dims
 from bayesglmm.errors import SamplerError
 from bayesglmm.formula.spec import ModelSpec
 from bayesglmm.samplers.gibbs.chain import run_chain

@@ -30,6 +30,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bayesglmm import naming
+from bayesglmm.backend.contract import centred_slopes
 from bayesglmm.priors.distributions import Prior
 from bayesglmm.samplers.options import ModelParts
 
@@ -155,11 +157,10 @@ def _fixed_block(parts: ModelParts) -> FixedBlock:
     fixed = parts.spec.fixed
     matrix = fixed.matrix.copy()
     means = np.zeros(0)
-    keys = [f"b[{name}]" for name in fixed.names]
+    keys = [naming.coefficient_key(name) for name in fixed.names]
     if fixed.has_intercept:
-        means = matrix[:, 1:].mean(axis=0)
-        matrix[:, 1:] -= means
-        keys[0] = "Intercept"
+        matrix[:, 1:], means = centred_slopes(fixed)
+        keys[0] = naming.intercept()
     priors = [parts.priors[key] for key in keys]
     return FixedBlock(
         matrix=matrix,

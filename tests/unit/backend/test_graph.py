@@ -9,13 +9,8 @@ import pytest
 from scipy import stats
 
 import bayesglmm as bg
-from bayesglmm.backend.pymc_model import (
-    build_pymc_model,
-    graph_coords,
-    graph_data,
-    posterior_dims,
-    structural_dims,
-)
+from bayesglmm.backend.contract import graph_coords, graph_data, posterior_dims, structural_dims
+from bayesglmm.backend.pymc_model import build_pymc_model
 
 SLEEPSTUDY = "Reaction ~ Days + (Days | Subject)"
 

@@ -1,0 +1,224 @@
+"""The graph's data and coordinates contract: every value the graph holds as ``pm.Data``
+(design, indices, offsets, prior parameters), the coordinates of every dimension, the
+dims of the reported variables (which every sampler's output follows), and the variables
+that read prior parameters from that data.
+
+Examples
+--------
+>>> import bayesglmm as bg
+>>> model = bg.Model("Reaction ~ Days + (Days | Subject)", bg.datasets.load("sleepstudy"))
+>>> posterior_dims(model.spec)["r_Subject"]
+('Subject', 'Subject_term')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pymc as pm
+import pytensor.tensor as pt
+
+from bayesglmm import naming
+from bayesglmm.families.family import Family
+from bayesglmm.formula.spec import FixedDesign, ModelSpec, ParameterDesign
+from bayesglmm.priors.distributions import Prior
+from bayesglmm.priors.resolve import Priors
+from bayesglmm.structures.residual import sequential_data
+
+LinearPart = ModelSpec | ParameterDesign
+"""A linear predictor: the mean's (the spec itself) or a modelled parameter's."""
+
+
+def prior_data(name: str, priors: Sequence[Prior], vector: bool) -> dict[str, np.ndarray]:
+    """Values of the data holding the parameters of ``priors`` for variable ``name``."""
+    if len({type(prior) for prior in priors}) > 1:
+        return {
+            key: value
+            for i, prior in enumerate(priors)
+            for key, value in prior_data(
+                naming.graph_data(name, str(i)), [prior], vector=False
+            ).items()
+        }
+    values = {}
+    for key in priors[0].parameters():
+        stacked = np.array([prior.parameters()[key] for prior in priors], dtype=float)
+        values[naming.graph_data(name, f"prior_{key}")] = stacked if vector else stacked[0]
+    return values
+
+
+def centred_slopes(fixed: FixedDesign) -> tuple[np.ndarray, np.ndarray]:
+    """The slope columns of a design with an intercept, their means removed, and the means:
+    fixed effects are sampled at centred predictors, where the intercept's prior applies
+    (as in brms), and ``b`` is reported on the original scale.
+
+    Examples
+    --------
+    >>> import bayesglmm as bg
+    >>> model = bg.Model("Reaction ~ Days + (1 | Subject)", bg.datasets.load("sleepstudy"))
+    >>> centred, means = centred_slopes(model.spec.fixed)
+    >>> means.tolist(), float(centred.mean())
+    ([4.5], 0.0)
+    """
+    means = fixed.matrix[:, 1:].mean(axis=0)
+    return fixed.matrix[:, 1:] - means, means
+
+
+def fixed_priors(part: LinearPart, priors: Priors) -> tuple[str, list[Prior]]:
+    """Name and priors of the vector of fixed slopes (all of ``b`` without an intercept)."""
+    fixed, suffix = part.fixed, part.suffix
+    names = fixed.names[1:] if fixed.has_intercept else fixed.names
+    name = naming.slopes(suffix) if fixed.has_intercept else naming.coefficients(suffix)
+    return name, [priors[naming.coefficient_key(n, suffix)] for n in names]
+
+
+def _part_data(part: LinearPart, priors: Priors) -> dict[str, np.ndarray]:
+    """The data of one linear predictor: fixed design, group indices, offset, priors."""
+    data: dict[str, np.ndarray] = {}
+    fixed, suffix = part.fixed, part.suffix
+    slope_name, slope_priors = fixed_priors(part, priors)
+    if fixed.has_intercept:
+        intercept = naming.intercept(suffix)
+        data.update(prior_data(intercept, [priors[intercept]], vector=False))
+        if slope_priors:
+            centred, means = centred_slopes(fixed)
+            data[naming.fixed_design(suffix, "centred")] = centred
+            data[naming.fixed_design(suffix, "means")] = means
+    elif slope_priors:
+        data[naming.fixed_design(suffix)] = fixed.matrix
+    if slope_priors:
+        data.update(prior_data(slope_name, slope_priors, vector=True))
+    for group in part.groups:
+        g = group.name
+        data.update(
+            prior_data(
+                naming.group_sd(g), [priors[naming.sd_key(g, t)] for t in group.terms], vector=True
+            )
+        )
+        for i, block in enumerate(group.blocks):
+            if len(block) > 1:
+                eta = np.array(float(priors[naming.correlation_key(g)].eta))
+                data[naming.block_lkj_eta(g, i)] = eta
+        if group.structure is not None:
+            data.update(
+                prior_data(
+                    naming.graph_data(naming.group_rho(g), "unit"),
+                    [priors[naming.rho_key(g)]],
+                    vector=False,
+                )
+            )
+        data[naming.graph_data(g, "index")] = group.index
+        if group.covariance_factor is not None:
+            data[naming.graph_data(g, "covariance_factor")] = group.covariance_factor
+        ones = group.constant_terms
+        if not ones.all():
+            data[naming.graph_data(g, "values")] = group.values[:, ~ones]
+    if part.offset is not None:
+        data[naming.offset(suffix)] = part.offset
+    return data
+
+
+def graph_data(spec: ModelSpec, family: Family, priors: Priors) -> dict[str, np.ndarray]:
+    """Every value the graph holds as ``pm.Data``, by name.
+
+    The graph's structure depends only on the formula; these values carry the
+    data and the prior parameters, so they can be swapped without a rebuild.
+    """
+    data: dict[str, np.ndarray] = {}
+    for part in spec.linear_parts:
+        data.update(_part_data(part, priors))
+    for name in family.dispersion_names:
+        if name not in spec.parameter_names:
+            data.update(prior_data(name, [priors[name]], vector=False))
+    discrete = family.support.discrete
+    data[naming.OBSERVED_DATA] = spec.response.values.astype(np.int64 if discrete else float)
+    if spec.response.trials is not None:
+        data["trials"] = spec.response.trials.astype(np.int64)
+    if spec.response.censored is not None:
+        data["censored"] = spec.response.censored
+    if spec.residual is not None:
+        data.update(
+            prior_data(
+                naming.graph_data(naming.RESIDUAL_RHO, "unit"),
+                [priors[naming.RESIDUAL_RHO_KEY]],
+                vector=False,
+            )
+        )
+        data.update(
+            {
+                naming.graph_data("residual", key): value
+                for key, value in sequential_data(spec.residual).items()
+            }
+        )
+    return data
+
+
+def graph_coords(spec: ModelSpec) -> dict[str, list]:
+    """Coordinates of every dimension of the graph."""
+    coords: dict[str, list] = {naming.OBS: list(range(spec.n_obs))}
+    for part in spec.linear_parts:
+        names = list(part.fixed.names)
+        coords[naming.coefficient_dim(part.suffix)] = names
+        if part.fixed.has_intercept and len(names) > 1:
+            coords[naming.slope_dim(part.suffix)] = names[1:]
+    for group in spec.all_groups:
+        coords[group.name] = list(group.levels)
+        coords[naming.term_dim(group.name)] = list(group.terms)
+        if group.correlated_blocks:
+            coords[naming.second_term_dim(group.name)] = list(group.terms)
+    if spec.response.categories is not None:
+        coords[naming.CUTPOINT] = spec.response.thresholds
+    return coords
+
+
+def posterior_dims(spec: ModelSpec) -> dict[str, tuple[str, ...]]:
+    """Dimensions of the reported fixed- and group-level variables, by name: the contract
+    every sampler's output follows.
+
+    Examples
+    --------
+    >>> import bayesglmm as bg
+    >>> model = bg.Model("Reaction ~ Days + (Days | Subject)", bg.datasets.load("sleepstudy"))
+    >>> posterior_dims(model.spec)["cor_Subject"]
+    ('Subject_term', 'Subject_term2')
+    """
+    dims = {
+        naming.coefficients(part.suffix): (naming.coefficient_dim(part.suffix),)
+        for part in spec.linear_parts
+    }
+    for group in spec.all_groups:
+        levels, terms, second_terms = naming.group_dims(group.name)
+        dims[naming.group_sd(group.name)] = (terms,)
+        dims[naming.group_effects(group.name)] = (levels, terms)
+        if group.correlated_blocks:
+            dims[naming.group_correlation(group.name)] = (terms, second_terms)
+    return dims
+
+
+def structural_dims(spec: ModelSpec) -> set[str]:
+    """Dimensions whose length is part of the graph's structure: term and threshold counts."""
+    terms = {dim for g in spec.all_groups for dim in naming.group_dims(g.name)[1:]}
+    return terms | {naming.CUTPOINT}
+
+
+def prior_variable(
+    name: str,
+    priors: Sequence[Prior],
+    data: dict[str, np.ndarray],
+    dims: str | None = None,
+    **options,
+) -> pt.TensorVariable:
+    """One random variable whose elements follow ``priors``, parameters read from ``data``.
+
+    ``options`` go to the PyMC distribution (a transform, an initial value).
+    """
+    if len({type(prior) for prior in priors}) > 1:
+        parts = [
+            prior_variable(naming.graph_data(name, str(i)), [p], data) for i, p in enumerate(priors)
+        ]
+        return pm.Deterministic(name, pt.stack(parts), dims=dims)
+    parameters = {}
+    for key in priors[0].parameters():
+        data_name = naming.graph_data(name, f"prior_{key}")
+        parameters[key] = pm.Data(data_name, data[data_name])
+    return type(priors[0]).pymc_class(name, **parameters, dims=dims, **options)

@@ -1,0 +1,176 @@
+"""The group-level terms of the graph: each grouping factor's sds, effects (centred or
+non-centred, per correlated block with an LKJ Cholesky factor), known covariances among
+levels and ``ar1``/``cs`` structures, and their contribution to the linear predictor by
+integer-index gathers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pymc as pm
+import pytensor.tensor as pt
+
+from bayesglmm import naming
+from bayesglmm.backend.contract import prior_variable
+from bayesglmm.formula.spec import GroupDesign
+from bayesglmm.priors.resolve import Priors
+from bayesglmm.structures import STRUCTURE_KINDS
+
+
+def _block_effects(
+    group: GroupDesign,
+    block_id: int,
+    block: tuple[int, ...],
+    sd: pt.TensorVariable,
+    centered: bool,
+    data: dict[str, np.ndarray],
+    model: pm.Model,
+) -> tuple[pt.TensorVariable, pt.TensorVariable]:
+    """Effects of one block of terms, shape (levels, block size), and its correlation."""
+    g = group.name
+    n_levels = model.dim_lengths[g]
+    size = len(block)
+    sd_block = sd[list(block)]
+    if size == 1:
+        if centered:
+            effects = pm.Normal(naming.block_effects(g, block_id), 0.0, sd_block[0], dims=g)
+        else:
+            effects = pm.Normal(naming.standard_normal(g, block_id), 0.0, 1.0, dims=g) * sd_block[0]
+        return effects[:, None], pt.ones((1, 1))
+    cholesky = naming.block_cholesky(g, block_id)
+    eta_name = naming.block_lkj_eta(g, block_id)
+    chol = pm.LKJCorr(cholesky, n=size, eta=pm.Data(eta_name, data[eta_name]))
+    if centered:
+        effects = pm.MvNormal(
+            naming.block_effects(g, block_id),
+            mu=pt.zeros(size),
+            chol=sd_block[:, None] * chol,
+            shape=(n_levels, size),
+        )
+    else:
+        z = pm.Normal(naming.standard_normal(g, block_id), 0.0, 1.0, shape=(n_levels, size))
+        effects = pt.dot(z, chol.T) * sd_block
+    return effects, pt.dot(chol, chol.T)
+
+
+def group_part(
+    group: GroupDesign,
+    priors: Priors,
+    centered: bool,
+    data: dict[str, np.ndarray],
+    model: pm.Model,
+) -> tuple[pt.TensorVariable, list[str]]:
+    """Add one grouping factor's effects; return their contribution to eta and public names."""
+    g = group.name
+    levels_and_terms = (g, naming.term_dim(g))
+    sd_priors = [priors[naming.sd_key(g, t)] for t in group.terms]
+    sd = prior_variable(naming.group_sd(g), sd_priors, data, dims=naming.term_dim(g))
+    names = [naming.group_sd(g)]
+    if group.structure is not None:
+        effects = pm.Deterministic(
+            naming.group_effects(g),
+            _structured_effects(group, sd[0], priors, data),
+            dims=levels_and_terms,
+        )
+        names.append(naming.group_rho(g))
+    elif not group.correlated_blocks:
+        if centered:
+            effects = pm.Normal(naming.group_effects(g), 0.0, sd, dims=levels_and_terms)
+        else:
+            z = pm.Normal(naming.standard_normal(g), 0.0, 1.0, dims=levels_and_terms)
+            effects = pm.Deterministic(
+                naming.group_effects(g), _among_levels(group, z * sd, data), dims=levels_and_terms
+            )
+    else:
+        parts = [
+            _block_effects(group, i, block, sd, centered, data, model)
+            for i, block in enumerate(group.blocks)
+        ]
+        effects = pm.Deterministic(
+            naming.group_effects(g),
+            _among_levels(group, pt.concatenate([p[0] for p in parts], axis=1), data),
+            dims=levels_and_terms,
+        )
+        correlation = (
+            parts[0][1] if len(parts) == 1 else pt.linalg.block_diag(*[p[1] for p in parts])
+        )
+        pm.Deterministic(naming.group_correlation(g), correlation, dims=naming.group_dims(g)[1:])
+        names.append(naming.group_correlation(g))
+    names.append(naming.group_effects(g))
+    index_name, values_name = naming.graph_data(g, "index"), naming.graph_data(g, "values")
+    index = pm.Data(index_name, data[index_name])
+    values = pm.Data(values_name, data[values_name]) if values_name in data else None
+    contribution = 0.0
+    for term, column in enumerate(_value_columns(group.constant_terms)):
+        gathered = effects[:, term][index]
+        contribution = contribution + (gathered if column is None else values[:, column] * gathered)
+    return contribution, names
+
+
+def _among_levels(
+    group: GroupDesign, effects: pt.TensorVariable, data: dict[str, np.ndarray]
+) -> pt.TensorVariable:
+    """Effects independent between levels, made to covary as the known matrix ``A`` of
+    ``gr(g, cov = A)``: ``L_A @ effects`` with ``L_A`` its Cholesky factor, so that
+    ``cov(vec r) = Sigma (x) A`` (the animal model; Henderson 1976, Hadfield 2010)."""
+    if group.covariance_factor is None:
+        return effects
+    name = naming.graph_data(group.name, "covariance_factor")
+    factor = pm.Data(name, data[name])
+    return pt.dot(factor, effects)
+
+
+def _structured_effects(
+    group: GroupDesign, sd: pt.TensorVariable, priors: Priors, data: dict[str, np.ndarray]
+) -> pt.TensorVariable:
+    """Effects of ``ar1(time | subject)`` or ``cs(...)``, shape (levels, 1), non-centred.
+
+    Per subject, ``u = sd * L(rho) z`` with ``z ~ N(0, I)`` over the time levels and
+    ``L`` the Cholesky factor of the correlation matrix. For AR(1) it has the closed form
+    ``L[i, 0] = rho^i`` and ``L[i, j] = rho^(i-j) sqrt(1 - rho^2)`` for ``0 < j <= i``.
+    ``rho = lower + (1 - lower) * p`` with ``p`` on (0, 1) under the prior
+    ``rho[<group>]`` (uniform by default); ``lower`` is -1 for AR(1) and ``-1/(T-1)``
+    for compound symmetry, the smallest value that keeps the matrix positive definite.
+    """
+    g, structure = group.name, group.structure
+    count = len(structure.times)
+    lower = STRUCTURE_KINDS[structure.kind].rho_lower(count)
+    unit_name = naming.graph_data(naming.group_rho(g), "unit")
+    unit = prior_variable(unit_name, [priors[naming.rho_key(g)]], data)
+    rho = pm.Deterministic(naming.group_rho(g), lower + (1.0 - lower) * unit)
+    if structure.kind == "ar1":
+        rows, columns = np.tril_indices(count)
+        powers = pt.cumprod(pt.concatenate([pt.ones(1), pt.repeat(rho, count - 1)]))
+        scale = pt.switch(pt.eq(columns, 0), 1.0, pt.sqrt(1.0 - rho**2))
+        chol = pt.set_subtensor(
+            pt.zeros((count, count))[rows, columns], powers[rows - columns] * scale
+        )
+    else:
+        correlation = (1.0 - rho) * pt.eye(count) + rho * pt.ones((count, count))
+        chol = pt.linalg.cholesky(correlation)
+    z = pm.Normal(naming.standard_normal(g), 0.0, 1.0, shape=(len(structure.subjects), count))
+    per_subject = pt.dot(z, chol.T) * sd
+    return per_subject[structure.subject_of_level, structure.time_of_level][:, None]
+
+
+def _value_columns(ones: np.ndarray) -> list[int | None]:
+    """Per term: None for an all-ones column, else its column in the group's ``__values`` data."""
+    positions = np.cumsum(~ones) - 1
+    return [None if one else int(position) for one, position in zip(ones, positions, strict=True)]
+
+
+def group_names(group: GroupDesign) -> set[str]:
+    """Every variable and dimension name a grouping factor adds to the graph."""
+    g = group.name
+    blocks = range(len(group.blocks))
+    return {
+        *naming.group_dims(g),
+        naming.group_sd(g),
+        naming.group_effects(g),
+        naming.group_correlation(g),
+        naming.group_rho(g),
+        naming.standard_normal(g),
+        *(naming.standard_normal(g, block) for block in blocks),
+        *(naming.block_effects(g, block) for block in blocks),
+        *(naming.block_cholesky(g, block) for block in blocks),
+    }
