@@ -17,12 +17,19 @@ from bayesglmm.formula.spec import (
 from bayesglmm.formula.syntax import ParsedFormula
 
 
-def check_finite(matrix: pd.DataFrame, where: str) -> None:
-    values = matrix.to_numpy(dtype=float)
+def first_non_finite(values: np.ndarray, columns, index) -> tuple[object, list] | None:
+    """The first column of ``values`` with a value that is not finite, and up to five of
+    the rows (labels from ``index``) that have one; None when every value is finite."""
     bad = ~np.isfinite(values)
-    if bad.any():
-        column = matrix.columns[np.flatnonzero(bad.any(axis=0))[0]]
-        rows = matrix.index[bad.any(axis=1)][:5].tolist()
+    if not bad.any():
+        return None
+    return columns[np.flatnonzero(bad.any(axis=0))[0]], index[bad.any(axis=1)][:5].tolist()
+
+
+def check_finite(matrix: pd.DataFrame, where: str) -> None:
+    found = first_non_finite(matrix.to_numpy(dtype=float), matrix.columns, matrix.index)
+    if found is not None:
+        column, rows = found
         raise DataError(
             f"column '{column}' of {where} is not finite in rows {rows}; check the "
             "transformation (for example the log of zero or of a negative number)."

@@ -37,7 +37,7 @@ from bayesglmm.formula.columns import (
 )
 from bayesglmm.formula.design import OBSERVATION_FACTOR, residual_structure
 from bayesglmm.formula.expressions import FORMULA_CONTEXT
-from bayesglmm.formula.fixed import offset_values
+from bayesglmm.formula.fixed import first_non_finite, offset_values
 from bayesglmm.formula.frame import checked_types, evaluate_expression, is_factor
 from bayesglmm.formula.groups import level_labels
 from bayesglmm.formula.spec import GroupDesign, ModelSpec, ParameterDesign, ResidualStructure
@@ -275,10 +275,9 @@ def _matrix(
             )
     chosen = matrix if columns is None else matrix.loc[:, list(columns)]
     values = chosen.to_numpy(dtype=float)
-    bad = ~np.isfinite(values)
-    if bad.any():
-        column = chosen.columns[np.flatnonzero(bad.any(axis=0))[0]]
-        rows = frame.index[bad.any(axis=1)][:5].tolist()
+    found = first_non_finite(values, chosen.columns, frame.index)
+    if found is not None:
+        column, rows = found
         raise DataError(
             f"newdata gives '{column}' (in '{where}') values that are not finite in rows "
             f"{rows}; check those values and the transformation (for example the log of zero)."
