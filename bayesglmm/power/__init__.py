@@ -32,7 +32,7 @@ from bayesglmm import templates
 from bayesglmm.batch import Batch, fit_many
 from bayesglmm.errors import ArgumentError
 from bayesglmm.formula import parse_formula
-from bayesglmm.power.design import design_frame, design_grid
+from bayesglmm.power.design import design_frame, design_grid, is_size, treatment_names
 from bayesglmm.power.rule import Rule, parse_rule
 from bayesglmm.power.simulate import placeholder_model, simulate
 
@@ -70,7 +70,7 @@ class PowerResult:
         axes = figure.add_subplot()
         x = self.sizes[0] if self.sizes else "point"
         table = self.table.reset_index(names="point")
-        others = [name for name in self.sizes[1:]]
+        others = self.sizes[1:]
         groups = table.groupby(others, sort=False) if others else [(None, table)]
         for key, rows in groups:
             low = (rows["power"] - 2 * rows["mc_se"]).clip(0, 1)
@@ -187,31 +187,21 @@ def power(
         )
     if not truth or not isinstance(truth, Mapping):
         raise ArgumentError("truth maps parameters to their true values, such as {'sigma': 1}.")
-    factors = {
-        name
-        for name, value in design.items()
-        if isinstance(value, list | tuple) and value and all(isinstance(v, str) for v in value)
-    }
-    groups = _grouping_factors(formula, factors)
+    groups = _grouping_factors(formula, treatment_names(design))
     grid = design_grid(design, groups)
-    sizes = [
-        name
-        for name in dict.fromkeys(k for point in grid for k in point)
-        if name in groups or name.startswith("rows_per_") or name == "trials"
-    ]
+    sizes = [name for name in design if is_size(name, groups)]
     varying = [name for name in sizes if len({point[name] for point in grid}) > 1]
     children = np.random.SeedSequence(seed).spawn(len(grid))
-    datasets, models = {}, []
+    datasets: dict[str, pd.DataFrame] = {}
     for index, (point, child) in enumerate(zip(grid, children, strict=True)):
         frame = design_frame(point, groups)
         model = placeholder_model(formula, family, frame, priors=priors)
-        models.append(model)
         for replicate, grandchild in enumerate(child.spawn(nsim)):
             datasets[f"p{index}-{replicate:04d}"] = simulate(
                 formula, family, frame, truth, seed=grandchild, model=model
             )
     batch = fit_many(
-        models[0],
+        model,
         datasets,
         client=client,
         draws=draws,

@@ -47,13 +47,24 @@ def _sizes(name: str, value: object) -> list[int]:
     return [int(v) for v in values]
 
 
-def _is_size(name: str, groups: Sequence[str]) -> bool:
+def is_size(name: str, groups: Sequence[str]) -> bool:
+    """Whether design entry ``name`` is a size: a grouping factor's levels, rows per level,
+    or trials."""
     return name in groups or name.startswith(ROWS_PREFIX) or name == "trials"
+
+
+def treatment_names(design: Mapping[str, object]) -> set[str]:
+    """The design entries that list levels (names), which are treatment factors."""
+    return {
+        name
+        for name, value in design.items()
+        if isinstance(value, list | tuple) and value and all(isinstance(v, str) for v in value)
+    }
 
 
 def design_grid(design: Mapping[str, object], groups: Sequence[str]) -> list[dict]:
     """Every combination of the sizes in ``design``, one design with single sizes each."""
-    sized = [name for name in design if _is_size(name, groups)]
+    sized = [name for name in design if is_size(name, groups)]
     values = [_sizes(name, design[name]) for name in sized]
     return [
         {**design, **dict(zip(sized, combination, strict=True))}
@@ -65,7 +76,7 @@ def _treatments(point: Mapping[str, object], groups: Sequence[str]) -> dict[str,
     factors = {
         name: value
         for name, value in point.items()
-        if name != "between" and not _is_size(name, groups)
+        if name != "between" and not is_size(name, groups)
     }
     for name, levels in factors.items():
         if not isinstance(levels, list | tuple) or len(levels) < 2:
