@@ -32,10 +32,14 @@ def quiet_fit(model: bg.Model, **options) -> bg.Fit:
 @pytest.fixture(scope="session")
 def dask_client():
     """A local Dask cluster of two one-thread worker processes, shared by the batch tests
-    (skipped without the batch extra)."""
+    (skipped without the batch extra); a worker's death fails its task at once, as on
+    fit_many's own local cluster."""
     distributed = pytest.importorskip("distributed", reason="fit_many needs the batch extra")
-    cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
-    )
-    with cluster, distributed.Client(cluster) as client:
-        yield client
+    import dask
+
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        cluster = distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+        )
+        with cluster, distributed.Client(cluster) as client:
+            yield client

@@ -26,7 +26,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -37,13 +37,17 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from bayesglmm.batch.result import Batch
 from bayesglmm.batch.store import BatchStore, check_name
 from bayesglmm.batch.tasks import FitOutcome, FitTask, describe_failure, run_task
-from bayesglmm.errors import ArgumentError
+from bayesglmm.errors import ArgumentError, SamplerError
 from bayesglmm.frames import as_pandas
 from bayesglmm.model import Model
 from bayesglmm.results import Fit
 
 ATTEMPTS = 2
 """Times a task is submitted before it is marked failed: once, and one retry."""
+WATCH_SECONDS = 5
+"""How often a batch with nothing finishing checks that its cluster still has workers."""
+NO_WORKERS_SECONDS = 120
+"""A batch stops with an error after its cluster has had no workers for this long."""
 
 
 def _distributed():
@@ -146,6 +150,39 @@ def _record(outcome: FitOutcome, attempts: int) -> dict:
         "values": outcome.values,
         "summary": None if summary is None else summary.reset_index().to_dict("list"),
     }
+
+
+def _finished(client, pending: Mapping, distributed) -> Iterator:
+    """The futures of ``pending`` as they finish (it may grow meanwhile, with retries).
+
+    Raises
+    ------
+    SamplerError
+        When the cluster has had no worker for :data:`NO_WORKERS_SECONDS`, so that no fit
+        can finish (a cluster whose workers all died and were not restarted).
+    """
+    idle_since = None
+    while pending:
+        try:
+            done = distributed.wait(
+                list(pending), timeout=WATCH_SECONDS, return_when="FIRST_COMPLETED"
+            ).done
+        except TimeoutError:
+            done = set()
+        if done:
+            idle_since = None
+            yield from done
+            continue
+        if client.scheduler_info()["workers"]:
+            idle_since = None
+        elif idle_since is None:
+            idle_since = time.perf_counter()
+        elif time.perf_counter() - idle_since > NO_WORKERS_SECONDS:
+            raise SamplerError(
+                f"the Dask cluster has had no workers for {NO_WORKERS_SECONDS} s, with "
+                f"{len(pending)} fits left; the fits finished so far are in the store, so "
+                "rerun with the same store= once the cluster has workers again."
+            )
 
 
 def _progress(total: int, enabled: bool) -> Progress:
@@ -256,13 +293,11 @@ def fit_many(
             started.setdefault(task.name, time.perf_counter())
             future = client.submit(run_task, task, pure=False)
             by_future[future] = task
-            queue.add(future)
 
-        queue = distributed.as_completed()
         for task in tasks:
             submit(task)
         failed = 0
-        for future in queue:
+        for future in _finished(client, by_future, distributed):
             task = by_future.pop(future)
             if future.status == "error":
                 if attempts[task.name] < ATTEMPTS:

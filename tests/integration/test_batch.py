@@ -137,3 +137,22 @@ def test_bad_arguments_are_named():
     with pytest.raises(bg.ArgumentError, match=r"^model is a bg.Model or a function"):
         bg.fit_many("y ~ x", {"a": data})
     assert list(named_datasets([data, data])) == ["0", "1"]
+
+
+def test_a_cluster_without_workers_stops_the_batch_with_an_error(monkeypatch, tmp_path):
+    from bayesglmm.batch import engine
+
+    monkeypatch.setattr(engine, "WATCH_SECONDS", 0.2)
+    monkeypatch.setattr(engine, "NO_WORKERS_SECONDS", 1)
+    distributed = pytest.importorskip("distributed")
+    with (
+        distributed.LocalCluster(n_workers=0, processes=False, dashboard_address=":0") as cluster,
+        distributed.Client(cluster) as empty,
+    ):
+        with pytest.raises(
+            bg.SamplerError,
+            match=r"^the Dask cluster has had no workers for 1 s, with 2 fits left; the fits "
+            r"finished so far are in the store",
+        ):
+            bg.fit_many(_model(), _datasets(2), client=empty, store=tmp_path / "b", **OPTIONS)
+    assert bg.Batch(bg.batch.store.BatchStore.open(tmp_path / "b"), ["trial_0"]).ok() == []
