@@ -4,7 +4,9 @@ Each dataset is one task. A worker keeps the models it has compiled
 (:mod:`bayesglmm.batch.tasks`) and gives every later dataset of the same structure to one
 of them through :meth:`bayesglmm.Model.set_data`, so a structure compiles once per worker.
 A task that raises, or whose worker dies, is submitted once more and then marked failed
-with its error; no other fit is affected. Finished fits go to the batch store
+with its error; no other fit is affected. At most one task per worker thread is on the
+cluster at a time, so that a dying worker holds only the task it was running (the
+scheduler fails every task assigned to a worker that dies). Finished fits go to the batch store
 (:mod:`bayesglmm.batch.store`) as they arrive, and a batch given the store of an earlier
 run fits only what that run did not finish.
 
@@ -26,6 +28,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack
 from pathlib import Path
@@ -70,7 +73,14 @@ def _client(client, stack: ExitStack):
     if client is None:
         import dask
 
-        stack.enter_context(dask.config.set({"distributed.scheduler.allowed-failures": 0}))
+        stack.enter_context(
+            dask.config.set(
+                {
+                    "distributed.scheduler.allowed-failures": 0,
+                    "distributed.scheduler.worker-saturation": 1.0,
+                }
+            )
+        )
         cluster = stack.enter_context(
             distributed.LocalCluster(
                 n_workers=os.cpu_count() or 1,
@@ -152,8 +162,16 @@ def _record(outcome: FitOutcome, attempts: int) -> dict:
     }
 
 
-def _finished(client, pending: Mapping, distributed) -> Iterator:
-    """The futures of ``pending`` as they finish (it may grow meanwhile, with retries).
+def _threads(client) -> int:
+    """The worker threads the cluster has now (at least one, so a batch waiting for
+    restarting workers keeps one task queued)."""
+    workers = client.scheduler_info()["workers"].values()
+    return max(1, sum(worker["nthreads"] for worker in workers))
+
+
+def _finished(client, pending: Mapping, distributed, refill: Callable[[], int]) -> Iterator:
+    """The futures of ``pending`` as they finish (it may grow meanwhile, with retries and
+    with the tasks ``refill()`` submits before every wait; it returns how many still wait).
 
     Raises
     ------
@@ -162,6 +180,7 @@ def _finished(client, pending: Mapping, distributed) -> Iterator:
         can finish (a cluster whose workers all died and were not restarted).
     """
     idle_since = None
+    waiting = refill()
     while pending:
         try:
             done = distributed.wait(
@@ -172,7 +191,9 @@ def _finished(client, pending: Mapping, distributed) -> Iterator:
         if done:
             idle_since = None
             yield from done
+            waiting = refill()
             continue
+        waiting = refill()
         if client.scheduler_info()["workers"]:
             idle_since = None
         elif idle_since is None:
@@ -180,8 +201,8 @@ def _finished(client, pending: Mapping, distributed) -> Iterator:
         elif time.perf_counter() - idle_since > NO_WORKERS_SECONDS:
             raise SamplerError(
                 f"the Dask cluster has had no workers for {NO_WORKERS_SECONDS} s, with "
-                f"{len(pending)} fits left; the fits finished so far are in the store, so "
-                "rerun with the same store= once the cluster has workers again."
+                f"{len(pending) + waiting} fits left; the fits finished so far are in the "
+                "store, so rerun with the same store= once the cluster has workers again."
             )
 
 
@@ -288,20 +309,23 @@ def fit_many(
         started: dict[str, float] = {}
         by_future = {}
 
-        def submit(task: FitTask) -> None:
-            attempts[task.name] = attempts.get(task.name, 0) + 1
-            started.setdefault(task.name, time.perf_counter())
-            future = client.submit(run_task, task, pure=False)
-            by_future[future] = task
+        waiting = deque(tasks)
 
-        for task in tasks:
-            submit(task)
+        def refill() -> int:
+            """Submit waiting tasks up to one per worker thread; the number left waiting."""
+            while waiting and len(by_future) < _threads(client):
+                task = waiting.popleft()
+                attempts[task.name] = attempts.get(task.name, 0) + 1
+                started.setdefault(task.name, time.perf_counter())
+                by_future[client.submit(run_task, task, pure=False)] = task
+            return len(waiting)
+
         failed = 0
-        for future in _finished(client, by_future, distributed):
+        for future in _finished(client, by_future, distributed, refill):
             task = by_future.pop(future)
             if future.status == "error":
                 if attempts[task.name] < ATTEMPTS:
-                    submit(task)
+                    waiting.appendleft(task)
                     continue
                 error = describe_failure(future.exception())
                 seconds = time.perf_counter() - started[task.name]
@@ -314,5 +338,5 @@ def fit_many(
             else:
                 batch_store.write_failure(task.name, record)
                 failed += 1
-            bar.update(tracked, advance=1, failed=failed, running=len(by_future))
+            bar.update(tracked, advance=1, failed=failed, running=len(by_future) + len(waiting))
     return batch
