@@ -124,6 +124,12 @@ def _with_observation_effect(
     return f"{formula} + (1 | {OBSERVATION_FACTOR})", rows
 
 
+PRIOR_PREDICTIVE_MODE = "FAST_COMPILE"
+"""PyTensor mode of the prior predictive draws: they are drawn once, so a fast compile
+beats fast code, and the draws of families that draw in Python (``CustomDist``) need no
+numba object mode. The draws are the same as in the default mode."""
+
+
 class Model:
     """A Bayesian generalized linear mixed model.
 
@@ -229,6 +235,8 @@ class Model:
         self.residual = None if residual is None else parse_residual(residual)
         self._user_priors = user_priors(priors)
         self.spec = self._build_spec(data)
+        if self.spec.response.se is not None and not self.spec.response.se_sigma:
+            self.family = self.family.without("sigma")
         self.priors = resolve_priors(
             default_priors(self.spec, self.family, self.link), self._user_priors
         )
@@ -502,7 +510,12 @@ class Model:
         forward.setLevel(logging.WARNING)  # its "Sampling: [...]" line names internal variables
         try:
             with self.graph.model:
-                tree = pm.sample_prior_predictive(draws=draws, var_names=[name], random_seed=seed)
+                tree = pm.sample_prior_predictive(
+                    draws=draws,
+                    var_names=[name],
+                    random_seed=seed,
+                    compile_kwargs={"mode": PRIOR_PREDICTIVE_MODE},
+                )
         finally:
             forward.setLevel(level)
         values = tree["prior_predictive"][name].to_numpy().reshape(-1, self.spec.n_obs)

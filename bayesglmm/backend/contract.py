@@ -20,6 +20,7 @@ import pymc as pm
 import pytensor.tensor as pt
 
 from bayesglmm import naming
+from bayesglmm.backend.likelihoods.additions import Additions
 from bayesglmm.families.family import Family
 from bayesglmm.formula.spec import FixedDesign, ModelSpec, ParameterDesign
 from bayesglmm.priors.distributions import Prior
@@ -134,8 +135,7 @@ def graph_data(spec: ModelSpec, family: Family, priors: Priors) -> dict[str, np.
     data[naming.OBSERVED_DATA] = spec.response.values.astype(np.int64 if discrete else float)
     if spec.response.trials is not None:
         data["trials"] = spec.response.trials.astype(np.int64)
-    if spec.response.censored is not None:
-        data["censored"] = spec.response.censored
+    data.update(Additions.of(spec.response).rows)
     if spec.residual is not None:
         data.update(
             prior_data(

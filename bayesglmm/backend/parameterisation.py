@@ -42,7 +42,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bayesglmm.backend.likelihoods import LIKELIHOODS, Mu
+from bayesglmm.backend.likelihoods import LIKELIHOODS, Additions, Mu
 from bayesglmm.families.family import Family
 from bayesglmm.families.links import Link
 from bayesglmm.formula.spec import GroupDesign, ModelSpec
@@ -139,13 +139,14 @@ def _pooled_fit(spec: ModelSpec, family: Family, link: Link) -> tuple[np.ndarray
     offset = np.zeros(spec.n_obs) if spec.offset is None else spec.offset
     on_mean_scale = family.mean_scale(response.values, trials)
     params = {p.name: np.asarray(typical_value(p, on_mean_scale)) for p in family.dispersion}
+    additions = Additions.of(response)
     x = spec.fixed.matrix
     eta = offset + response_location_and_spread(spec, family, link)[0]
     for _ in range(IRLS_ITERATIONS):
         if "sigma" in params:
             spread = float(np.std(y - LIKELIHOODS[family.name].mean(Mu.of(eta, link), params)))
             params["sigma"] = np.asarray(max(spread, 1e-8))
-        weights, residuals = _working(y, eta, family, link, params, trials)
+        weights, residuals = _working(y, eta, family, link, params, trials, additions)
         gram = x.T @ (weights[:, None] * x) + 1e-8 * np.eye(x.shape[1])
         beta = np.linalg.solve(gram, x.T @ (weights * (eta - offset + residuals)))
         updated = offset + x @ beta
@@ -153,13 +154,20 @@ def _pooled_fit(spec: ModelSpec, family: Family, link: Link) -> tuple[np.ndarray
         eta = updated
         if converged:
             break
-    return _working(y, eta, family, link, params, trials)
+    return _working(y, eta, family, link, params, trials, additions)
 
 
 def _working(
-    y: np.ndarray, eta: np.ndarray, family: Family, link: Link, params: dict, trials
+    y: np.ndarray,
+    eta: np.ndarray,
+    family: Family,
+    link: Link,
+    params: dict,
+    trials,
+    additions: Additions,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Working weights ``(dmu/deta)^2 / Var(y)`` and residuals ``(y - mu) / (dmu/deta)``."""
+    """Working weights ``(dmu/deta)^2 / Var(y)`` and residuals ``(y - mu) / (dmu/deta)``,
+    with the response's known standard errors in ``Var(y)``."""
     step = 1e-5
     likelihood = LIKELIHOODS[family.name]
 
@@ -169,7 +177,7 @@ def _working(
     mean = mean_at(eta)
     slope = mean_at(eta + step) - mean_at(eta - step)
     slope = slope / (2 * step)
-    variance = likelihood.variance(Mu.of(eta, link), params, trials)
+    variance = likelihood.variance(Mu.of(eta, link), additions.parameters(params), trials)
     weights = np.where(variance > 0, slope**2 / np.maximum(variance, 1e-300), 0.0)
     return weights, (y - mean) / np.where(slope != 0, slope, 1.0)
 

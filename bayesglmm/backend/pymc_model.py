@@ -280,24 +280,26 @@ def build_pymc_model(
         observed = pm.Data(naming.OBSERVED_DATA, data[naming.OBSERVED_DATA], dims=naming.OBS)
         row_data = {
             key: pm.Data(key, data[key], dims=naming.OBS) if key in data else None
-            for key in ("trials", "censored")
+            for key in ("trials", *Additions.ROWS)
         }
         name = spec.response.name
         taken = {*model.named_vars, *model.coords}
         observed_name = name if name not in taken else naming.FALLBACK_RESPONSE
         mu = Mu.tensor(eta, link)
         if spec.residual is None:
-            additions = Additions(censored=row_data["censored"])
-            likelihood = LIKELIHOODS[family.name]
+            additions = Additions.of(spec.response, family.support.discrete).with_rows(
+                {key: row_data[key] for key in Additions.of(spec.response).rows}
+            )
             observe(
                 observed_name,
-                likelihood,
+                LIKELIHOODS[family.name],
                 mu,
                 dispersion,
                 row_data["trials"],
                 observed,
                 additions,
                 naming.OBS,
+                vector_parameters=[family.thresholds.name] if family.thresholds else [],
             )
         else:
             public.append(naming.RESIDUAL_RHO)

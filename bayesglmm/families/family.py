@@ -16,7 +16,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -109,6 +109,11 @@ class Family:
         deviation (reported as group ``Residual`` in ``varcorr()``).
     censorable
         True for families that accept right-censored responses, ``y | cens(c)``.
+    truncatable
+        True for families that accept a truncated response, ``y | trunc(lb = 0)``: those
+        with a distribution function.
+    standard_error
+        True for families that accept a known standard error per row, ``y | se(s)``.
     """
 
     name: str
@@ -118,6 +123,21 @@ class Family:
     mean_scale: Callable[[np.ndarray, np.ndarray | None], np.ndarray]
     residual_sd: bool = False
     censorable: bool = False
+    truncatable: bool = False
+    standard_error: bool = False
+
+    def without(self, parameter: str) -> Family:
+        """The family with dispersion parameter ``parameter`` known instead of estimated
+        (``sigma`` under ``se(s)``, where the known standard errors take its place).
+
+        Examples
+        --------
+        >>> from bayesglmm.families import FAMILIES
+        >>> FAMILIES["student_t"].without("sigma").dispersion_names
+        ('nu',)
+        """
+        kept = tuple(p for p in self.dispersion if p.name != parameter)
+        return replace(self, dispersion=kept)
 
     @property
     def dispersion_names(self) -> tuple[str, ...]:

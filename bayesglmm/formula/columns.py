@@ -10,17 +10,18 @@ Examples
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
 from bayesglmm.errors import DataError, did_you_mean
 from bayesglmm.formula.expressions import expression_use
-from bayesglmm.formula.syntax import ParsedFormula
-
-INTEGER_TEXT = re.compile(r"^\d+$")
-"""A whole number written as text (a column index or a literal)."""
+from bayesglmm.formula.syntax import (
+    ParsedFormula,
+    ResponseSyntax,
+    is_literal,
+    numeric_expression,
+)
 
 
 def required_columns(
@@ -63,7 +64,7 @@ def _predictor_expressions(parsed: ParsedFormula) -> list[tuple[str, str]]:
     return [
         (parsed.fixed, parsed.fixed),
         *((term.text, term.expr) for term in parsed.random),
-        *((f"offset({offset})", offset) for offset in parsed.offsets),
+        *((f"offset({offset})", numeric_expression(offset)) for offset in parsed.offsets),
     ]
 
 
@@ -71,12 +72,31 @@ def _response_expressions(parsed: ParsedFormula) -> list[tuple[str, str]]:
     """``(where, expression)`` of the response, its helpers and cbind()'s failures."""
     response = parsed.response
     pieces = [(response.text, response.outcome)]
-    for name, argument in response.helpers:
-        if not INTEGER_TEXT.match(argument):
-            pieces.append((f"{name}({argument})", argument))
+    for name, arguments in response.helpers:
+        written = f"{name}({', '.join(text for _, text in arguments)})"
+        pieces.extend(
+            (written, numeric_expression(text)) for _, text in arguments if not is_literal(text)
+        )
     if response.failures is not None:
         pieces.append((response.text, response.failures))
     return pieces
+
+
+def helper_columns(response: ResponseSyntax, helpers: Iterable[str]) -> dict[str, str]:
+    """The columns the arguments of the response's ``helpers`` use (those it has), each
+    with where it is used; ``cbind()``'s failures count as trials."""
+    used: dict[str, str] = {}
+    for name in helpers:
+        for text in (response.arguments(name) or {}).values():
+            if not is_literal(text):
+                for column in sorted(expression_variables(numeric_expression(text))):
+                    used.setdefault(column, f"{name}({text})")
+    if "trials" in helpers and response.failures is not None:
+        for column in sorted(expression_variables(response.outcome)):
+            used.setdefault(column, response.text)
+        for column in sorted(expression_variables(response.failures)):
+            used.setdefault(column, response.text)
+    return used
 
 
 def response_columns(parsed: ParsedFormula) -> list[tuple[str, frozenset[str]]]:

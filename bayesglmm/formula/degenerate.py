@@ -64,8 +64,11 @@ def _one_row_per_level(spec: ModelSpec, family: Family) -> list[str]:
     """Grouping factors of the mean with a row per level, where the family's own variation
     (its scale parameter, or the bernoulli variation of 0/1 data) absorbs their effects.
     Poisson and binomial data have no such parameter: there it is an observation-level
-    effect. Structured terms and known covariances are left alone."""
+    effect, and neither has a response whose sd is known (``se()``). Structured terms and
+    known covariances are left alone."""
     scale = next((p.name for p in family.dispersion if p.link == "log" and not p.ordered), None)
+    if spec.response.se is not None and not spec.response.se_sigma:
+        return []
     if family.support.name == "binary":
         confounded = "the bernoulli variation of the 0/1 outcome"
     elif scale is not None:

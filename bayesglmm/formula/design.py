@@ -96,8 +96,21 @@ def build_spec(
             f"'{family.name}' has none. Write the structure in the formula instead, "
             f"'+ {residual.random[0].text}', for correlated effects on the link scale."
         )
+    additions = {name for name, _ in parsed.response.helpers} & {"weights", "trunc", "se"}
+    if residual is not None and additions:
+        raise FormulaError(
+            f"residual='{residual.random[0].text}' cannot be combined with "
+            f"{', '.join(f'{name}()' for name in sorted(additions))} on the response; drop one "
+            "of them."
+        )
     frame, dropped = used_rows(parsed, data, na_action, others)
     response = response_design(parsed, frame, family)
+    if response.se is not None and not response.se_sigma and "sigma" in parameters:
+        raise FormulaError(
+            f"'{parsed.response.text}' fixes the response's sd at the known standard errors, "
+            "so sigma has no formula of its own; write se(..., sigma = TRUE) to model a "
+            "residual sd on top."
+        )
     fixed = fixed_design(parsed, frame, without_intercept=family.thresholds is not None)
     if not fixed.names and family.thresholds is None:
         raise FormulaError(

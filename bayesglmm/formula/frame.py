@@ -21,7 +21,6 @@ from formulaic.errors import FactorEvaluationError, FormulaicError
 
 from bayesglmm.errors import DataError, DataWarning, FormulaError
 from bayesglmm.formula.columns import (
-    INTEGER_TEXT,
     check_flat_columns,
     check_shadowing,
     column_list,
@@ -31,7 +30,7 @@ from bayesglmm.formula.columns import (
     select_columns,
 )
 from bayesglmm.formula.expressions import FORMULA_CONTEXT
-from bayesglmm.formula.syntax import ParsedFormula
+from bayesglmm.formula.syntax import ParsedFormula, is_literal, numeric_expression
 from bayesglmm.frames import as_pandas
 
 NA_ACTIONS = ("error", "drop")
@@ -235,12 +234,14 @@ def _without_unused_categories(frame: pd.DataFrame, columns: set[str]) -> pd.Dat
 
 
 def evaluate_expression(expression: str, frame: pd.DataFrame, where: str) -> pd.Series:
-    """Value of a one-column expression: a column name, a number or a formulaic expression."""
+    """Value of a one-column expression: a column name, a number, or arithmetic on columns
+    (``n - 1``, ``log(n)``), evaluated as formulaic's ``I()`` does, so that ``-`` and ``*``
+    are arithmetic rather than formula operators."""
     if expression in frame.columns:
         return frame[expression]
-    if INTEGER_TEXT.match(expression):
+    if is_literal(expression):
         return pd.Series(float(expression), index=frame.index, name=expression)
-    matrix = materialize(f"{expression} - 1", frame, where)
+    matrix = materialize(f"{numeric_expression(expression)} - 1", frame, where)
     if matrix.shape[1] != 1:
         raise FormulaError(
             f"'{expression}' in '{where}' must give one numeric column, "

@@ -30,9 +30,9 @@ from bayesglmm.errors import DataError
 from bayesglmm.formula.columns import (
     check_flat_columns,
     first_missing_column,
+    helper_columns,
     predictor_columns,
     required_columns,
-    response_columns,
     select_columns,
 )
 from bayesglmm.formula.design import OBSERVATION_FACTOR, residual_structure
@@ -97,6 +97,11 @@ class NewDataDesign:
     residual
         Subjects and time positions of the rows for correlated gaussian residuals, when the
         model has them and the rows carry the subject and time columns; else None.
+    response_rows
+        The rows' values of the response's addition terms that predictions need, by the
+        name of their field of :class:`~bayesglmm.formula.spec.ResponseDesign`: the
+        truncation bounds ``lower`` and ``upper``, and the known standard errors ``se``
+        when drawing responses.
     """
 
     fixed: np.ndarray
@@ -108,6 +113,7 @@ class NewDataDesign:
     suffix: str = ""
     link: str | None = None
     residual: ResidualStructure | None = None
+    response_rows: Mapping[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def n_rows(self) -> int:
@@ -140,9 +146,15 @@ class NewDataDesign:
                 link=link,
             )
 
+        response = spec.response
         return replace(
             fitted(spec),
-            trials=spec.response.trials,
+            trials=response.trials,
+            response_rows={
+                name: getattr(response, name)
+                for name in PREDICTION_ROWS
+                if getattr(response, name) is not None
+            },
             residual=spec.residual,
             parameters={part.name: fitted(part) for part in spec.parameters},
         )
@@ -177,12 +189,8 @@ def new_data_design(spec: ModelSpec, data: pd.DataFrame, trials: bool = False) -
     )
     if OBSERVATION_FACTOR in used and OBSERVATION_FACTOR not in data.columns:
         data = data.assign(**{OBSERVATION_FACTOR: [f"new {i}" for i in range(len(data))]})
-    if trials and spec.response.trials is not None:
-        used.update(
-            {name: where for where, names in response_columns(parsed)[1:] for name in names}
-        )
-        if parsed.response.failures is not None:
-            used.update({name: parsed.response.text for name in response_columns(parsed)[0][1]})
+    helpers = ("trunc", "trials", "se") if trials else ("trunc",)
+    used.update(helper_columns(parsed.response, helpers))
     missing = first_missing_column(used, [str(column) for column in data.columns])
     if missing is not None:
         name, where, hint = missing
@@ -206,6 +214,7 @@ def new_data_design(spec: ModelSpec, data: pd.DataFrame, trials: bool = False) -
         trials=_trials(spec, frame) if trials else None,
         row_labels=data.index,
         residual=_new_residual(spec, data),
+        response_rows=_response_rows(spec, frame, trials),
         parameters={
             part.name: NewDataDesign(
                 fixed=_matrix(
@@ -298,6 +307,25 @@ def _new_group(group: GroupDesign, frame: pd.DataFrame) -> NewGroupDesign:
     new_index = np.array([new_position.get(label, -1) for label in combined], dtype=np.int64)
     values = np.column_stack([_matrix(spec, frame, group.name) for spec in group.formulaic_specs])
     return NewGroupDesign(group.name, index, values, unseen, new_index)
+
+
+PREDICTION_ROWS = ("lower", "upper", "se")
+"""The addition terms of the response that predictions use: the truncation bounds for
+means and draws, the known standard errors for draws."""
+
+
+def _response_rows(spec: ModelSpec, frame: pd.DataFrame, draws: bool) -> dict[str, np.ndarray]:
+    """The truncation bounds (and for ``draws`` the known standard errors) of new rows."""
+    syntax, rows = spec.formula.response, {}
+    bounds = syntax.arguments("trunc") or {}
+    for name, key in (("lower", "lb"), ("upper", "ub")):
+        if key in bounds:
+            where = f"trunc({key} = {bounds[key]})"
+            rows[name] = evaluate_expression(bounds[key], frame, where).to_numpy(dtype=float)
+    se = syntax.helper("se")
+    if draws and se is not None:
+        rows["se"] = evaluate_expression(se, frame, f"se({se})").to_numpy(dtype=float)
+    return rows
 
 
 def _trials(spec: ModelSpec, frame: pd.DataFrame) -> np.ndarray | None:

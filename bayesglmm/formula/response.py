@@ -1,4 +1,5 @@
-"""The response design: values, trials, censoring, and the family's support check.
+"""The response design: values, trials, the addition terms (censoring, weights, truncation,
+known standard errors), and the family's support check.
 
 Examples
 --------
@@ -19,7 +20,7 @@ from bayesglmm.formula.frame import evaluate_expression
 from bayesglmm.formula.spec import (
     ResponseDesign,
 )
-from bayesglmm.formula.syntax import ParsedFormula
+from bayesglmm.formula.syntax import LOGICALS, ParsedFormula, ResponseSyntax
 
 
 def response_design(parsed: ParsedFormula, frame: pd.DataFrame, family: Family) -> ResponseDesign:
@@ -51,6 +52,8 @@ def response_design(parsed: ParsedFormula, frame: pd.DataFrame, family: Family) 
             )
         flags = evaluate_expression(censoring, frame, f"cens({censoring})")
         censored = censoring_flags(flags, f"cens({censoring})")
+    lower, upper = truncation_bounds(syntax, frame, family, prepared.values)
+    se, se_sigma = standard_errors(syntax, frame, family)
     return ResponseDesign(
         name=syntax.outcome,
         values=prepared.values,
@@ -60,7 +63,119 @@ def response_design(parsed: ParsedFormula, frame: pd.DataFrame, family: Family) 
         other_level=prepared.other_level,
         categories=prepared.categories,
         censored=censored,
+        weights=row_weights(syntax, frame),
+        lower=lower,
+        upper=upper,
+        se=se,
+        se_sigma=se_sigma,
     )
+
+
+def _values(expression: str, frame: pd.DataFrame, where: str) -> np.ndarray:
+    """A helper argument's value per row, checked to be a number (infinities allowed)."""
+    values = evaluate_expression(expression, frame, where)
+    if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        raise DataError(
+            f"{where} needs numbers, but '{expression}' holds {values.dtype} values; convert "
+            "the column to numbers."
+        )
+    values = values.to_numpy(dtype=float)
+    if np.isnan(values).any():
+        first = frame.index[np.isnan(values)][0]
+        raise DataError(
+            f"{where} is missing in row {first!r} ({int(np.isnan(values).sum())} such rows); "
+            "fill it in or drop those rows."
+        )
+    return values
+
+
+def _first_bad(frame: pd.DataFrame, bad: np.ndarray) -> str:
+    return f"row {frame.index[bad][0]!r} ({int(bad.sum())} such rows)"
+
+
+def row_weights(syntax: ResponseSyntax, frame: pd.DataFrame) -> np.ndarray | None:
+    """The weights of ``y | weights(w)``: finite and not negative, not all 0."""
+    expression = syntax.helper("weights")
+    if expression is None:
+        return None
+    where = f"weights({expression})"
+    weights = _values(expression, frame, where)
+    bad = ~np.isfinite(weights) | (weights < 0)
+    if bad.any():
+        raise DataError(
+            f"{where} must be finite and not negative; {_first_bad(frame, bad)} has "
+            f"{weights[bad][0]:g}."
+        )
+    if not weights.any():
+        raise DataError(f"{where} is 0 in every row, so no row informs the model.")
+    return weights
+
+
+def truncation_bounds(
+    syntax: ResponseSyntax, frame: pd.DataFrame, family: Family, y: np.ndarray
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The bounds of ``y | trunc(lb = , ub = )`` per row (None for a bound not given),
+    checked against the family and the response."""
+    arguments = syntax.arguments("trunc")
+    if arguments is None:
+        return None, None
+    where = f"trunc({', '.join(f'{key} = {text}' for key, text in arguments.items())})"
+    if not family.truncatable:
+        truncatable = ", ".join(name for name, f in FAMILIES.items() if f.truncatable)
+        raise FormulaError(
+            f"'{syntax.text}' truncates the response, but family '{family.name}' has no "
+            f"truncated form here; use one of: {truncatable}."
+        )
+    lower, upper = (
+        _values(arguments[key], frame, where) if key in arguments else None for key in ("lb", "ub")
+    )
+    low = np.full(len(frame), -np.inf) if lower is None else lower
+    high = np.full(len(frame), np.inf) if upper is None else upper
+    if family.support.discrete:
+        bad = np.isfinite(low) & (low != np.round(low))
+        bad |= np.isfinite(high) & (high != np.round(high))
+        if bad.any():
+            raise DataError(
+                f"{where}: the bounds of a {family.name} response are whole numbers (both "
+                f"included), but {_first_bad(frame, bad)} has a fraction."
+            )
+    bad = ~(low < high)
+    if bad.any():
+        raise DataError(f"{where}: lb must be below ub, but not in {_first_bad(frame, bad)}.")
+    bad = (y < low) | (y > high)
+    if bad.any():
+        raise DataError(
+            f"{where}: the response '{syntax.outcome}' lies outside its bounds in "
+            f"{_first_bad(frame, bad)}: {y[bad][0]:g} is not in [{low[bad][0]:g}, "
+            f"{high[bad][0]:g}]."
+        )
+    return lower, upper
+
+
+def standard_errors(
+    syntax: ResponseSyntax, frame: pd.DataFrame, family: Family
+) -> tuple[np.ndarray | None, bool]:
+    """The known standard errors of ``y | se(s)`` and whether a residual sd is estimated
+    on top (``se(s, sigma = TRUE)``)."""
+    arguments = syntax.arguments("se")
+    if arguments is None:
+        return None, False
+    where = f"se({arguments['x']})"
+    if not family.standard_error:
+        accepting = ", ".join(name for name, f in FAMILIES.items() if f.standard_error)
+        raise FormulaError(
+            f"'{syntax.text}' gives known standard errors, which need a family with a "
+            f"residual sd; family '{family.name}' has none. Use one of: {accepting}."
+        )
+    sigma = arguments.get("sigma", "FALSE")
+    se = _values(arguments["x"], frame, where)
+    bad = ~np.isfinite(se) | (se < 0) | ((se == 0) & (not LOGICALS[sigma]))
+    if bad.any():
+        need = "not negative" if LOGICALS[sigma] else "greater than 0"
+        raise DataError(
+            f"{where} must be finite and {need}; {_first_bad(frame, bad)} has {se[bad][0]:g}."
+        )
+    return se, LOGICALS[sigma]
 
 
 CENSORING_CODES = {"none": 0.0, "right": 1.0, "0": 0.0, "1": 1.0, "false": 0.0, "true": 1.0}

@@ -182,6 +182,16 @@ class ResponseDesign:
         For an ordinal response: the category labels; ``values`` are positions ``1..K``.
     censored
         For ``y | cens(c)``: 1.0 for right-censored rows, 0.0 for observed events.
+    weights
+        For ``y | weights(w)``: each row's weight, which multiplies its log-likelihood.
+    lower, upper
+        For ``y | trunc(lb = , ub = )``: each row's bounds (``-inf`` or ``inf`` where a
+        bound is not given); the response is known to lie in ``[lower, upper]``.
+    se
+        For ``y | se(s)``: each row's known standard error.
+    se_sigma
+        For ``se(s, sigma = TRUE)``: True when a residual sd is estimated besides the known
+        standard errors (the response's sd is then ``sqrt(sigma^2 + se^2)``).
     """
 
     name: str
@@ -192,6 +202,16 @@ class ResponseDesign:
     other_level: str | None = None
     categories: tuple[str, ...] | None = None
     censored: np.ndarray | None = None
+    weights: np.ndarray | None = None
+    lower: np.ndarray | None = None
+    upper: np.ndarray | None = None
+    se: np.ndarray | None = None
+    se_sigma: bool = False
+
+    @property
+    def truncated(self) -> bool:
+        """True when the response is truncated (``trunc()``)."""
+        return self.lower is not None
 
     @property
     def thresholds(self) -> list[str]:

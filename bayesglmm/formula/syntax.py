@@ -9,8 +9,8 @@ Examples
 --------
 >>> from bayesglmm.formula.syntax import parse_formula
 >>> parsed = parse_formula("incidence | trials(size) ~ period + (1 | herd)")
->>> parsed.fixed, parsed.response.helpers, parsed.random[0].group
-('period', (('trials', 'size'),), ('herd',))
+>>> parsed.fixed, parsed.response.helper("trials"), parsed.random[0].group
+('period', 'size', ('herd',))
 """
 
 from __future__ import annotations
@@ -38,12 +38,55 @@ from bayesglmm.formula.terms import (
 )
 from bayesglmm.structures import RESIDUAL_KINDS
 
-RESPONSE_HELPERS: dict[str, str] = {
-    "trials": "the number of trials of a binomial response, as in 's | trials(n)'",
-    "cens": "right-censoring of a time-to-event response (1 = censored, 0 = event), "
-    "as in 'time | cens(censored)'",
+
+@dataclass(frozen=True)
+class ResponseHelper:
+    """A helper allowed after '|' on the left of '~' (brms's addition terms).
+
+    Attributes
+    ----------
+    meaning
+        What it means, with an example.
+    parameters
+        Its parameters in positional order; any may be given by keyword.
+    required
+        How many of the first ``parameters`` must be given.
+    logical
+        Parameters that take TRUE or FALSE.
+    """
+
+    meaning: str
+    parameters: tuple[str, ...]
+    required: int = 1
+    logical: tuple[str, ...] = ()
+
+
+RESPONSE_HELPERS: dict[str, ResponseHelper] = {
+    "trials": ResponseHelper(
+        "the number of trials of a binomial response, as in 's | trials(n)'", ("n",)
+    ),
+    "cens": ResponseHelper(
+        "right-censoring of a time-to-event response (1 = censored, 0 = event), "
+        "as in 'time | cens(censored)'",
+        ("x",),
+    ),
+    "weights": ResponseHelper(
+        "a weight per row that multiplies its log-likelihood, as in 'y | weights(w)'", ("x",)
+    ),
+    "trunc": ResponseHelper(
+        "truncation of the response to [lb, ub], numbers or columns, as in "
+        "'y | trunc(lb = 0, ub = 10)'",
+        ("lb", "ub"),
+        required=0,
+    ),
+    "se": ResponseHelper(
+        "the known standard error of a gaussian response (meta-analysis), as in "
+        "'y | se(sei)'; se(sei, sigma = TRUE) estimates a residual sd on top",
+        ("x", "sigma"),
+        logical=("sigma",),
+    ),
 }
-"""Helpers allowed after '|' on the left of '~', with what each one means."""
+"""Helpers allowed after '|' on the left of '~', by name."""
 
 
 @dataclass(frozen=True)
@@ -57,19 +100,27 @@ class ResponseSyntax:
     outcome
         Expression for the outcome (the successes of a binomial response).
     helpers
-        ``(name, argument)`` pairs written after ``|``, e.g. ``(("trials", "n"),)``.
+        ``(name, arguments)`` of each helper written after ``|``, the arguments as
+        ``(parameter, text)`` pairs: ``(("trials", (("n", "n"),)),)``.
     failures
         Expression for the failures when written as lme4's ``cbind(s, f)``.
     """
 
     text: str
     outcome: str
-    helpers: tuple[tuple[str, str], ...] = ()
+    helpers: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
     failures: str | None = None
 
+    def arguments(self, name: str) -> dict[str, str] | None:
+        """The arguments of response helper ``name`` by parameter, or None when it is
+        absent."""
+        found = dict(self.helpers).get(name)
+        return None if found is None else dict(found)
+
     def helper(self, name: str) -> str | None:
-        """Argument of response helper ``name``, or None when it is absent."""
-        return dict(self.helpers).get(name)
+        """The first argument of response helper ``name``, or None when it is absent."""
+        found = dict(self.helpers).get(name)
+        return None if not found else found[0][1]
 
 
 @dataclass(frozen=True)
@@ -132,7 +183,7 @@ def parse_formula(formula: str) -> ParsedFormula:
             random_terms.append(parse_structure(formula, depth, start, end))
         elif sign == "+" and call_name(text) == "offset":
             o_lo, _, offset = call_arguments(formula, depth, start, end)[0]
-            check_formulaic_syntax(formula, o_lo, offset)
+            check_expression(formula, o_lo, offset)
             offsets.append(offset)
         else:
             reject_stray_bar(formula, depth, start, end)
@@ -187,21 +238,99 @@ def _parse_response(formula: str, depth: list[int], start: int, end: int) -> Res
     _check_outcome(formula, out_lo, formula[out_lo:out_hi])
     helpers = []
     for _, h_lo, h_hi in split_terms(formula, depth, bars[0] + 1, hi):
-        name = call_name(formula[h_lo:h_hi])
-        if name not in RESPONSE_HELPERS:
-            known = ", ".join(f"{key}()" for key in RESPONSE_HELPERS)
-            raise FormulaError(
-                f"unknown response helper '{name or formula[h_lo:h_hi]}'; expected one of: {known}",
-                formula,
-                h_lo,
-            )
-        arguments = call_arguments(formula, depth, h_lo, h_hi)
-        if len(arguments) != 1:
-            raise FormulaError(f"expected one argument in {name}()", formula, h_lo)
-        if not arguments[0][2].isdigit():
-            check_formulaic_syntax(formula, arguments[0][0], arguments[0][2])
-        helpers.append((name, arguments[0][2]))
+        helper = _parse_helper(formula, depth, h_lo, h_hi)
+        if helper[0] in dict(helpers):
+            raise FormulaError(f"{helper[0]}() is given twice", formula, h_lo)
+        helpers.append(helper)
     return ResponseSyntax(text=text, outcome=formula[out_lo:out_hi], helpers=tuple(helpers))
+
+
+KEYWORD_ARGUMENT = re.compile(r"^([A-Za-z_]\w*)\s*=(?!=)\s*(.+)$", re.DOTALL)
+"""``name = value`` inside a helper call."""
+
+
+def _parse_helper(
+    formula: str, depth: list[int], lo: int, hi: int
+) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """One response helper call, its arguments matched to its parameters."""
+    name = call_name(formula[lo:hi])
+    if name not in RESPONSE_HELPERS:
+        known = ", ".join(f"{key}()" for key in RESPONSE_HELPERS)
+        raise FormulaError(
+            f"unknown response helper '{name or formula[lo:hi]}'; expected one of: {known}",
+            formula,
+            lo,
+        )
+    helper = RESPONSE_HELPERS[name]
+    usage = f"{name}({', '.join(helper.parameters)})"
+    given: dict[str, str] = {}
+    for a_lo, _, text in call_arguments(formula, depth, lo, hi):
+        keyword = KEYWORD_ARGUMENT.match(text)
+        if keyword is not None:
+            parameter, text = keyword.group(1), keyword.group(2).strip()
+            a_lo = a_lo + keyword.start(2)
+            if parameter not in helper.parameters:
+                raise FormulaError(
+                    f"{name}() has no argument '{parameter}'; it takes {usage}", formula, a_lo
+                )
+        else:
+            free = [parameter for parameter in helper.parameters if parameter not in given]
+            if not free:
+                raise FormulaError(f"too many arguments; {name}() takes {usage}", formula, a_lo)
+            parameter = free[0]
+        if parameter in given:
+            raise FormulaError(f"{name}() is given '{parameter}' twice", formula, a_lo)
+        if parameter in helper.logical and text not in LOGICALS:
+            raise FormulaError(
+                f"{name}(..., {parameter} = ) takes TRUE or FALSE, not '{text}'", formula, a_lo
+            )
+        if not is_literal(text):
+            check_expression(formula, a_lo, text)
+        given[parameter] = text
+    missing = [p for p in helper.parameters[: helper.required] if p not in given]
+    if missing or not given:
+        raise FormulaError(f"expected {usage}", formula, lo)
+    return name, tuple((p, given[p]) for p in helper.parameters if p in given)
+
+
+LITERAL = re.compile(
+    r"^(?:[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?|Inf|inf)"
+    r"|TRUE|FALSE|True|False)$"
+)
+"""A number (``Inf`` included, with a sign) or a logical written as a helper argument."""
+
+
+LOGICALS = {"TRUE": True, "True": True, "FALSE": False, "False": False}
+"""How a logical argument of a helper is written."""
+
+
+def numeric_expression(text: str) -> str:
+    """An argument evaluated as one number per row (of ``offset()`` and the response
+    helpers) as formulaic reads it: inside ``I()``, so that ``n - 1`` and ``2 * w`` are
+    arithmetic rather than formula operators.
+
+    Examples
+    --------
+    >>> numeric_expression("n - 1")
+    'I(n - 1)'
+    """
+    return f"I({text})"
+
+
+def check_expression(formula: str, start: int, text: str) -> None:
+    """Check an argument that is evaluated as a number per row (:func:`numeric_expression`)."""
+    check_formulaic_syntax(formula, start - len("I("), numeric_expression(text))
+
+
+def is_literal(text: str) -> bool:
+    """True for a number or a logical, which names no column.
+
+    Examples
+    --------
+    >>> [is_literal(text) for text in ("-Inf", "2.5e3", "TRUE", "w", "log(w)")]
+    [True, True, True, False, False]
+    """
+    return LITERAL.match(text.strip()) is not None
 
 
 def parse_residual(text: str) -> ParsedFormula:

@@ -135,7 +135,8 @@ def pointwise_log_likelihood(
 ) -> np.ndarray:
     """Log-likelihood of each row at each draw, shape ``(chain, draw, rows)``."""
     y, trials = spec.response.values, spec.response.trials
-    likelihood, additions = LIKELIHOODS[family.name], Additions.of(spec.response)
+    likelihood = LIKELIHOODS[family.name]
+    additions = Additions.of(spec.response, family.support.discrete)
     chunks = []
     for samples in draw_chunks(posterior, spec):
         eta = linear_predictor(posterior, spec, samples)

@@ -38,7 +38,8 @@ import xarray as xr
 from scipy import special
 
 from bayesglmm import naming
-from bayesglmm.backend.likelihoods import LIKELIHOODS, Mu
+from bayesglmm.backend.likelihoods import LIKELIHOODS, Additions, Mu, draw, moments
+from bayesglmm.backend.likelihoods import mean as response_mean
 from bayesglmm.errors import ArgumentError, DataError, did_you_mean
 from bayesglmm.families.family import Family
 from bayesglmm.families.links import LINKS, Link
@@ -204,6 +205,11 @@ def _chunk_values(
     }
     params = parameter_draws(posterior, family, modelled=modelled)
     likelihood = LIKELIHOODS[family.name]
+    additions = Additions(
+        **{name: values[rows] for name, values in design.response_rows.items()},
+        se_sigma="sigma" in params,
+        discrete=family.support.discrete,
+    )
     if kind == "response":
         if variance is not None:
             eta = eta + np.sqrt(variance) * rng.standard_normal(eta.shape)
@@ -213,10 +219,12 @@ def _chunk_values(
             data = sequential_data(design.residual)
             return sequential_draws(rng, mean, params["sigma"], rho, design.residual.kind, data)
         trials = None if design.trials is None else design.trials[rows]
-        return likelihood.random(rng, Mu.of(eta, link), params, trials).astype(float)
-    if variance is None:
-        return likelihood.mean(Mu.of(eta, link), params)
-    return normal_average(lambda x: likelihood.mean(Mu.of(x, link), params), eta, variance)
+        return draw(likelihood, rng, Mu.of(eta, link), params, trials, additions).astype(float)
+
+    def mean_at(at: np.ndarray) -> np.ndarray:
+        return response_mean(likelihood, Mu.of(at, link), params, additions)
+
+    return mean_at(eta) if variance is None else normal_average(mean_at, eta, variance)
 
 
 def predict_draws(
@@ -344,9 +352,15 @@ def conditional_moments(fit: Fit) -> Iterator[tuple[slice, np.ndarray, np.ndarra
     for rows, eta in predict_draws(posterior, design, fit.family, fit.link, kind="linpred"):
         chunk = {name: values[:, rows] for name, values in modelled.items()}
         params = parameter_draws(posterior, fit.family, modelled=chunk)
-        mu = Mu.of(eta, fit.link)
-        yield (
-            rows,
-            likelihood.mean(mu, params),
-            likelihood.variance(mu, params, None if trials is None else trials[rows]),
+        additions = Additions.of(fit.spec.response, fit.family.support.discrete)
+        rows_additions = additions.with_rows(
+            {name: values[rows] for name, values in additions.rows.items()}
         )
+        mean, variance = moments(
+            likelihood,
+            Mu.of(eta, fit.link),
+            params,
+            None if trials is None else trials[rows],
+            rows_additions,
+        )
+        yield rows, mean, variance

@@ -8,7 +8,9 @@ log density, random draws, mean and variance used after sampling, all functions 
 are :class:`Survival` likelihoods, given by their hazard.
 :func:`~bayesglmm.backend.likelihoods.additions.observe` and
 :func:`~bayesglmm.backend.likelihoods.additions.log_likelihood` apply the response's
-addition terms (censoring) once, for every family.
+addition terms (censoring, truncation, weights, known standard errors) once, for every
+family, and :func:`~bayesglmm.backend.likelihoods.additions.draw` and
+:func:`~bayesglmm.backend.likelihoods.additions.moments` give its draws and moments.
 
 Examples
 --------
@@ -25,7 +27,10 @@ from __future__ import annotations
 from bayesglmm.backend.likelihoods.additions import (
     Additions,
     adjusted,
+    draw,
     log_likelihood,
+    mean,
+    moments,
     observe,
     survival_dist,
 )
@@ -50,7 +55,10 @@ __all__ = [
     "Params",
     "Survival",
     "adjusted",
+    "draw",
     "log_likelihood",
+    "mean",
+    "moments",
     "observe",
     "survival_dist",
 ]

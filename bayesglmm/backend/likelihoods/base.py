@@ -118,6 +118,11 @@ class Likelihood:
         """The variance of the response (of the proportion for binomial families)."""
         raise NotImplementedError
 
+    def frozen(self, mu: Mu, params: Params, trials: Any):
+        """The response's distribution as a frozen SciPy distribution, for its
+        distribution and quantile functions (families that accept ``trunc()``)."""
+        raise NotImplementedError
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name!r})"
 
@@ -158,8 +163,8 @@ class Survival(Likelihood):
         raise NotImplementedError
 
     def pymc(self, mu, params, trials):
-        """The uncensored distribution: :func:`~bayesglmm.backend.likelihoods.additions.
-        survival_dist` with every row an event."""
+        """The uncensored distribution,
+        :func:`~bayesglmm.backend.likelihoods.additions.survival_dist`."""
         from bayesglmm.backend.likelihoods.additions import survival_dist
 
-        return survival_dist(self, mu, params, trials, None)
+        return survival_dist(self, mu, params, trials)

@@ -69,6 +69,9 @@ class Weibull(Survival):
         shape, scale = self.shape(params), self.scale(mu, params)
         return scale * rng.weibull(np.broadcast_to(shape, np.shape(scale)))
 
+    def frozen(self, mu, params, trials):
+        return stats.weibull_min(self.shape(params), scale=self.scale(mu, params))
+
     def variance(self, mu, params, trials):
         shape, scale = self.shape(params), self.scale(mu, params)
         return scale**2 * (special.gamma(1 + 2 / shape) - special.gamma(1 + 1 / shape) ** 2)
@@ -85,6 +88,9 @@ class InverseGaussian(Likelihood):
 
     def random(self, rng, mu, params, trials):
         return rng.wald(mu.value, np.broadcast_to(params["shape"], np.shape(mu.eta)))
+
+    def frozen(self, mu, params, trials):
+        return stats.invgauss(mu.value / params["shape"], scale=params["shape"])
 
     def variance(self, mu, params, trials):
         return mu.value**3 / params["shape"]

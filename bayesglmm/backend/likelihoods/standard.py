@@ -49,6 +49,9 @@ class Gaussian(Likelihood):
     def random(self, rng, mu, params, trials):
         return rng.normal(mu.value, params["sigma"])
 
+    def frozen(self, mu, params, trials):
+        return stats.norm(mu.value, params["sigma"])
+
     def variance(self, mu, params, trials):
         return np.broadcast_to(params["sigma"] ** 2, np.shape(mu.value))
 
@@ -65,6 +68,9 @@ class StudentT(Likelihood):
     def random(self, rng, mu, params, trials):
         nu = np.broadcast_to(params["nu"], np.shape(mu.eta))
         return mu.value + params["sigma"] * rng.standard_t(nu)
+
+    def frozen(self, mu, params, trials):
+        return stats.t(params["nu"], mu.value, params["sigma"])
 
     def variance(self, mu, params, trials):
         nu, sigma = params["nu"], params["sigma"]
@@ -85,6 +91,9 @@ class LogNormal(Likelihood):
     def random(self, rng, mu, params, trials):
         return rng.lognormal(mu.value, params["sigma"])
 
+    def frozen(self, mu, params, trials):
+        return stats.lognorm(params["sigma"], scale=np.exp(mu.value))
+
     def mean(self, mu, params):
         return np.exp(mu.value + params["sigma"] ** 2 / 2)
 
@@ -103,6 +112,9 @@ class Gamma(Likelihood):
 
     def random(self, rng, mu, params, trials):
         return rng.gamma(params["shape"], mu.value / params["shape"])
+
+    def frozen(self, mu, params, trials):
+        return stats.gamma(params["shape"], scale=mu.value / params["shape"])
 
     def variance(self, mu, params, trials):
         return mu.value**2 / params["shape"]
@@ -175,6 +187,9 @@ class Poisson(Likelihood):
     def random(self, rng, mu, params, trials):
         return rng.poisson(mu.value)
 
+    def frozen(self, mu, params, trials):
+        return stats.poisson(mu.value)
+
     def variance(self, mu, params, trials):
         return mu.value
 
@@ -190,6 +205,9 @@ class NegativeBinomial(Likelihood):
 
     def random(self, rng, mu, params, trials):
         return rng.negative_binomial(params["shape"], nb_p(mu.value, params["shape"]))
+
+    def frozen(self, mu, params, trials):
+        return stats.nbinom(params["shape"], nb_p(mu.value, params["shape"]))
 
     def variance(self, mu, params, trials):
         return mu.value + mu.value**2 / params["shape"]

@@ -125,8 +125,16 @@ class GibbsDesign:
         return self.y.size
 
 
+ADDITION_TERMS = {"weights": "weights()", "lower": "trunc()", "upper": "trunc()", "se": "se()"}
+"""Addition terms of the response the Gibbs updates do not handle, by their field."""
+
+
 def _unsupported_features(spec) -> Iterator[str]:
     """What in ``spec`` the Gibbs updates do not handle, each as a clause."""
+    for field, term in ADDITION_TERMS.items():
+        if getattr(spec.response, field) is not None:
+            yield f"the response has {term}"
+            break
     for group in spec.groups:
         if group.structure is not None:
             yield f"group '{group.name}' has a correlation over time (ar1/cs)"
