@@ -74,6 +74,12 @@ def slope_dim(suffix: str = "") -> str:
     return f"slope{suffix}"
 
 
+def multi_membership_group(members: tuple[str, ...]) -> str:
+    """The grouping factor of ``(1 | mm(g1, g2))``: ``"mm(g1+g2)"``, its effect being the
+    weighted sum of its members' (a comma would break nutpie's names)."""
+    return f"mm({'+'.join(members)})"
+
+
 def group_sd(group: str) -> str:
     """The standard deviations of a grouping factor's terms."""
     return f"sd_{group}"

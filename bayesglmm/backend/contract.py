@@ -108,7 +108,11 @@ def _part_data(part: LinearPart, priors: Priors) -> dict[str, np.ndarray]:
                     vector=False,
                 )
             )
-        data[naming.graph_data(g, "index")] = group.index
+        if group.member_index is None:
+            data[naming.graph_data(g, "index")] = group.index
+        else:
+            data[naming.graph_data(g, "index")] = group.member_index
+            data[naming.graph_data(g, "member_weights")] = group.member_weights
         if group.covariance_factor is not None:
             data[naming.graph_data(g, "covariance_factor")] = group.covariance_factor
         ones = group.constant_terms

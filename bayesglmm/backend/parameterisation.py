@@ -114,6 +114,8 @@ def _fixed_reason(group: GroupDesign, family: Family) -> str:
         return f"non-centred: {group.structure.kind} effects are always non-centred"
     if group.covariance is not None:
         return "non-centred: effects with a known covariance are always non-centred"
+    if group.member_index is not None:
+        return "non-centred: multi-membership effects are always non-centred"
     if family.thresholds is not None:
         return "non-centred: ordinal models keep group effects non-centred"
     return ""
@@ -122,7 +124,7 @@ def _fixed_reason(group: GroupDesign, family: Family) -> str:
 def _nested_in(group: GroupDesign, groups: tuple[GroupDesign, ...]) -> str | None:
     """The coarser grouping factor whose levels each hold whole levels of ``group``."""
     for other in groups:
-        if other is group or other.n_levels >= group.n_levels:
+        if other is group or other.n_levels >= group.n_levels or other.member_index is not None:
             continue
         pairs = np.unique(np.column_stack([group.index, other.index]), axis=0)
         if len(pairs) == group.n_levels:

@@ -1,7 +1,7 @@
 """The group-level terms of the graph: each grouping factor's sds, effects (centred or
 non-centred, per correlated block with an LKJ Cholesky factor), known covariances among
 levels and ``ar1``/``cs`` structures, and their contribution to the linear predictor by
-integer-index gathers.
+integer-index gathers (for ``mm()``, one per member, weighted).
 """
 
 from __future__ import annotations
@@ -98,11 +98,15 @@ def group_part(
         names.append(naming.group_correlation(g))
     names.append(naming.group_effects(g))
     index_name, values_name = naming.graph_data(g, "index"), naming.graph_data(g, "values")
+    weights_name = naming.graph_data(g, "member_weights")
     index = pm.Data(index_name, data[index_name])
     values = pm.Data(values_name, data[values_name]) if values_name in data else None
+    weights = pm.Data(weights_name, data[weights_name]) if weights_name in data else None
     contribution = 0.0
     for term, column in enumerate(_value_columns(group.constant_terms)):
         gathered = effects[:, term][index]
+        if weights is not None:
+            gathered = (gathered * weights).sum(axis=1)
         contribution = contribution + (gathered if column is None else values[:, column] * gathered)
     return contribution, names
 

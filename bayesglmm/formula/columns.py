@@ -16,11 +16,11 @@ import pandas as pd
 
 from bayesglmm.errors import DataError, did_you_mean
 from bayesglmm.formula.expressions import expression_use
+from bayesglmm.formula.scanner import numeric_expression
 from bayesglmm.formula.syntax import (
     ParsedFormula,
     ResponseSyntax,
     is_literal,
-    numeric_expression,
 )
 
 
@@ -65,6 +65,11 @@ def _predictor_expressions(parsed: ParsedFormula) -> list[tuple[str, str]]:
         (parsed.fixed, parsed.fixed),
         *((term.text, term.expr) for term in parsed.random),
         *((f"offset({offset})", numeric_expression(offset)) for offset in parsed.offsets),
+        *(
+            (term.text, numeric_expression(weight))
+            for term in parsed.random
+            for weight in term.member_weights
+        ),
     ]
 
 

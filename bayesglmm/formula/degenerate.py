@@ -84,6 +84,7 @@ def _one_row_per_level(spec: ModelSpec, family: Family) -> list[str]:
         for group in spec.groups
         if group.structure is None
         and group.covariance is None
+        and group.member_index is None
         and group.n_levels == spec.n_obs
         and spec.n_obs > 1
     ]
@@ -151,7 +152,9 @@ def _collinearity(fixed: FixedDesign) -> list[str]:
 
 def _slopes_without_variation(group: GroupDesign) -> list[str]:
     """Term columns that are constant within every level of a group with an intercept."""
-    if group.structure is not None or not group.constant_terms.any():
+    if group.structure is not None or group.member_index is not None:
+        return []
+    if not group.constant_terms.any():
         return []
     messages = []
     intercept = int(np.flatnonzero(group.constant_terms)[0])

@@ -30,7 +30,8 @@ from bayesglmm.formula.columns import (
     select_columns,
 )
 from bayesglmm.formula.expressions import FORMULA_CONTEXT
-from bayesglmm.formula.syntax import ParsedFormula, is_literal, numeric_expression
+from bayesglmm.formula.scanner import numeric_expression
+from bayesglmm.formula.syntax import ParsedFormula, is_literal
 from bayesglmm.frames import as_pandas
 
 NA_ACTIONS = ("error", "drop")

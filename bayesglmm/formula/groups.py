@@ -12,7 +12,7 @@ import pandas as pd
 from bayesglmm import naming
 from bayesglmm.errors import DataError, FormulaError
 from bayesglmm.formula.fixed import check_finite
-from bayesglmm.formula.frame import materialize
+from bayesglmm.formula.frame import evaluate_expression, materialize
 from bayesglmm.formula.spec import (
     GroupDesign,
     TimeStructure,
@@ -39,6 +39,18 @@ def level_labels(column: pd.Series) -> tuple[np.ndarray, list[str]]:
 
 
 def _grouping(term: RandomTermSyntax, frame: pd.DataFrame) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Each row's level and the sorted levels: of the interaction of the term's factors,
+    or for ``mm(g1, g2)`` of the levels of all its columns together (the first member's
+    level per row)."""
+    if term.members:
+        stacked = pd.concat([frame[column] for column in term.group], ignore_index=True)
+        codes, labels = level_labels(stacked.rename(term.group_name))
+        if len(labels) < 2:
+            raise DataError(
+                f"'{term.text}' has only one level ({labels[0]!r}) across its columns; a "
+                "random effect needs at least 2 levels."
+            )
+        return codes[: len(frame)].astype(np.int64), tuple(labels)
     coded = [level_labels(frame[factor]) for factor in term.group]
     codes = np.column_stack([c for c, _ in coded])
     combos, index = np.unique(codes, axis=0, return_inverse=True)
@@ -74,6 +86,7 @@ def group_designs(
             )
         check_finite(matrix, f"'{term.text}'")
         index, levels = _grouping(term, frame)
+        members = _memberships(term, frame, levels) if term.members else (None, None)
         factor = None
         if term.covariance is not None:
             index, levels, factor = _known_covariance(term, index, levels, covariances)
@@ -82,6 +95,13 @@ def group_designs(
             raise FormulaError(
                 f"'{term.text}' and '{previous['term'].text}' group by '{term.group_name}' "
                 "with different covariances; use the same gr(..., cov = ) in both.",
+                parsed.text,
+                term.position,
+            )
+        if term.members and term.group_name in merged:
+            raise FormulaError(
+                f"'{term.text}' gives group '{term.group_name}', which another random term "
+                "already uses; write its terms in one mm() term.",
                 parsed.text,
                 term.position,
             )
@@ -103,6 +123,7 @@ def group_designs(
                 "blocks": [],
                 "specs": [],
                 "factor": factor,
+                "members": members,
             },
         )
         for name in matrix.columns:
@@ -133,9 +154,55 @@ def group_designs(
             parameter=parameter,
             covariance=entry["term"].covariance,
             covariance_factor=entry["factor"],
+            member_index=entry["members"][0],
+            member_weights=entry["members"][1],
         )
         for name, entry in merged.items()
     )
+
+
+def _memberships(
+    term: RandomTermSyntax, frame: pd.DataFrame, levels: tuple[str, ...]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's level as each member of ``mm()`` and the members' weights: the given
+    ones, divided by their row sum with ``scale = TRUE``; equal weights ``1/M`` without
+    ``weights =`` (brms's defaults)."""
+    labels, weights = member_labels(term, frame)
+    position = {level: i for i, level in enumerate(levels)}
+    return np.vectorize(position.__getitem__, otypes=[np.int64])(labels), weights
+
+
+def member_labels(term: RandomTermSyntax, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The level label of each row as each member of ``mm()``, ``(rows, members)``, and
+    the members' weights (see :func:`_memberships`)."""
+    stacked = pd.concat([frame[column] for column in term.group], ignore_index=True)
+    codes, names = level_labels(stacked.rename(term.group_name))
+    labels = np.asarray(names, dtype=object)[codes.reshape(len(term.group), len(frame)).T]
+    if not term.member_weights:
+        return labels, np.full(labels.shape, 1.0 / len(term.group))
+    weights = np.column_stack(
+        [
+            evaluate_expression(weight, frame, f"weights of '{term.text}'").to_numpy(float)
+            for weight in term.member_weights
+        ]
+    )
+    bad = ~np.isfinite(weights) | (weights < 0)
+    if bad.any(axis=None):
+        row = frame.index[bad.any(axis=1)][0]
+        raise DataError(
+            f"the weights of '{term.text}' must be finite and not negative; row {row!r} has "
+            f"{weights[bad][0]:g}."
+        )
+    if term.scale_weights:
+        totals = weights.sum(axis=1)
+        if (totals == 0).any():
+            row = frame.index[totals == 0][0]
+            raise DataError(
+                f"the weights of '{term.text}' are all 0 in row {row!r}, so they cannot be "
+                "scaled to sum to 1; give that row a member, or write scale = FALSE."
+            )
+        weights = weights / totals[:, None]
+    return labels, weights
 
 
 def _labels_in_order(values: pd.Index) -> tuple[str, ...]:

@@ -39,9 +39,16 @@ from bayesglmm.formula.design import OBSERVATION_FACTOR, residual_structure
 from bayesglmm.formula.expressions import FORMULA_CONTEXT
 from bayesglmm.formula.fixed import first_non_finite, offset_values
 from bayesglmm.formula.frame import checked_types, evaluate_expression, is_factor
-from bayesglmm.formula.groups import level_labels
-from bayesglmm.formula.spec import GroupDesign, ModelSpec, ParameterDesign, ResidualStructure
-from bayesglmm.formula.syntax import parse_residual
+from bayesglmm.formula.groups import level_labels, member_labels
+from bayesglmm.formula.spec import (
+    GroupDesign,
+    ModelSpec,
+    ParameterDesign,
+    ResidualStructure,
+    memberships,
+)
+from bayesglmm.formula.syntax import ParsedFormula, parse_residual
+from bayesglmm.formula.terms import RandomTermSyntax
 from bayesglmm.frames import as_pandas
 
 _UNSEEN_CATEGORIES = re.compile(r"categories outside of the nominated levels.*?: (\{.*?\})")
@@ -63,6 +70,9 @@ class NewGroupDesign:
         Labels of the levels the fit has not seen, in order of appearance.
     new_index
         For rows of a new level, its position in ``new_levels``; -1 elsewhere.
+    member_index, member_new_index, member_weights
+        For ``mm()``: ``index`` and ``new_index`` of each member, ``(rows, members)``, and
+        the members' weights; None for other groups.
     """
 
     name: str
@@ -70,6 +80,22 @@ class NewGroupDesign:
     values: np.ndarray
     new_levels: tuple[str, ...]
     new_index: np.ndarray
+    member_index: np.ndarray | None = None
+    member_new_index: np.ndarray | None = None
+    member_weights: np.ndarray | None = None
+
+    @property
+    def memberships(self) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], ...]:
+        """``(index, new_index, values)`` per membership, as
+        :attr:`~bayesglmm.formula.spec.GroupDesign.memberships`."""
+        if self.member_index is None:
+            return ((self.index, self.new_index, self.values),)
+        return tuple(
+            (index, self.member_new_index[:, m], values)
+            for m, (index, values) in enumerate(
+                memberships(self.index, self.values, self.member_index, self.member_weights)
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -132,6 +158,11 @@ class NewDataDesign:
                     group.values,
                     (),
                     np.full(spec.n_obs, -1, dtype=np.int64),
+                    group.member_index,
+                    None
+                    if group.member_index is None
+                    else np.full(group.member_index.shape, -1, dtype=np.int64),
+                    group.member_weights,
                 )
                 for group in part.groups
             )
@@ -209,7 +240,10 @@ def new_data_design(spec: ModelSpec, data: pd.DataFrame, trials: bool = False) -
         )
     return NewDataDesign(
         fixed=_matrix(spec.fixed.formulaic_spec, frame, parsed.fixed, spec.fixed.names),
-        groups=tuple(_new_group(group, frame) for group in spec.groups),
+        groups=tuple(
+            _new_group(group, frame, _terms_by_group(parsed).get(group.name))
+            for group in spec.groups
+        ),
         offset=offset_values(parsed, frame),
         trials=_trials(spec, frame) if trials else None,
         row_labels=data.index,
@@ -220,7 +254,10 @@ def new_data_design(spec: ModelSpec, data: pd.DataFrame, trials: bool = False) -
                 fixed=_matrix(
                     part.fixed.formulaic_spec, frame, part.formula.fixed, part.fixed.names
                 ),
-                groups=tuple(_new_group(group, frame) for group in part.groups),
+                groups=tuple(
+                    _new_group(group, frame, _terms_by_group(part.formula).get(group.name))
+                    for group in part.groups
+                ),
                 offset=offset_values(part.formula, frame),
                 trials=None,
                 row_labels=data.index,
@@ -294,19 +331,37 @@ def _matrix(
     return values
 
 
-def _new_group(group: GroupDesign, frame: pd.DataFrame) -> NewGroupDesign:
-    labels = [level_labels(frame[factor]) for factor in group.factors]
-    combined = [
-        ":".join(names[code] for (_, names), code in zip(labels, codes, strict=True))
-        for codes in zip(*(codes for codes, _ in labels), strict=True)
-    ]
+def _new_group(
+    group: GroupDesign, frame: pd.DataFrame, term: RandomTermSyntax | None = None
+) -> NewGroupDesign:
+    """A grouping factor on new rows; ``term`` is the ``mm()`` term of a multi-membership
+    group."""
+    if term is not None and term.members:
+        member, weights = member_labels(term, frame)
+        combined = list(member.ravel())
+    else:
+        labels = [level_labels(frame[factor]) for factor in group.factors]
+        combined = [
+            ":".join(names[code] for (_, names), code in zip(labels, codes, strict=True))
+            for codes in zip(*(codes for codes, _ in labels), strict=True)
+        ]
     position = {level: i for i, level in enumerate(group.levels)}
     index = np.array([position.get(label, -1) for label in combined], dtype=np.int64)
     unseen = tuple(dict.fromkeys(label for label in combined if label not in position))
     new_position = {level: i for i, level in enumerate(unseen)}
     new_index = np.array([new_position.get(label, -1) for label in combined], dtype=np.int64)
     values = np.column_stack([_matrix(spec, frame, group.name) for spec in group.formulaic_specs])
-    return NewGroupDesign(group.name, index, values, unseen, new_index)
+    if term is None or not term.members:
+        return NewGroupDesign(group.name, index, values, unseen, new_index)
+    shape = member.shape
+    index, new_index = index.reshape(shape), new_index.reshape(shape)
+    return NewGroupDesign(
+        group.name, index[:, 0], values, unseen, new_index[:, 0], index, new_index, weights
+    )
+
+
+def _terms_by_group(parsed: ParsedFormula) -> dict[str, RandomTermSyntax]:
+    return {term.group_name: term for term in parsed.random}
 
 
 PREDICTION_ROWS = ("lower", "upper", "se")

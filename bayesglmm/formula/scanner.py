@@ -152,3 +152,21 @@ def check_formulaic_syntax(formula: str, start: int, text: str) -> None:
         expression_use(text)
     except FormulaError as error:
         raise FormulaError(error.message, formula, start) from None
+
+
+def numeric_expression(text: str) -> str:
+    """An argument evaluated as one number per row (of ``offset()`` and the response
+    helpers) as formulaic reads it: inside ``I()``, so that ``n - 1`` and ``2 * w`` are
+    arithmetic rather than formula operators.
+
+    Examples
+    --------
+    >>> numeric_expression("n - 1")
+    'I(n - 1)'
+    """
+    return f"I({text})"
+
+
+def check_expression(formula: str, start: int, text: str) -> None:
+    """Check an argument that is evaluated as a number per row (:func:`numeric_expression`)."""
+    check_formulaic_syntax(formula, start - len("I("), numeric_expression(text))

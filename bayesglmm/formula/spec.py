@@ -95,6 +95,22 @@ class ResidualStructure:
     text: str
 
 
+def memberships(
+    index: np.ndarray,
+    values: np.ndarray,
+    member_index: np.ndarray | None,
+    member_weights: np.ndarray | None,
+) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+    """``(index, values)`` per membership of a group's rows (see
+    :attr:`GroupDesign.memberships`)."""
+    if member_index is None:
+        return ((index, values),)
+    return tuple(
+        (member_index[:, m], values * member_weights[:, m, None])
+        for m in range(member_index.shape[1])
+    )
+
+
 @dataclass(frozen=True)
 class GroupDesign:
     """All random terms that share one grouping factor.
@@ -131,6 +147,10 @@ class GroupDesign:
         ``levels``.
     covariance_factor
         The lower Cholesky factor of ``A``, ``(levels, levels)``.
+    member_index, member_weights
+        For a multi-membership group ``(1 | mm(g1, g2))``: each row's level as member
+        ``m`` (column ``m`` of ``(rows, members)``) and that member's weight; ``index`` is
+        then the first member's level. None for other groups.
     """
 
     name: str
@@ -145,6 +165,16 @@ class GroupDesign:
     parameter: str | None = None
     covariance: str | None = None
     covariance_factor: np.ndarray | None = None
+    member_index: np.ndarray | None = None
+    member_weights: np.ndarray | None = None
+
+    @property
+    def memberships(self) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+        """``(index, values)`` of each membership of the rows: the group's own pair, or per
+        member of ``mm()`` its level and the term values times its weight, so that the
+        group adds ``sum over pairs of rowsum(values * r[index])`` to the linear predictor.
+        """
+        return memberships(self.index, self.values, self.member_index, self.member_weights)
 
     @property
     def n_levels(self) -> int:

@@ -23,6 +23,7 @@ from bayesglmm.formula.expressions import expression_use
 from bayesglmm.formula.scanner import (
     call_arguments,
     call_name,
+    check_expression,
     check_formulaic_syntax,
     nesting_depths,
     split_terms,
@@ -302,24 +303,6 @@ LITERAL = re.compile(
 
 LOGICALS = {"TRUE": True, "True": True, "FALSE": False, "False": False}
 """How a logical argument of a helper is written."""
-
-
-def numeric_expression(text: str) -> str:
-    """An argument evaluated as one number per row (of ``offset()`` and the response
-    helpers) as formulaic reads it: inside ``I()``, so that ``n - 1`` and ``2 * w`` are
-    arithmetic rather than formula operators.
-
-    Examples
-    --------
-    >>> numeric_expression("n - 1")
-    'I(n - 1)'
-    """
-    return f"I({text})"
-
-
-def check_expression(formula: str, start: int, text: str) -> None:
-    """Check an argument that is evaluated as a number per row (:func:`numeric_expression`)."""
-    check_formulaic_syntax(formula, start - len("I("), numeric_expression(text))
 
 
 def is_literal(text: str) -> bool:

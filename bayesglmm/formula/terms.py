@@ -1,5 +1,6 @@
-"""Random terms: ``(x | g)``, ``(x || g)``, nesting ``g1/g2``, ``gr(g, cov = A)`` and the
-structured terms ``ar1()``, ``cs()`` and ``us()``, parsed into :class:`RandomTermSyntax`.
+"""Random terms: ``(x | g)``, ``(x || g)``, nesting ``g1/g2``, ``gr(g, cov = A)``,
+multi-membership ``mm(g1, g2)`` and the structured terms ``ar1()``, ``cs()`` and ``us()``,
+parsed into :class:`RandomTermSyntax`.
 
 Examples
 --------
@@ -12,11 +13,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bayesglmm import naming
 from bayesglmm.errors import FormulaError
 from bayesglmm.formula.scanner import (
     NAME,
     call_arguments,
     call_name,
+    check_expression,
     check_formulaic_syntax,
     closing_bracket,
     strip_span,
@@ -54,6 +57,15 @@ class RandomTermSyntax:
     covariance
         For ``(1 | gr(animal, cov = A))``: the name of the known covariance matrix among
         the levels, given to ``Model(covariances={"A": ...})``.
+    members
+        True for a multi-membership term ``(1 | mm(g1, g2))``, whose ``group`` columns each
+        name one level the row belongs to (brms's ``mm()``).
+    member_weights
+        For ``mm(g1, g2, weights = cbind(w1, w2))``: the weight expression of each member;
+        empty for equal weights.
+    scale_weights
+        For ``mm(..., scale = TRUE)`` (the default): the weights are divided by their sum
+        in each row.
     """
 
     text: str
@@ -63,10 +75,15 @@ class RandomTermSyntax:
     position: int
     structure: str | None = None
     covariance: str | None = None
+    members: bool = False
+    member_weights: tuple[str, ...] = ()
+    scale_weights: bool = True
 
     @property
     def group_name(self) -> str:
-        """Name of the grouping factor: ``"g"`` or ``"g1:g2"``."""
+        """Name of the grouping factor: ``"g"``, ``"g1:g2"`` or ``"mm(g1+g2)"``."""
+        if self.members:
+            return naming.multi_membership_group(self.group)
         return ":".join(self.group)
 
 
@@ -135,6 +152,48 @@ def _parse_gr(formula: str, depth: list[int], start: int, end: int) -> tuple[str
     return column, covariance
 
 
+def _parse_mm(
+    formula: str, depth: list[int], start: int, end: int
+) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
+    """The member columns, weight expressions and ``scale`` of ``mm(g1, g2, weights =
+    cbind(w1, w2), scale = TRUE)`` (brms's multi-membership syntax)."""
+    usage = "as in 'mm(school1, school2)' or 'mm(s1, s2, weights = cbind(w1, w2))'"
+    members: list[str] = []
+    weights: tuple[str, ...] = ()
+    scale = True
+    for lo, _, text in call_arguments(formula, depth, start, end):
+        key, equals, value = text.partition("=")
+        if not equals:
+            if not NAME.match(text):
+                raise FormulaError(f"expected a grouping column in mm(), {usage}", formula, lo)
+            members.append(text.strip("`"))
+        elif key.strip() == "weights" and call_name(value.strip()) == "cbind":
+            at = lo + text.index("cbind")
+            found = call_arguments(formula, depth, at, lo + len(text))
+            for w_lo, _, argument in found:
+                check_expression(formula, w_lo, argument)
+            weights = tuple(argument for _, _, argument in found)
+        elif key.strip() == "scale" and value.strip() in ("TRUE", "FALSE", "True", "False"):
+            scale = value.strip() in ("TRUE", "True")
+        else:
+            raise FormulaError(
+                f"mm() takes grouping columns, 'weights = cbind(...)' and 'scale = TRUE' or "
+                f"FALSE, {usage}",
+                formula,
+                lo,
+            )
+    if len(members) < 2:
+        raise FormulaError(f"mm() needs at least two grouping columns, {usage}", formula, start)
+    if weights and len(weights) != len(members):
+        raise FormulaError(
+            f"mm() has {len(members)} grouping columns but {len(weights)} weights; give one "
+            "weight per column",
+            formula,
+            start,
+        )
+    return tuple(members), weights, scale
+
+
 def parse_random_term(
     formula: str, depth: list[int], start: int, end: int
 ) -> list[RandomTermSyntax]:
@@ -165,6 +224,20 @@ def parse_random_term(
         raise FormulaError(
             "expected a grouping factor after '|', as in '(1 | subject)'", formula, g_lo
         )
+    if call_name(formula[g_lo:g_hi]) == "mm":
+        members, weights, scale = _parse_mm(formula, depth, g_lo, g_hi)
+        return [
+            RandomTermSyntax(
+                text=formula[start:end],
+                expr=expr,
+                group=members,
+                correlated=not double,
+                position=start,
+                members=True,
+                member_weights=weights,
+                scale_weights=scale,
+            )
+        ]
     if call_name(formula[g_lo:g_hi]) == "gr":
         group, covariance = _parse_gr(formula, depth, g_lo, g_hi)
         return [

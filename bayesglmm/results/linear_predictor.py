@@ -124,8 +124,9 @@ def linear_predictor(
     """
     b = stacked_draws(posterior, naming.coefficients(part.suffix))[samples]
     terms = (
-        (stacked_draws(posterior, naming.group_effects(g.name))[samples], g.index, g.values)
+        (stacked_draws(posterior, naming.group_effects(g.name))[samples], index, values)
         for g in part.groups
+        for index, values in g.memberships
     )
     return combined(b, part.fixed.matrix, part.offset, terms)
 

@@ -48,6 +48,11 @@ def no_pooling_estimates(spec: ModelSpec, family: Family, link: Link, group: str
     if chosen is None:
         names = ", ".join(g.name for g in spec.groups)
         raise DataError(f"'{group}' is not a grouping factor of this model; choose from {names}.")
+    if chosen.member_index is not None:
+        raise DataError(
+            f"the rows of '{group}' belong to several levels each, so no level has rows of "
+            "its own to estimate from; the pooling plot needs an ordinary grouping factor."
+        )
     y, trials = spec.response.values, spec.response.trials
     identity = link.name == "identity"
     intercepts = [

@@ -235,6 +235,12 @@ def group_index(fit: Fit, group: str) -> tuple[np.ndarray, list]:
     column), and the levels."""
     if any(g.name == group for g in fit.spec.groups):
         chosen = fit.spec.group(group)
+        if chosen.member_index is not None:
+            raise DataError(
+                f"the rows of '{group}' belong to several levels each, so they cannot be "
+                "checked level by level; group by one of its columns "
+                f"({', '.join(chosen.factors)})."
+            )
         return chosen.index, list(chosen.levels)
     if group in fit.spec.data:
         codes, levels = pd.factorize(fit.spec.data[group], sort=True)

@@ -103,13 +103,14 @@ def group_covariance(posterior: xr.Dataset, name: str) -> np.ndarray:
 
 def random_part_variance(posterior: xr.Dataset, design: NewDataDesign, rows: slice) -> np.ndarray:
     """Draws ``(samples, rows)`` of the variance of the random part of each row's linear
-    predictor, ``v_i = sum_g z_ig' Sigma_g z_ig`` over the grouping factors."""
+    predictor, ``v_i = sum_g z_ig' Sigma_g z_ig`` over the grouping factors (and over the
+    members of an ``mm()`` group, whose levels are different effects)."""
     n_samples = posterior.sizes["chain"] * posterior.sizes["draw"]
     variance = np.zeros((n_samples, design.fixed[rows].shape[0]))
     for group in design.groups:
-        values = group.values[rows]
         covariance = group_covariance(posterior, group.name)
-        variance += np.einsum("ni,sij,nj->sn", values, covariance, values)
+        for _, _, values in group.memberships:
+            variance += np.einsum("ni,sij,nj->sn", values[rows], covariance, values[rows])
     return variance
 
 
@@ -175,13 +176,14 @@ def _linear_parts(
         return eta, variance
     terms = []
     for group in design.groups:
-        effects = stacked_draws(posterior, naming.group_effects(group.name))
-        index = group.index[rows]
-        unseen = index < 0
-        if unseen.any():
-            index = np.where(unseen, effects.shape[1] + group.new_index[rows], index)
-            effects = np.concatenate([effects, new_effects[group.name]], axis=1)
-        terms.append((effects, index, group.values[rows]))
+        fitted = stacked_draws(posterior, naming.group_effects(group.name))
+        for index, new_index, values in group.memberships:
+            index, effects = index[rows], fitted
+            unseen = index < 0
+            if unseen.any():
+                index = np.where(unseen, fitted.shape[1] + new_index[rows], index)
+                effects = np.concatenate([fitted, new_effects[group.name]], axis=1)
+            terms.append((effects, index, values[rows]))
     return combined(b, design.fixed[rows], offset, terms), None
 
 

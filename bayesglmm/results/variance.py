@@ -67,9 +67,10 @@ SUPPORTED = "gaussian (identity), binomial and bernoulli, poisson and negbinomia
 def _group_variance(posterior, group) -> np.ndarray:
     """Draws of the mean over fitted rows of ``z' Sigma z`` for one grouping factor."""
     covariance = group_covariance(posterior, group.name)
-    values = group.values
-    per_row = np.einsum("ni,sij,nj->sn", values, covariance, values, optimize=True)
-    variance = per_row.mean(axis=1)
+    variance = sum(
+        np.einsum("ni,sij,nj->sn", values, covariance, values, optimize=True).mean(axis=1)
+        for _, values in group.memberships
+    )
     if group.covariance_factor is not None:
         diagonal = np.sum(group.covariance_factor**2, axis=1)
         variance = variance * diagonal[group.index].mean()

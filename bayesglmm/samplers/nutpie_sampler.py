@@ -125,9 +125,10 @@ class CompiledGraph:
 
 
 def _symbolic_like(variable: SharedVariable) -> pt.TensorVariable:
-    return pt.tensor(
-        dtype=variable.type.dtype, shape=(None,) * variable.type.ndim, name=variable.name
-    )
+    """A symbolic input like ``variable``, of any shape (a ``TensorType`` called directly, as
+    ``pt.tensor`` would read a name with a comma, such as ``a,b__index``, as a NumPy dtype)."""
+    kind = pt.TensorType(variable.type.dtype, shape=(None,) * variable.type.ndim)
+    return kind(name=variable.name)
 
 
 def compile_graph(graph: PyMCGraph) -> CompiledGraph:

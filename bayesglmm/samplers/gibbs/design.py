@@ -140,6 +140,8 @@ def _unsupported_features(spec) -> Iterator[str]:
             yield f"group '{group.name}' has a correlation over time (ar1/cs)"
         if group.covariance is not None:
             yield f"group '{group.name}' has a known covariance among its levels (gr(cov=))"
+        if group.member_index is not None:
+            yield f"group '{group.name}' is a multi-membership term"
     if spec.residual is not None:
         yield f"the residuals are correlated ({spec.residual.text})"
     for parameter in spec.parameters:

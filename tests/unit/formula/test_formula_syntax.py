@@ -95,7 +95,8 @@ def test_offsets_are_taken_out_of_the_fixed_part():
         ("y ~ x ~ z", "expected only one '~' in the formula\n  y ~ x ~ z\n        ^"),
         (
             "s | trial(n) ~ x",
-            "unknown response helper 'trial'; expected one of: trials(), cens(), weights(), trunc(), se()\n"
+            "unknown response helper 'trial'; expected one of: trials(), cens(), weights(), "
+            "trunc(), se()\n"
             "  s | trial(n) ~ x\n"
             "      ^",
         ),
