@@ -42,7 +42,7 @@ from bayesglmm.priors.resolve import user_priors
 from bayesglmm.results import Fit
 from bayesglmm.results.display import STYLE, format_header, html_header, model_header
 from bayesglmm.results.ppc import PredictiveCheck, response_scale
-from bayesglmm.samplers import AutoChoice, ModelParts, SamplingOptions, get_sampler
+from bayesglmm.samplers import AutoChoice, ModelParts, SamplingOptions, prepare_sampler
 from bayesglmm.samplers.options import check_draw_storage
 
 DATA_HOLDING_SAMPLERS = frozenset({"gibbs", "auto"})
@@ -251,7 +251,7 @@ class Model:
             else _centered_groups(centered, self.spec)
         )
         self.graph = build_pymc_model(self.spec, self.family, self.link, self.priors, self.centered)
-        self._prepared: dict[str, object] = {}
+        self._prepared: dict[tuple[str, str], object] = {}
 
     def _build_spec(self, data: pd.DataFrame) -> ModelSpec:
         return build_spec(
@@ -376,9 +376,9 @@ class Model:
             pm.set_data(graph_data(spec, self.family, priors))
         self.spec, self.priors = spec, priors
         self._prepared = {
-            name: prepared
-            for name, prepared in self._prepared.items()
-            if name not in DATA_HOLDING_SAMPLERS
+            (sampler, backend): prepared
+            for (sampler, backend), prepared in self._prepared.items()
+            if sampler not in DATA_HOLDING_SAMPLERS
         }
 
     def fit(
@@ -392,6 +392,7 @@ class Model:
         target_accept: float = 0.8,
         progress: bool = True,
         time_limit: float | None = None,
+        backend: str = "numba",
     ) -> Fit:
         """Draw from the posterior.
 
@@ -419,6 +420,11 @@ class Model:
             an :class:`~bayesglmm.errors.IncompleteSamplingWarning`), its chains trimmed
             to a common length. Stopped during warm-up, sampling raises
             :class:`~bayesglmm.errors.SamplingInterrupted`.
+        backend
+            How nutpie's log density is compiled: ``"numba"`` (default) or ``"jax"``
+            (JAX, on a GPU when JAX sees one, the rows split across several devices; see
+            :mod:`bayesglmm.samplers.jax_backend`). ``"jax"`` needs ``sampler="nutpie"``
+            and the ``jax`` extra.
 
         Returns
         -------
@@ -451,12 +457,11 @@ class Model:
             time_limit=time_limit,
         ).resolved()
         check_draw_storage(options, self.spec)
-        chosen = get_sampler(sampler)
         start = time.perf_counter()
-        if sampler not in self._prepared:
+        if (sampler, backend) not in self._prepared:
             parts = ModelParts(self.graph, self.spec, self.family, self.link, self.priors)
-            self._prepared[sampler] = chosen.prepare(parts)
-        prepared = self._prepared[sampler]
+            self._prepared[sampler, backend] = prepare_sampler(sampler, backend, parts)
+        prepared = self._prepared[sampler, backend]
         if progress and isinstance(prepared, AutoChoice):
             print(
                 f"sampler='auto' chose {prepared.chosen.description}: {prepared.reason}.",

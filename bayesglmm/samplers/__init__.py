@@ -24,11 +24,13 @@ from bayesglmm.errors import SamplerError
 from bayesglmm.registry import Registry
 from bayesglmm.samplers.gibbs import gibbs_ineligibility, prepare_gibbs
 from bayesglmm.samplers.gibbs.design import CONJUGATE_KINDS
+from bayesglmm.samplers.jax_backend import prepare_jax
 from bayesglmm.samplers.nutpie_sampler import prepare_nutpie
 from bayesglmm.samplers.options import ModelParts, SamplingOptions
 from bayesglmm.samplers.pymc_sampler import PyMCSampler
 
 __all__ = [
+    "BACKENDS",
     "SAMPLERS",
     "AutoChoice",
     "ModelParts",
@@ -36,6 +38,7 @@ __all__ = [
     "Sampler",
     "SamplingOptions",
     "get_sampler",
+    "prepare_sampler",
 ]
 
 
@@ -135,6 +138,65 @@ SAMPLERS: Registry[Sampler] = Registry(
     SamplerError,
 )
 """Every sampler by name."""
+
+
+@dataclass(frozen=True)
+class Backend:
+    """How the log density of a NUTS sampler is compiled.
+
+    Attributes
+    ----------
+    name
+        Name used in ``fit(backend=name)``.
+    summary
+        One line on what it does.
+    prepare
+        ``prepare(sampler, parts)``: the prepared sampler called ``sampler`` on this
+        backend; it refuses samplers the backend does not run.
+    """
+
+    name: str
+    summary: str
+    prepare: Callable[[str, ModelParts], PreparedSampler]
+
+
+def _prepare_on_jax(sampler: str, parts: ModelParts) -> PreparedSampler:
+    if sampler != "nutpie":
+        raise SamplerError(
+            f"backend='jax' runs NUTS through nutpie, so it needs sampler='nutpie', not "
+            f"'{sampler}' (the Gibbs sampler's row sweeps are numba code; PyMC's own NUTS has "
+            "no JAX path here)."
+        )
+    return prepare_jax(parts.graph)
+
+
+BACKENDS: Registry[Backend] = Registry(
+    "backend",
+    [
+        Backend(
+            "numba",
+            "PyTensor's numba backend (the default)",
+            lambda sampler, parts: SAMPLERS[sampler].prepare(parts),
+        ),
+        Backend("jax", "JAX, with row data split across JAX's devices", _prepare_on_jax),
+    ],
+    SamplerError,
+)
+"""Every compile backend by name."""
+
+
+def prepare_sampler(sampler: str, backend: str, parts: ModelParts) -> PreparedSampler:
+    """The sampler ``sampler`` prepared for ``parts`` on the compile ``backend``.
+
+    Raises
+    ------
+    SamplerError
+        For an unknown sampler or backend, or a sampler the backend does not run.
+    ArgumentError
+        For ``backend="jax"`` without JAX installed.
+    """
+    get_sampler(sampler)
+    return BACKENDS[backend].prepare(sampler, parts)
 
 
 def get_sampler(name: str) -> Sampler:

@@ -201,11 +201,11 @@ def test_set_data_refits_without_recompiling():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", bg.ConvergenceWarning)
         model.fit(draws=50, tune=50, chains=1, seed=1, progress=False)
-        compiled = model._prepared["nutpie"]
+        compiled = model._prepared["nutpie", "numba"]
         subset = data[data["Subject"].astype(str).isin(["308", "309", "310", "330", "331"])]
         model.set_data(subset.assign(Reaction=subset["Reaction"] + 1000))
         fit = model.fit(draws=300, tune=300, chains=2, seed=1, progress=False)
-    assert model._prepared["nutpie"] is compiled
+    assert model._prepared["nutpie", "numba"] is compiled
     assert fit.idata.posterior["Subject"].values.tolist() == ["308", "309", "310", "330", "331"]
     assert fit.spec.n_obs == 50
     assert fit.fixef().loc["Intercept", "mean"] > 1100
