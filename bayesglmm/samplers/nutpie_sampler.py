@@ -44,14 +44,9 @@ from bayesglmm.backend import PyMCGraph
 from bayesglmm.compile_cache import reproducible_compile
 from bayesglmm.errors import SamplerError
 from bayesglmm.samplers.hoist import hoist_data_terms
+from bayesglmm.samplers.nutpie_chains import run_chains, start_chain
 from bayesglmm.samplers.options import SamplingOptions
-from bayesglmm.samplers.stopping import (
-    INTERRUPTED,
-    SHORT_TRACE_NOTICE,
-    TIME_LIMIT,
-    Stop,
-    keep_drawn,
-)
+from bayesglmm.samplers.stopping import Stop, keep_drawn, kept_chains
 
 LOW_RANK_MAX_PARAMETERS = 200
 """Models with at most this many unconstrained parameters use nutpie's low-rank mass
@@ -139,9 +134,10 @@ def compile_graph(graph: PyMCGraph) -> CompiledGraph:
     structure, and terms that depend on the data alone are computed once per
     fit rather than at every gradient evaluation (see :mod:`.hoist`). It compiles with
     :func:`~bayesglmm.compile_cache.reproducible_compile`, so a seed gives the same draws on
-    a cold and a warm compile cache.
+    a cold and a warm compile cache, and silences PyTensor's performance notices
+    (:func:`quiet_compile`), also those of the initial-point function.
     """
-    with pytensor.config.change_flags(traceback__limit=0), reproducible_compile():
+    with pytensor.config.change_flags(traceback__limit=0), reproducible_compile(), quiet_compile():
         return _compile_graph(graph)
 
 
@@ -161,17 +157,11 @@ def _compile_graph(graph: PyMCGraph) -> CompiledGraph:
     )
     rows = [s for v, s in zip(shared, symbols, strict=True) if v.name in graph.row_data]
     (logp, gradient), hoisted, hoisted_symbols = hoist_data_terms([logp, gradient], symbols, rows)
-    with quiet_compile():
-        logp_fn = pytensor.function(
-            values + symbols + hoisted_symbols,
-            [logp, gradient],
-            mode="NUMBA",
-            on_unused_input="ignore",
-        )
-        expand_fn = pytensor.function(
-            values + symbols, public, mode="NUMBA", on_unused_input="ignore"
-        )
-        precompute_fn = pytensor.function(symbols, hoisted, mode="NUMBA", on_unused_input="ignore")
+    logp_fn = pytensor.function(
+        values + symbols + hoisted_symbols, [logp, gradient], mode="NUMBA", on_unused_input="ignore"
+    )
+    expand_fn = pytensor.function(values + symbols, public, mode="NUMBA", on_unused_input="ignore")
+    precompute_fn = pytensor.function(symbols, hoisted, mode="NUMBA", on_unused_input="ignore")
     point_fn = make_initial_point_fn(
         model=model, jitter_rvs=set(model.free_RVs), return_transformed=True
     )
@@ -310,12 +300,15 @@ def _arviz_names(trace: xr.DataTree) -> xr.DataTree:
 def draw_with_nutpie(nutpie_model, options: SamplingOptions) -> xr.DataTree:
     """Run nutpie on a compiled model; ``posterior`` and ``sample_stats`` with ArviZ names.
 
-    nutpie samples in the background while this waits for it. Ctrl-C or the end of
-    ``options.time_limit`` aborts it and keeps the draws made so far (see
+    Each chain is its own nutpie sampler (:mod:`~bayesglmm.samplers.nutpie_chains`), so a
+    chain that raises loses only its own draws. Ctrl-C or the end of
+    ``options.time_limit`` stops every chain and keeps the draws made so far (see
     :func:`~bayesglmm.samplers.stopping.keep_drawn`).
 
     Raises
     ------
+    SamplerError
+        For ``tune=0``, or when every chain failed.
     SamplingInterrupted
         When the run was stopped before any chain finished warm-up.
     """
@@ -325,31 +318,29 @@ def draw_with_nutpie(nutpie_model, options: SamplingOptions) -> xr.DataTree:
             "pass tune=1 or more (1000 is the default), or sampler='pymc' or 'gibbs', which "
             "can start from their initial values."
         )
-    sampler = nutpie.sample(
-        nutpie_model,
-        draws=options.draws,
-        tune=options.tune,
-        chains=options.chains,
-        cores=options.cores,
-        seed=options.seed,
-        progress_bar=options.progress,
-        target_accept=options.target_accept,
-        save_warmup=False,
-        blocking=False,
-        **adaptation_settings(nutpie_model.n_dim),
-    )
-    try:
-        return _arviz_names(sampler.wait(timeout=options.time_limit))
-    except TimeoutError:
-        reason = TIME_LIMIT
-    except KeyboardInterrupt:
-        reason = INTERRUPTED
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", SHORT_TRACE_NOTICE, UserWarning)
-        trace = sampler.abort()
-    drawn = (~np.isnan(trace["sample_stats"]["logp"].to_numpy())).sum(axis=1)
-    stop = Stop(reason, [int(n) for n in drawn])
-    return keep_drawn(_arviz_names(trace), stop, options)
+    settings = adaptation_settings(nutpie_model.n_dim)
+    traces, failed, reason = run_chains(start_chain(nutpie_model, options, settings), options)
+    if all(trace is None for trace in traces):
+        kept_chains(Stop(reason, [0] * options.chains, failed), options)
+    tree = _joined(traces)
+    drawn = (~np.isnan(tree["sample_stats"]["lp"].to_numpy())).sum(axis=1)
+    stop = Stop(reason, [int(n) for n in drawn], failed)
+    return keep_drawn(tree, stop, options)
+
+
+def _joined(traces: list[xr.DataTree | None]) -> xr.DataTree:
+    """The chains' traces as one, along ``chain`` in their order; a chain without a trace
+    (failed, or never started) and the end of a shorter chain are NaN."""
+    present = [(chain, trace) for chain, trace in enumerate(traces) if trace is not None]
+    parts = {}
+    for group in ("posterior", "sample_stats"):
+        datasets = [
+            _arviz_names(trace)[group].to_dataset().assign_coords(chain=[chain])
+            for chain, trace in present
+        ]
+        joined = xr.concat(datasets, dim="chain", join="outer")
+        parts[group] = joined.reindex(chain=range(len(traces)))
+    return xr.DataTree.from_dict(parts)
 
 
 def sample_nutpie(compiled: CompiledGraph, options: SamplingOptions) -> xr.DataTree:

@@ -1,6 +1,8 @@
 """Runs stopped early: Ctrl-C, time_limit and failed chains keep the draws made so far."""
 
+import dataclasses
 import importlib
+import itertools
 import json
 import os
 import re
@@ -16,7 +18,14 @@ import xarray as xr
 from pymc.sampling.parallel import Draw
 
 import bayesglmm as bg
-from bayesglmm.samplers import ModelParts, SamplingOptions, gibbs, stopping
+from bayesglmm.samplers import (
+    ModelParts,
+    SamplingOptions,
+    gibbs,
+    nutpie_chains,
+    nutpie_sampler,
+    stopping,
+)
 from bayesglmm.samplers.gibbs.chain import run_chain
 from bayesglmm.samplers.gibbs.design import gibbs_design
 from bayesglmm.samplers.pymc_sampler import _Watch
@@ -44,27 +53,31 @@ def drawn_per_chain(trace: xr.DataTree) -> np.ndarray:
     return (~np.isnan(trace["sample_stats"]["logp"].to_numpy())).sum(axis=1)
 
 
-def stop_nutpie_after(monkeypatch, error: type[BaseException], draws: int) -> list:
-    """Make nutpie's wait raise ``error`` once every chain has ``draws`` post-warm-up draws
-    (``draws=0``: at once, in warm-up), as nutpie does at Ctrl-C (KeyboardInterrupt) or at
-    the end of its timeout (TimeoutError). Returns the timeouts the wait was called with."""
+def stop_nutpie_after(monkeypatch, how: str, draws: int, chains: int = 2) -> None:
+    """Stop nutpie's one-chain samplers once each of the ``chains`` has ``draws``
+    post-warm-up draws (``draws=0``: at once, in warm-up): by a Ctrl-C (``how="interrupt"``,
+    a KeyboardInterrupt out of a sampler's wait, as nutpie gives it) or by the end of the
+    time limit (``how="time limit"``, on a clock that runs out at that moment)."""
     real_wait = nutpie_sample._BackgroundSampler.wait
-    timeouts = []
+    ready: dict[int, bool] = {}
+
+    def all_ready() -> bool:
+        return len(ready) == chains and all(ready.values())
 
     def wait(self, *, timeout=None):
-        timeouts.append(timeout)
-        while draws:
-            try:
-                return real_wait(self, timeout=0.05)
-            except TimeoutError:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", UserWarning)
-                    if drawn_per_chain(self.inspect()).min() >= draws:
-                        break
-        raise error("Timeout while waiting for sampler to finish")
+        try:
+            return real_wait(self, timeout=timeout)
+        except TimeoutError:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                ready[id(self)] = drawn_per_chain(self.inspect()).min() >= draws
+            if how == "interrupt" and all_ready():
+                raise KeyboardInterrupt from None
+            raise
 
     monkeypatch.setattr(nutpie_sample._BackgroundSampler, "wait", wait)
-    return timeouts
+    if how == "time limit":
+        monkeypatch.setattr(stopping, "clock", lambda: 1e9 if all_ready() else 0.0)
 
 
 def quiet(model: bg.Model, **options) -> bg.Fit:
@@ -104,27 +117,25 @@ def check_incomplete(
 
 
 def test_nutpie_time_limit_keeps_the_draws_so_far(monkeypatch, infection):
-    timeouts = stop_nutpie_after(monkeypatch, TimeoutError, draws=30)
+    stop_nutpie_after(monkeypatch, "time limit", draws=30)
     with pytest.warns(
         bg.IncompleteSamplingWarning,
         match=r"sampling stopped early: time limit of 30 s reached after \d+ of 100000 draws "
         r"per chain",
     ):
         fit = quiet(infection, draws=MANY, tune=100, chains=2, seed=1, time_limit=30)
-    assert timeouts == [30.0]
     kept = check_incomplete(fit, "time limit", MANY, 100, 2)
     assert kept >= 30
     assert str(fit).startswith(f"INCOMPLETE: time limit of 30 s reached after {kept} of 100000")
 
 
 def test_nutpie_ctrl_c_keeps_the_draws_so_far(monkeypatch, infection):
-    timeouts = stop_nutpie_after(monkeypatch, KeyboardInterrupt, draws=30)
+    stop_nutpie_after(monkeypatch, "interrupt", draws=30)
     with pytest.warns(
         bg.IncompleteSamplingWarning,
         match=r"sampling stopped early: interrupted after \d+ of 100000 draws per chain",
     ):
         fit = quiet(infection, draws=MANY, tune=100, chains=2, seed=1)
-    assert timeouts == [None]
     kept = check_incomplete(fit, "interrupted", MANY, 100, 2)
     assert str(fit).startswith(f"INCOMPLETE: interrupted after {kept} of 100000 draws per chain")
 
@@ -138,7 +149,7 @@ def test_nutpie_real_time_limit_stops_sampling(infection):
 
 
 def test_ctrl_c_during_warmup_says_warmup_was_not_finished(monkeypatch, infection):
-    stop_nutpie_after(monkeypatch, KeyboardInterrupt, draws=0)
+    stop_nutpie_after(monkeypatch, "interrupt", draws=0)
     with pytest.raises(bg.SamplingInterrupted) as raised:
         infection.fit(draws=100, tune=MANY, chains=2, seed=1, progress=False)
     assert str(raised.value) == (
@@ -308,6 +319,51 @@ def test_every_gibbs_chain_failing_is_one_sampler_error(monkeypatch, sleep):
         "point, try another seed."
     )
     assert isinstance(raised.value.__cause__, RuntimeError)
+
+
+def explode_nutpie_chains(monkeypatch, model: bg.Model, failing: set[int], options: dict):
+    """Make nutpie's chains at the positions in ``failing`` raise from their log density
+    after a few hundred evaluations (in warm-up), as a numerical library error would."""
+    compiled = model._prepared["nutpie", "numba"]
+    calls = itertools.count()
+
+    def exploding(*args):
+        if next(calls) > 300:
+            raise FloatingPointError("chain exploded")
+        return compiled.logp_fn(*args)
+
+    broken = nutpie_sampler._nutpie_model(dataclasses.replace(compiled, logp_fn=exploding))
+    seeds = {nutpie_chains.chain_seeds(options["seed"], options["chains"])[c] for c in failing}
+    real_sample = nutpie_chains.nutpie.sample
+
+    def sample(nutpie_model, **settings):
+        return real_sample(broken if settings["seed"] in seeds else nutpie_model, **settings)
+
+    monkeypatch.setattr(nutpie_chains.nutpie, "sample", sample)
+
+
+def test_a_failed_nutpie_chain_keeps_the_other_chains(monkeypatch, sleep):
+    options = {"draws": 60, "tune": 30, "chains": 3, "seed": 5}
+    full = quiet(sleep, **options)
+    explode_nutpie_chains(monkeypatch, sleep, {1}, options)
+    failure = "SamplerError: the log density raised FloatingPointError('chain exploded')"
+    with pytest.warns(
+        bg.IncompleteSamplingWarning,
+        match=re.escape(f"chain 1 failed ({failure}); 2 of 3 chains kept"),
+    ):
+        fit = quiet(sleep, **options)
+    assert fit.idata.attrs["stop_reason"] == "chain failed"
+    assert fit.idata.attrs["failed_chains"] == [f"chain 1: {failure}"]
+    assert fit.posterior["chain"].to_numpy().tolist() == [0, 2]
+    assert (fit.posterior["b"] == full.posterior["b"].sel(chain=[0, 2])).all()
+
+
+def test_every_nutpie_chain_failing_is_one_sampler_error(monkeypatch, sleep):
+    options = {"draws": 20, "tune": 20, "chains": 2, "seed": 1}
+    quiet(sleep, **options)
+    explode_nutpie_chains(monkeypatch, sleep, {0, 1}, options)
+    with pytest.raises(bg.SamplerError, match=r"^every chain failed, so there are no draws"):
+        sleep.fit(progress=False, **options)
 
 
 @pytest.mark.parametrize("value", [0, -1, "abc", float("nan"), True])
