@@ -53,6 +53,7 @@ from bayesglmm.backend.contract import (
 )
 from bayesglmm.backend.likelihoods import LIKELIHOODS, Additions, Mu, observe
 from bayesglmm.backend.links import TENSOR_LINKS
+from bayesglmm.backend.smooths import smooth_names, smooth_part
 from bayesglmm.backend.terms import group_names, group_part
 from bayesglmm.errors import DataError
 from bayesglmm.families.family import DispersionParameter, Family
@@ -156,6 +157,10 @@ def _linear_predictor(
         contribution, names = group_part(group, priors, group.name in centered, data, model)
         eta = eta + contribution
         public.extend(names)
+    for smooth in part.smooths:
+        contribution, names = smooth_part(smooth, priors, data)
+        eta = eta + contribution
+        public.extend(names)
     if part.offset is not None:
         eta = eta + pm.Data(naming.offset(part.suffix), data[naming.offset(part.suffix)])
     if eta.ndim == 0:
@@ -257,6 +262,13 @@ def build_pymc_model(
                 raise DataError(
                     f"grouping factors '{claimed[name]}' and '{group.name}' both give the name "
                     f"'{name}' to a model variable or dimension; rename one of the columns."
+                )
+    for smooth in spec.all_smooths:
+        for name in smooth_names(smooth):
+            if name in taken or claimed.setdefault(name, smooth.term) != smooth.term:
+                raise DataError(
+                    f"{smooth.term} gives the name '{name}' to a model variable or dimension, "
+                    "which another part of the model uses; rename the column."
                 )
     with pm.Model(check_bounds=False) as model:
         fixed_length = structural_dims(spec)

@@ -40,6 +40,7 @@ from bayesglmm.formula.expressions import FORMULA_CONTEXT
 from bayesglmm.formula.fixed import first_non_finite, offset_values
 from bayesglmm.formula.frame import checked_types, evaluate_expression, is_factor
 from bayesglmm.formula.groups import level_labels
+from bayesglmm.formula.smooths import new_smooth_columns
 from bayesglmm.formula.spec import GroupDesign, ModelSpec, ParameterDesign, ResidualStructure
 from bayesglmm.formula.syntax import parse_residual
 from bayesglmm.frames import as_pandas
@@ -97,6 +98,9 @@ class NewDataDesign:
     residual
         Subjects and time positions of the rows for correlated gaussian residuals, when the
         model has them and the rows carry the subject and time columns; else None.
+    smooths
+        ``(block, values)`` of every penalised block of the smooths, values
+        ``(rows, columns)``; their null spaces are the last columns of ``fixed``.
     """
 
     fixed: np.ndarray
@@ -108,6 +112,7 @@ class NewDataDesign:
     suffix: str = ""
     link: str | None = None
     residual: ResidualStructure | None = None
+    smooths: tuple[tuple[str, np.ndarray], ...] = ()
 
     @property
     def n_rows(self) -> int:
@@ -138,6 +143,11 @@ class NewDataDesign:
                 spec.row_labels,
                 suffix=part.suffix,
                 link=link,
+                smooths=tuple(
+                    (block, values)
+                    for smooth in part.smooths
+                    for block, values in zip(smooth.blocks, smooth.values, strict=True)
+                ),
             )
 
         return replace(
@@ -199,8 +209,10 @@ def new_data_design(spec: ModelSpec, data: pd.DataFrame, trials: bool = False) -
         raise DataError(
             f"newdata has missing values in {report}; drop or fill those rows before predicting."
         )
+    fixed, smooths = _fixed(spec, frame)
     return NewDataDesign(
-        fixed=_matrix(spec.fixed.formulaic_spec, frame, parsed.fixed, spec.fixed.names),
+        fixed=fixed,
+        smooths=smooths,
         groups=tuple(_new_group(group, frame) for group in spec.groups),
         offset=offset_values(parsed, frame),
         trials=_trials(spec, frame) if trials else None,
@@ -208,9 +220,8 @@ def new_data_design(spec: ModelSpec, data: pd.DataFrame, trials: bool = False) -
         residual=_new_residual(spec, data),
         parameters={
             part.name: NewDataDesign(
-                fixed=_matrix(
-                    part.fixed.formulaic_spec, frame, part.formula.fixed, part.fixed.names
-                ),
+                fixed=_fixed(part, frame)[0],
+                smooths=_fixed(part, frame)[1],
                 groups=tuple(_new_group(group, frame) for group in part.groups),
                 offset=offset_values(part.formula, frame),
                 trials=None,
@@ -221,6 +232,19 @@ def new_data_design(spec: ModelSpec, data: pd.DataFrame, trials: bool = False) -
             for part in spec.parameters
         },
     )
+
+
+def _fixed(
+    part: ModelSpec | ParameterDesign, frame: pd.DataFrame
+) -> tuple[np.ndarray, tuple[tuple[str, np.ndarray], ...]]:
+    """The fixed design of one linear predictor on new rows (formulaic's columns, then the
+    smooths' null spaces) and the smooths' penalised blocks."""
+    fixed = part.fixed
+    matrix = _matrix(fixed.formulaic_spec, frame, part.formula.fixed, fixed.formulaic_names)
+    if not part.smooths:
+        return matrix, ()
+    columns, blocks = new_smooth_columns(part.smooths, frame)
+    return np.column_stack([matrix, columns]), blocks
 
 
 def _check_kinds(
