@@ -83,9 +83,7 @@ def _designs(
         else:
             form = mixed_form(marginals[0], bases[0].penalty, inside, orient=values[0])
         label_level = None if level is None else naming.by_level(smooth.by, level)
-        label = naming.parameter_group(
-            naming.smooth_label(smooth.function, smooth.variables, label_level), parameter
-        )
+        label = naming.smooth_label(smooth.function, smooth.variables, label_level)
         design = SmoothDesign(
             term=smooth.key,
             label=label,
@@ -97,7 +95,10 @@ def _designs(
             fixed_names=tuple(
                 naming.smooth_column(label, i + 1) for i in range(len(form.fixed_maps))
             ),
-            blocks=tuple(naming.smooth_block(label, i + 1) for i in range(len(form.blocks))),
+            blocks=tuple(
+                naming.parameter_group(naming.smooth_block(label, i + 1), parameter)
+                for i in range(len(form.blocks))
+            ),
             values=(),
         )
         designs.append(replace(design, values=tuple(design.columns(frame)[1])))

@@ -81,7 +81,8 @@ class SmoothDesign:
     fixed_names
         Names of its null-space columns among the fixed effects, ``("sx_1",)``.
     blocks
-        Names of its penalised blocks, each with sd ``sds_<block>``: ``("sx_1",)``.
+        Names of its penalised blocks, each with sd ``sds_<block>``: ``("sx_1",)``; in a
+        modelled parameter's formula they end with the parameter, ``("sx_1__sigma",)``.
     values
         Per block, its ``(rows, columns)`` values at the data rows.
     """
