@@ -104,7 +104,6 @@ def parse_smooth(formula: str, depth: list[int], start: int, end: int) -> Smooth
     """
     text = formula[start:end]
     function = call_name(text)
-    usage = SMOOTHS[function]
     variables: list[str] = []
     options: dict[str, tuple[int, str]] = {}
     for lo, _, argument in call_arguments(formula, depth, start, end):
@@ -112,7 +111,8 @@ def parse_smooth(formula: str, depth: list[int], start: int, end: int) -> Smooth
         if not equals or value.startswith("="):
             if options:
                 raise FormulaError(
-                    f"in {function}(), the covariates come before the named arguments, {usage}",
+                    f"in {function}(), the covariates come before the named arguments, as in "
+                    f"'{function}(x{', z' if function == 't2' else ''}, k = 5)'",
                     formula,
                     lo,
                 )
@@ -135,7 +135,10 @@ def parse_smooth(formula: str, depth: list[int], start: int, end: int) -> Smooth
             raise FormulaError(f"'{key}' is given twice in {function}()", formula, lo)
         options[key] = (lo, value.strip())
     if not variables:
-        raise FormulaError(f"expected a covariate in {function}(), {usage}", formula, start)
+        example = "t2(x, z)" if function == "t2" else "s(x)"
+        raise FormulaError(
+            f"expected a covariate in {function}(), as in '{example}'", formula, start
+        )
     if function == "s" and len(variables) > 1:
         raise FormulaError(
             f"s() smooths one covariate here; for a smooth of {', '.join(variables)} together "

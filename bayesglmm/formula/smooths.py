@@ -76,8 +76,9 @@ def _designs(
         if smooth.function == "t2":
             if inside is not None:
                 raise DataError(
-                    f"{smooth.text}: a tensor product with by = is not supported; write a "
-                    "t2() per level by hand, or fit s() smooths by level."
+                    f"{smooth.text}: by = is supported for s() only, not for a tensor "
+                    f"product; fit one smooth per level of '{smooth.by}' with s(<covariate>, "
+                    f"by = {smooth.by}), or t2() without by."
                 )
             form = tensor_mixed_form(marginals, [basis.penalty for basis in bases])
         else:
