@@ -140,12 +140,21 @@ def linear_predictor(
         (stacked_draws(posterior, naming.group_effects(g.name))[samples], g.index, g.values)
         for g in part.groups
     )
-    smooths = (
+    return combined(
+        b, part.fixed.matrix, part.offset, terms, smooth_terms(posterior, part, samples)
+    )
+
+
+def smooth_terms(
+    posterior: xr.Dataset, part: ModelSpec | ParameterDesign, samples: slice = slice(None)
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The ``smooths`` argument of :func:`combined` at the fitted rows of one linear
+    predictor: per penalised block, its coefficients at ``samples`` and its columns."""
+    return [
         (smooth_coefficients(posterior, block)[samples], values)
         for smooth in part.smooths
         for block, values in zip(smooth.blocks, smooth.values, strict=True)
-    )
-    return combined(b, part.fixed.matrix, part.offset, terms, smooths)
+    ]
 
 
 def pointwise_log_likelihood(
