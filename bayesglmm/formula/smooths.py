@@ -66,7 +66,9 @@ def _levels(smooth: SmoothSyntax, frame: pd.DataFrame) -> list[str | None]:
 
 def _designs(
     smooth: SmoothSyntax, frame: pd.DataFrame, parameter: str | None
-) -> list[SmoothDesign]:
+) -> list[tuple[SmoothDesign, np.ndarray]]:
+    """The designs of one smooth term (one per level of ``by``), each with its fixed
+    columns at the data rows."""
     values = [_check_covariate(smooth, frame, name) for name in smooth.variables]
     bases = tuple(marginal_basis(smooth.bs, x, smooth.k) for x in values)
     marginals = [basis.evaluate(x) for basis, x in zip(bases, values, strict=True)]
@@ -102,7 +104,8 @@ def _designs(
             ),
             values=(),
         )
-        designs.append(replace(design, values=tuple(design.columns(frame)[1])))
+        fixed, blocks = design.columns_of(marginals, frame)
+        designs.append((replace(design, values=tuple(blocks)), fixed))
     return designs
 
 
@@ -120,7 +123,8 @@ def smooth_designs(
     """
     if not parsed.smooths:
         return fixed, ()
-    designs = tuple(d for smooth in parsed.smooths for d in _designs(smooth, frame, parameter))
+    pairs = [pair for smooth in parsed.smooths for pair in _designs(smooth, frame, parameter)]
+    designs = tuple(design for design, _ in pairs)
     labels = [d.label for d in designs]
     repeated = next((label for label in labels if labels.count(label) > 1), None)
     if repeated is not None:
@@ -128,7 +132,7 @@ def smooth_designs(
             f"two smooths get the label '{repeated}' (from the levels of a by factor whose "
             "labels differ only in symbols); rename the levels."
         )
-    columns = [d.columns(frame)[0] for d in designs]
+    columns = [fixed_columns for _, fixed_columns in pairs]
     names = tuple(name for d in designs for name in d.fixed_names)
     clash = set(names) & set(fixed.names)
     if clash:

@@ -105,6 +105,12 @@ class SmoothDesign:
             basis.evaluate(frame[name].to_numpy(dtype=float))
             for basis, name in zip(self.bases, self.variables, strict=True)
         ]
+        return self.columns_of(marginals, frame)
+
+    def columns_of(
+        self, marginals: list[np.ndarray], frame: pd.DataFrame
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """:meth:`columns` from the marginal bases already evaluated at ``frame``'s rows."""
         fixed, blocks = self.form.columns(marginals)
         if self.by is not None:
             inside = (frame[self.by].astype(str) == self.level).to_numpy(dtype=float)[:, None]

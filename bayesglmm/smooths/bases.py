@@ -55,6 +55,9 @@ among the sorted distinct values), as mgcv's ``max.knots``."""
 PS_DEGREE = 3
 """P-splines are cubic B-splines."""
 
+CHUNK_ELEMENTS = 4_000_000
+"""Largest number of row-by-knot values a thin plate basis evaluates at once."""
+
 
 @dataclass(frozen=True, eq=False)
 class MarginalBasis:
@@ -159,7 +162,8 @@ def quantile_knots(x: np.ndarray, k: int) -> np.ndarray:
 def _tp_radial(r: np.ndarray) -> np.ndarray:
     """The thin plate radial function in one dimension for a second-derivative penalty,
     ``eta(r) = r^3 / 12`` (Wood 2003, eq. 2 with d = 1, m = 2)."""
-    return np.abs(r) ** 3 / 12.0
+    size = np.abs(r)
+    return size * size * size / 12.0
 
 
 def _tp_fit(values: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -191,7 +195,16 @@ def _tp_fit(values: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndar
 
 
 def _tp_columns(x: np.ndarray, knots: np.ndarray, transform: np.ndarray) -> np.ndarray:
-    radial = _tp_radial(x[:, None] - knots[None, :]) @ transform
+    """The thin plate columns at ``x``, by chunks of rows so that the radial functions
+    between rows and knots never take more than :data:`CHUNK_ELEMENTS` values."""
+    step = max(1, CHUNK_ELEMENTS // len(knots))
+    radial = np.concatenate(
+        [
+            _tp_radial(x[start : start + step, None] - knots[None, :]) @ transform
+            for start in range(0, len(x), step)
+        ]
+        or [np.zeros((0, transform.shape[1]))]
+    )
     return np.column_stack([radial, np.ones_like(x), x])
 
 
