@@ -226,6 +226,11 @@ def smooth_label(function: str, variables: tuple[str, ...], level: str | None = 
     return base if level is None else f"{base}:{level}"
 
 
+def smooth_base(label: str) -> str:
+    """The label of a smooth without its ``by`` level: ``sx`` for ``sx:fa``."""
+    return label.split(":", 1)[0]
+
+
 def by_level(by: str, level: str) -> str:
     """The part of a ``by`` smooth's label naming the factor and level: ``fa``."""
     return re.sub(r"[^A-Za-z0-9_.]", "", by) + re.sub(r"[^A-Za-z0-9_.]", "", str(level))
@@ -259,3 +264,8 @@ def smooth_dim(block: str) -> str:
 def smooth_sd_key(block: str) -> str:
     """The prior key of a smooth's sd: ``sds[<block>]``, covered by ``sds``."""
     return f"sds[{block}]"
+
+
+def smooth_sd_label(block: str) -> str:
+    """The printout label of a smooth's sd, as brms prints it: ``sds(sx_1)``."""
+    return f"sds({block})"

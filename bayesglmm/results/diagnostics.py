@@ -23,6 +23,7 @@ import pandas as pd
 import xarray as xr
 from scipy import stats
 
+from bayesglmm import naming
 from bayesglmm.results.intervals import interval_bounds, interval_columns, resolve_ci_prob
 
 RHAT_MAX = 1.01
@@ -69,7 +70,7 @@ def convergence_messages(table: pd.DataFrame, sample_stats: xr.Dataset) -> list[
                 + (
                     " A smooth whose curve is nearly straight (its sds near 0) causes them "
                     "too: a smaller k or a tighter prior on its sds (priors={'sds': ...}) helps."
-                    if any(str(label).startswith("sds_") for label in table.index)
+                    if any(str(label).startswith(naming.smooth_sd("")) for label in table.index)
                     else ""
                 )
             )

@@ -165,21 +165,26 @@ def smooth_draws(fit: Fit) -> LabelledDraws:
     """Labels (``sds_<block>``) and draws of the sds of the smooths' penalised blocks."""
     return [
         ([naming.smooth_sd(block)], fit.posterior[naming.smooth_sd(block)])
-        for smooth in fit.spec.all_smooths
-        for block in smooth.blocks
+        for block in _smooth_blocks(fit)
     ]
+
+
+def _smooth_blocks(fit: Fit) -> list[str]:
+    return [block for smooth in fit.spec.all_smooths for block in smooth.blocks]
 
 
 def smooth_table(fit: Fit, ci_prob: float | None = None) -> pd.DataFrame | None:
     """The sds of the smooths, one row per penalised block labelled as brms prints them,
     ``sds(sx_1)``; None for a model without smooths."""
-    parts = smooth_draws(fit)
-    if not parts:
+    blocks = _smooth_blocks(fit)
+    if not blocks:
         return None
     return pd.concat(
         [
-            summarize(draws, ci_prob).set_axis([f"sds({label.removeprefix('sds_')})"])
-            for (label,), draws in parts
+            summarize(fit.posterior[naming.smooth_sd(block)], ci_prob).set_axis(
+                [naming.smooth_sd_label(block)]
+            )
+            for block in blocks
         ]
     )
 
