@@ -94,6 +94,41 @@ def test_syntax_errors_name_the_argument(formula, message):
     assert caught.value.message == message
 
 
+@pytest.mark.parametrize(
+    ("formula", "message"),
+    [
+        (
+            "y ~ (s(x) | g)",
+            "s() in 's(x)' is a smooth, which is a term of its own: add it to the formula, as "
+            "in 'y ~ x + s(z)', not inside another expression, an interaction or a random term",
+        ),
+        (
+            "y ~ s(x) * z",
+            "s() in 's(x) * z' is a smooth, which is a term of its own: add it to the formula, "
+            "as in 'y ~ x + s(z)', not inside another expression, an interaction or a random "
+            "term",
+        ),
+        (
+            "y ~ te(x, z)",
+            "te() in 'te(x, z)' is a smooth, which is a term of its own: add it to the formula, "
+            "as in 'y ~ x + s(z)', not inside another expression, an interaction or a random "
+            "term; te() is not supported, write t2()",
+        ),
+    ],
+)
+def test_a_smooth_inside_an_expression_is_refused(formula, message):
+    with pytest.raises(FormulaError) as caught:
+        parse_formula(formula)
+    assert caught.value.message == message
+
+
+def test_smooth_arguments_are_never_evaluated():
+    with pytest.raises(FormulaError, match=r"^bs = __import__\('os'\)\.system\('echo'\) is not"):
+        parse_formula("y ~ s(x, bs = __import__('os').system('echo'))")
+    with pytest.raises(FormulaError, match=r"^k = open\('f'\) in s\(\) must be a whole number"):
+        parse_formula("y ~ s(x, k = open('f'))")
+
+
 def test_unknown_basis_lists_the_known_ones():
     with pytest.raises(
         FormulaError,
