@@ -2,11 +2,12 @@
 
 Layers, from the bottom: ``errors``/``naming``/``registry`` and the like; ``smooths``
 (spline bases on arrays); ``families`` (data only); ``structures``; ``priors``;
-``formula``; ``backend`` (the PyMC graph and the likelihoods); ``samplers``; ``results``; then ``model``, ``persistence``, ``cli`` on
-top. A module's dependencies are its imports anywhere in the file (function-level
-imports too, but not those under ``if TYPE_CHECKING:``), followed transitively through
-the package; importing ``bayesglmm.a.b`` also imports the package ``bayesglmm.a``, but
-never counts the root ``bayesglmm/__init__.py``, which imports everything for users.
+``formula``; ``backend`` (the PyMC graph and the likelihoods); ``samplers``; ``results``;
+then ``model``, ``persistence``, ``cli`` on top. A module's dependencies are its imports
+anywhere in the file (function-level imports too, but not those under
+``if TYPE_CHECKING:``), followed transitively through the package; importing
+``bayesglmm.a.b`` also imports the package ``bayesglmm.a``, but never counts the root
+``bayesglmm/__init__.py``, which imports everything for users.
 """
 
 import ast
