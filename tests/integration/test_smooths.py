@@ -5,9 +5,10 @@ to the bundled known-curve data. The smoothing parameter is estimated (REML) the
 integrated over here (its sd ``sds`` has a half-t prior), so the two fits differ by a
 fraction of the curve's uncertainty, not more: measured, about 0.1 mgcv standard errors at
 most along the curve (0.14 for "ps"), with posterior sds within 4% of mgcv's standard
-errors. The tolerance, 0.35 se, leaves room for Monte Carlo error (about 0.05 se with
-1000 draws) but not for a different basis, a lost constraint or a wrong extrapolation
-beyond the data (the grid reaches past both ends).
+errors; ``s(x, by = g)`` and ``t2(x, z)`` are checked the same way on data of their own.
+The tolerance, 0.35 se, leaves room for Monte Carlo error (about 0.05 se with 1000 draws)
+but not for a different basis, a lost constraint or a wrong extrapolation beyond the data
+(the grid reaches past both ends).
 """
 
 import json
@@ -60,6 +61,25 @@ def test_fitted_curve_matches_mgcv_reml(mgcv, curve, bs):
         assert 0.8 < np.median(ours["sd"] / np.asarray(se)) < 1.25
     sigma = float(fit.posterior["sigma"].mean())
     assert sigma == pytest.approx(reference["sigma"], rel=0.05)
+
+
+@pytest.mark.parametrize(
+    ("name", "formula", "csv"),
+    [("by", "y ~ g + s(x, by = g, k = 10)", "curve_by"), ("t2", "y ~ t2(x, z)", "surface")],
+)
+def test_by_and_tensor_smooths_match_mgcv_reml(mgcv, name, formula, csv):
+    """Two smooths with a smoothing parameter each (by), or three penalties (t2): more
+    estimated smoothing parameters, so REML and the posterior differ a little more
+    (measured: at most 0.29 se for by, 0.17 for t2); the tolerance is 0.5 se."""
+    data = pd.read_csv(REFERENCE / f"{csv}.csv")
+    fit = quiet_fit(bg.Model(formula, data), **OPTIONS)
+    reference = mgcv[name]
+    ours = fit.predict(data, kind="linpred")
+    distance = (ours["mean"].to_numpy() - reference["fitted"]) / np.asarray(reference["se"])
+    assert np.max(np.abs(distance)) < 0.5, f"{name}: {np.max(np.abs(distance)):.3f}"
+    assert np.corrcoef(ours["mean"], reference["fitted"])[0, 1] > 0.999
+    assert 0.8 < np.median(ours["sd"] / np.asarray(reference["se"])) < 1.25
+    assert float(fit.posterior["sigma"].mean()) == pytest.approx(reference["sigma"], rel=0.05)
 
 
 def test_gaussian_recovers_a_known_curve():
