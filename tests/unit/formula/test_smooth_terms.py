@@ -247,3 +247,16 @@ def test_gibbs_refuses_a_smooth(data):
         "sampler='gibbs' cannot fit this model: the formula has a penalised smooth (s(x)), "
         "which the Gibbs updates do not handle. Use sampler='nutpie'."
     )
+
+
+def test_power_refuses_a_smooth(data):
+    from bayesglmm.errors import ArgumentError
+    from bayesglmm.power.simulate import truth_draw
+
+    model = bg.Model("y ~ s(x)", data)
+    with pytest.raises(ArgumentError) as caught:
+        truth_draw(model, {"b[sx_1]": 1.0}, np.random.default_rng(0))
+    assert str(caught.value) == (
+        "bg.power cannot simulate s(x): a smooth has no known values to simulate from; write "
+        "the curve's shape as fixed terms (for example 'poly(x, 2)') for the power analysis."
+    )
