@@ -21,6 +21,8 @@ from matplotlib.figure import Figure
 
 import bayesglmm as bg
 from bayesglmm.errors import ArgumentError
+from bayesglmm.families import FAMILIES
+from bayesglmm.families.family import Family
 from bayesglmm.results.smooths import smooth_effect
 from tests.conftest import quiet_fit
 
@@ -184,3 +186,50 @@ def test_plot_smooth_draws_the_band_and_the_partial_residuals():
     assert axes.get_ylabel() == "sx (link scale)"
     with pytest.raises(ArgumentError, match=r"'s\(z\)' is not a smooth of the mean\."):
         fit.plot_smooth("s(z)")
+
+
+def _response(family: Family, eta: np.ndarray, rng: np.random.Generator) -> dict:
+    """A response of ``family``'s support whose mean rises with ``eta``."""
+    support = family.support.name
+    if support == "real":
+        return {"y": eta + rng.normal(0, 0.3, eta.size)}
+    if support == "positive":
+        return {"y": np.exp(eta) * rng.gamma(10.0, 0.1, eta.size)}
+    if support == "open_unit":
+        p = 1 / (1 + np.exp(-eta))
+        return {"y": np.clip(rng.beta(20 * p, 20 * (1 - p)), 1e-4, 1 - 1e-4)}
+    if support == "binary":
+        return {"y": rng.binomial(1, 1 / (1 + np.exp(-eta)))}
+    if support == "binomial":
+        return {"y": rng.binomial(10, 1 / (1 + np.exp(-eta))), "n": np.full(eta.size, 10)}
+    if support == "ordinal":
+        latent = eta + rng.logistic(size=eta.size)
+        return {"y": np.digitize(latent, [-0.5, 0.5, 1.5]) + 1}
+    return {"y": rng.poisson(np.exp(eta))}
+
+
+QUICK_FAMILIES = ("bernoulli", "binomial", "beta", "cumulative")
+"""Families checked on every run (gaussian and poisson have tests of their own); the rest
+of the catalogue runs with ``-m slow`` (about three minutes in all)."""
+
+
+@pytest.mark.parametrize(
+    "family",
+    [
+        name if name in QUICK_FAMILIES else pytest.param(name, marks=pytest.mark.slow)
+        for name in sorted(FAMILIES)
+    ],
+)
+def test_every_family_fits_a_smooth_in_its_mean(family):
+    """Each family's linear predictor takes the smooth: its partial effect follows the
+    curve (up to the sign of the family's default link)."""
+    chosen = FAMILIES[family]
+    rng = np.random.default_rng(11)
+    x = rng.uniform(0, 1, 300)
+    data = pd.DataFrame({"x": x, **_response(chosen, 0.5 + np.sin(2 * np.pi * x), rng)})
+    left = "y | trials(n)" if chosen.needs_trials else "y"
+    model = bg.Model(f"{left} ~ s(x, k = 6)", data, family=family)
+    fit = quiet_fit(model, draws=150, tune=400, chains=2, seed=1)
+    effect = smooth_effect(fit, "s(x, k = 6)", points=25)
+    curve = np.sin(2 * np.pi * effect["x"])
+    assert abs(np.corrcoef(effect["mean"], curve)[0, 1]) > 0.8, family
