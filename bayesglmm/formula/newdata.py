@@ -219,18 +219,23 @@ def new_data_design(spec: ModelSpec, data: pd.DataFrame, trials: bool = False) -
         row_labels=data.index,
         residual=_new_residual(spec, data),
         parameters={
-            part.name: NewDataDesign(
-                fixed=_fixed(part, frame)[0],
-                smooths=_fixed(part, frame)[1],
-                groups=tuple(_new_group(group, frame) for group in part.groups),
-                offset=offset_values(part.formula, frame),
-                trials=None,
-                row_labels=data.index,
-                suffix=part.suffix,
-                link=part.link,
-            )
-            for part in spec.parameters
+            part.name: _parameter_design(part, frame, data.index) for part in spec.parameters
         },
+    )
+
+
+def _parameter_design(part: ParameterDesign, frame: pd.DataFrame, index: pd.Index) -> NewDataDesign:
+    """The new rows coded for a modelled parameter's formula."""
+    fixed, smooths = _fixed(part, frame)
+    return NewDataDesign(
+        fixed=fixed,
+        smooths=smooths,
+        groups=tuple(_new_group(group, frame) for group in part.groups),
+        offset=offset_values(part.formula, frame),
+        trials=None,
+        row_labels=index,
+        suffix=part.suffix,
+        link=part.link,
     )
 
 

@@ -157,9 +157,34 @@ def new_smooth_columns(
 ) -> tuple[np.ndarray, tuple[tuple[str, np.ndarray], ...]]:
     """The null-space columns ``(rows, m)`` and the ``(block, values)`` of every penalised
     block of ``smooths`` on new rows ``frame``, coded with the fitted bases."""
+    _check_new_rows(smooths, frame)
     fixed, blocks = [np.zeros((len(frame), 0))], []
     for smooth in smooths:
         columns, values = smooth.columns(frame)
         fixed.append(columns)
         blocks.extend(zip(smooth.blocks, values, strict=True))
     return np.column_stack(fixed), tuple(blocks)
+
+
+def _check_new_rows(smooths: tuple[SmoothDesign, ...], frame: pd.DataFrame) -> None:
+    """Refuse covariates that are not finite, and levels of a ``by`` factor the fit has no
+    smooth for (their rows would get none, silently)."""
+    for smooth in smooths:
+        for name in smooth.variables:
+            values = frame[name].to_numpy(dtype=float)
+            if not np.all(np.isfinite(values)):
+                rows = frame.index[~np.isfinite(values)][:5].tolist()
+                raise DataError(
+                    f"newdata gives '{name}' (in {smooth.term}) values that are not finite in "
+                    f"rows {rows}; a smooth needs finite values."
+                )
+    for smooth in smooths:
+        if smooth.by is None:
+            continue
+        fitted = {s.level for s in smooths if s.term == smooth.term}
+        unseen = sorted(set(frame[smooth.by].astype(str)) - fitted)
+        if unseen:
+            raise DataError(
+                f"newdata has levels of '{smooth.by}' that {smooth.term} has no smooth for: "
+                f"{unseen[:5]}; predict at the fitted levels, {sorted(fitted)}."
+            )

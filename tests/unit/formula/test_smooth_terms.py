@@ -240,6 +240,21 @@ def test_newdata_needs_the_smooth_covariate(data):
         new_data_design(spec, pd.DataFrame({"z": [1.0]}))
 
 
+def test_newdata_with_an_unfitted_by_level_or_an_infinite_covariate_is_refused(data):
+    spec = bg.Model("y ~ s(x, by = g)", data).spec
+    with pytest.raises(DataError) as caught:
+        new_data_design(spec, pd.DataFrame({"x": [0.5, 0.2], "g": ["a", "c"]}))
+    assert str(caught.value) == (
+        "newdata has levels of 'g' that s(x,by=g) has no smooth for: ['c']; predict at the "
+        "fitted levels, ['a', 'b']."
+    )
+    with pytest.raises(DataError) as caught:
+        new_data_design(spec, pd.DataFrame({"x": [0.5, np.inf], "g": ["a", "b"]}))
+    assert "newdata gives 'x' (in s(x,by=g)) values that are not finite in rows [1]" in str(
+        caught.value
+    )
+
+
 def test_gibbs_refuses_a_smooth(data):
     with pytest.raises(SamplerError) as caught:
         bg.Model("y ~ s(x)", data).fit(sampler="gibbs", progress=False)
