@@ -31,7 +31,11 @@ from bayesglmm import naming
 from bayesglmm.errors import ArgumentError, did_you_mean
 from bayesglmm.formula.spec import ModelSpec, ParameterDesign, SmoothDesign
 from bayesglmm.results.intervals import interval_bounds, interval_columns, resolve_ci_prob
-from bayesglmm.results.linear_predictor import linear_predictor, smooth_coefficients
+from bayesglmm.results.linear_predictor import (
+    draw_chunks,
+    linear_predictor,
+    smooth_coefficients,
+)
 
 if TYPE_CHECKING:
     from bayesglmm.results.fit import Fit
@@ -53,7 +57,7 @@ def find_smooth(
         )
     part = parts[0]
     key = "".join(str(term).split())
-    chosen = tuple(s for s in part.smooths if key in (s.term, s.label, s.label.split(":")[0]))
+    chosen = tuple(s for s in part.smooths if key in (s.term, s.label, naming.smooth_base(s.label)))
     if not chosen:
         terms = list(dict.fromkeys(s.term for s in part.smooths))
         where = "the mean" if parameter is None else f"'{parameter}'"
@@ -84,6 +88,22 @@ def _effect_draws(
         effect += coefficients @ fixed.T
     for block, values in zip(smooth.blocks, blocks, strict=True):
         effect += smooth_coefficients(fit.posterior, block) @ values.T
+    return effect
+
+
+def _mean_effect(
+    fit: Fit, part: ModelSpec | ParameterDesign, smooth: SmoothDesign, frame: pd.DataFrame
+) -> np.ndarray:
+    """The posterior mean of the partial effect of ``smooth`` at ``frame``: the effect is
+    linear in the coefficients, so their means give it without holding draws by rows."""
+    fixed, blocks = smooth.columns(frame)
+    b = fit.posterior[naming.coefficients(part.suffix)]
+    dim = naming.coefficient_dim(part.suffix)
+    effect = np.zeros(len(frame))
+    if smooth.fixed_names:
+        effect += fixed @ b.sel({dim: list(smooth.fixed_names)}).mean(("chain", "draw")).values
+    for block, values in zip(smooth.blocks, blocks, strict=True):
+        effect += values @ smooth_coefficients(fit.posterior, block).mean(axis=0)
     return effect
 
 
@@ -127,7 +147,10 @@ def partial_residuals(fit: Fit, term: str) -> pd.DataFrame:
     mean's smooth ``term``, its posterior-mean effect plus the working residual."""
     part, smooths = find_smooth(fit, term)
     spec = fit.spec
-    eta = linear_predictor(fit.posterior, spec).mean(axis=0)
+    eta = sum(
+        linear_predictor(fit.posterior, spec, samples).sum(axis=0)
+        for samples in draw_chunks(fit.posterior, spec)
+    ) / (fit.posterior.sizes["chain"] * fit.posterior.sizes["draw"])
     low, high = fit.link.mean_domain
     mu = fit.link.inverse_np(eta)
     if np.isfinite(low) and np.isfinite(high):
@@ -139,7 +162,7 @@ def partial_residuals(fit: Fit, term: str) -> pd.DataFrame:
     slope = (fit.link.forward_np(mu + step) - fit.link.forward_np(mu - step)) / (2 * step)
     observed = fit.family.mean_scale(spec.response.values, spec.response.trials)
     working = (observed - mu) * slope
-    effect = sum(_effect_draws(fit, part, smooth, spec.data).mean(axis=0) for smooth in smooths)
+    effect = sum(_mean_effect(fit, part, smooth, spec.data) for smooth in smooths)
     table = spec.data[[smooths[0].variables[0]]].copy()
     if smooths[0].by is not None:
         table[smooths[0].by] = spec.data[smooths[0].by].astype(str)

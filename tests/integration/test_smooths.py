@@ -233,3 +233,20 @@ def test_every_family_fits_a_smooth_in_its_mean(family):
     effect = smooth_effect(fit, "s(x, k = 6)", points=25)
     curve = np.sin(2 * np.pi * effect["x"])
     assert abs(np.corrcoef(effect["mean"], curve)[0, 1]) > 0.8, family
+
+
+@pytest.mark.slow
+def test_credible_bands_cover_the_curve_across_simulations():
+    """Bayesian smoothing bands have close to nominal coverage averaged over the curve
+    (Wahba 1983, JRSS B 45:133-150; Nychka 1988, JASA 83:1134-1143): over 10 simulated
+    datasets the 95% bands cover the true curve at 90-99% of the grid on average."""
+    coverages = []
+    grid = pd.DataFrame({"x": np.linspace(0.02, 0.98, 49)})
+    truth = np.sin(2 * np.pi * grid["x"])
+    for seed in range(10):
+        data = simulated(seed=100 + seed, n=150)
+        data["y"] = data["f"] + 0.3 * data["noise"]
+        fit = quiet_fit(bg.Model("y ~ s(x)", data), draws=500, tune=1000, chains=2, seed=seed)
+        band = fit.predict(grid, kind="linpred")
+        coverages.append(((band["2.5%"] < truth) & (truth < band["97.5%"])).mean())
+    assert 0.9 <= np.mean(coverages) <= 0.99, coverages
