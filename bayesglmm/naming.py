@@ -256,6 +256,17 @@ def smooth_standard_normal(block: str) -> str:
     return f"zs_{block}"
 
 
+def smooth_centred(block: str) -> str:
+    """The coefficients of a penalised block sampled centred: ``zs_sx_1__centred``."""
+    return f"{smooth_standard_normal(block)}__centred"
+
+
+def smooth_noncentred(block: str) -> str:
+    """The standardised coefficients of a block sampled non-centred beside centred ones:
+    ``zs_sx_1__noncentred``."""
+    return f"{smooth_standard_normal(block)}__noncentred"
+
+
 def smooth_dim(block: str) -> str:
     """The dimension of a penalised block's columns: ``sx_1_basis``."""
     return f"{block}_basis"

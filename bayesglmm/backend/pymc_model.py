@@ -53,6 +53,7 @@ from bayesglmm.backend.contract import (
 )
 from bayesglmm.backend.likelihoods import LIKELIHOODS, Additions, Mu, observe
 from bayesglmm.backend.links import TENSOR_LINKS
+from bayesglmm.backend.parameterisation import smooth_centring
 from bayesglmm.backend.smooths import smooth_names, smooth_part
 from bayesglmm.backend.terms import group_names, group_part
 from bayesglmm.errors import DataError
@@ -149,6 +150,7 @@ def _linear_predictor(
     centered: Collection[str],
     data: dict[str, np.ndarray],
     model: pm.Model,
+    smooth_centred: dict[str, np.ndarray],
 ) -> tuple[pt.TensorVariable, list[str]]:
     """Add one linear predictor's variables; return it over dim ``obs`` and its public names."""
     eta = _fixed_part(part, priors, data)
@@ -158,7 +160,7 @@ def _linear_predictor(
         eta = eta + contribution
         public.extend(names)
     for smooth in part.smooths:
-        contribution, names = smooth_part(smooth, priors, data)
+        contribution, names = smooth_part(smooth, priors, data, smooth_centred)
         eta = eta + contribution
         public.extend(names)
     if part.offset is not None:
@@ -279,10 +281,13 @@ def build_pymc_model(
                 else pytensor.shared(len(values), name=naming.graph_data(dim, "length"))
             )
             model.add_coord(dim, values, length=length)
-        eta, public = _linear_predictor(spec, priors, centered, data, model)
+        smooth_centred = smooth_centring(spec, family, link)
+        eta, public = _linear_predictor(spec, priors, centered, data, model, smooth_centred)
         dispersion = {}
         for parameter in spec.parameters:
-            parameter_eta, names = _linear_predictor(parameter, priors, centered, data, model)
+            parameter_eta, names = _linear_predictor(
+                parameter, priors, centered, data, model, smooth_centred
+            )
             dispersion[parameter.name] = TENSOR_LINKS[parameter.link].inverse(parameter_eta)
             public.extend(names)
         for parameter in family.dispersion:
