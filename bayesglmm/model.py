@@ -356,6 +356,11 @@ class Model:
             ),
             ("offset", old.offset is None, new.offset is None),
             (
+                "smooth blocks",
+                [(s.blocks, [v.shape[1] for v in s.values]) for s in old.all_smooths],
+                [(s.blocks, [v.shape[1] for v in s.values]) for s in new.all_smooths],
+            ),
+            (
                 "parameter formulas",
                 [(p.fixed.names, [g.terms for g in p.groups]) for p in old.parameters],
                 [(p.fixed.names, [g.terms for g in p.groups]) for p in new.parameters],

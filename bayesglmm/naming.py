@@ -15,6 +15,8 @@ Examples
 ('b_zi', 'site__zi')
 >>> naming.broader_keys("sd[herd][Intercept]")
 ['sd[herd]', 'sd']
+>>> naming.smooth_label("s", ("x",)), naming.smooth_sd("sx_1"), naming.smooth_sd_key("sx_1")
+('sx', 'sds_sx_1', 'sds[sx_1]')
 """
 
 from __future__ import annotations
@@ -165,6 +167,8 @@ def broader_keys(key: str) -> list[str]:
 
     >>> broader_keys("b_zi[x]"), broader_keys("cor[g]"), broader_keys("sigma")
     (['b_zi'], ['cor'], [])
+    >>> broader_keys("sds[sx_1]")
+    ['sds']
     """
     match = re.fullmatch(r"sd\[(.+?)\]\[(.+)\]", key)
     if match:
@@ -172,6 +176,8 @@ def broader_keys(key: str) -> list[str]:
     match = re.fullmatch(r"(b(?:_[A-Za-z][A-Za-z0-9]*)?)\[.+\]", key)
     if match:
         return [match.group(1)]
+    if re.fullmatch(r"sds\[.+\]", key):
+        return ["sds"]
     for broad in ("cor", "rho"):
         if key.startswith(f"{broad}["):
             return [broad]
@@ -217,3 +223,66 @@ def fixed_design(suffix: str = "", variant: str | None = None) -> str:
 def offset(suffix: str = "") -> str:
     """The graph data of a linear predictor's offset."""
     return f"offset{suffix}"
+
+
+def smooth_label(function: str, variables: tuple[str, ...], level: str | None = None) -> str:
+    """The label of a smooth, as brms writes it: ``sx`` for ``s(x)``, ``t2xz`` for
+    ``t2(x, z)``, and ``sx:fa`` for level ``a`` of ``s(x, by = f)``'s factor ``f``."""
+    base = function + "".join(re.sub(r"[^A-Za-z0-9_.]", "", name) for name in variables)
+    return base if level is None else f"{base}:{level}"
+
+
+def smooth_base(label: str) -> str:
+    """The label of a smooth without its ``by`` level: ``sx`` for ``sx:fa``."""
+    return label.split(":", 1)[0]
+
+
+def by_level(by: str, level: str) -> str:
+    """The part of a ``by`` smooth's label naming the factor and level: ``fa``."""
+    return re.sub(r"[^A-Za-z0-9_.]", "", by) + re.sub(r"[^A-Za-z0-9_.]", "", str(level))
+
+
+def smooth_column(label: str, index: int) -> str:
+    """A null-space (unpenalised) column of a smooth, a fixed effect: ``sx_1``."""
+    return f"{label}_{index}"
+
+
+def smooth_block(label: str, index: int) -> str:
+    """One penalised block of a smooth, with its own sd: ``sx_1`` (``t2xz_1`` to ``_3``)."""
+    return f"{label}_{index}"
+
+
+def smooth_sd(block: str) -> str:
+    """The sd of a smooth's penalised block (brms's ``sds``): ``sds_sx_1``."""
+    return f"sds_{block}"
+
+
+def smooth_standard_normal(block: str) -> str:
+    """The standardised coefficients of a penalised block: ``zs_sx_1``."""
+    return f"zs_{block}"
+
+
+def smooth_centred(block: str) -> str:
+    """The coefficients of a penalised block sampled centred: ``zs_sx_1__centred``."""
+    return f"{smooth_standard_normal(block)}__centred"
+
+
+def smooth_noncentred(block: str) -> str:
+    """The standardised coefficients of a block sampled non-centred beside centred ones:
+    ``zs_sx_1__noncentred``."""
+    return f"{smooth_standard_normal(block)}__noncentred"
+
+
+def smooth_dim(block: str) -> str:
+    """The dimension of a penalised block's columns: ``sx_1_basis``."""
+    return f"{block}_basis"
+
+
+def smooth_sd_key(block: str) -> str:
+    """The prior key of a smooth's sd: ``sds[<block>]``, covered by ``sds``."""
+    return f"sds[{block}]"
+
+
+def smooth_sd_label(block: str) -> str:
+    """The printout label of a smooth's sd, as brms prints it: ``sds(sx_1)``."""
+    return f"sds({block})"

@@ -118,6 +118,12 @@ def _part_data(part: LinearPart, priors: Priors) -> dict[str, np.ndarray]:
         ones = group.constant_terms
         if not ones.all():
             data[naming.graph_data(g, "values")] = group.values[:, ~ones]
+    for smooth in part.smooths:
+        for block, values in zip(smooth.blocks, smooth.values, strict=True):
+            data.update(
+                prior_data(naming.smooth_sd(block), [priors[naming.smooth_sd_key(block)]], False)
+            )
+            data[naming.graph_data(naming.smooth_standard_normal(block), "values")] = values
     if part.offset is not None:
         data[naming.offset(suffix)] = part.offset
     return data
@@ -170,6 +176,9 @@ def graph_coords(spec: ModelSpec) -> dict[str, list]:
         coords[naming.term_dim(group.name)] = list(group.terms)
         if group.correlated_blocks:
             coords[naming.second_term_dim(group.name)] = list(group.terms)
+    for smooth in spec.all_smooths:
+        for block, values in zip(smooth.blocks, smooth.values, strict=True):
+            coords[naming.smooth_dim(block)] = list(range(values.shape[1]))
     if spec.response.categories is not None:
         coords[naming.CUTPOINT] = spec.response.thresholds
     return coords
@@ -196,13 +205,18 @@ def posterior_dims(spec: ModelSpec) -> dict[str, tuple[str, ...]]:
         dims[naming.group_effects(group.name)] = (levels, terms)
         if group.correlated_blocks:
             dims[naming.group_correlation(group.name)] = (terms, second_terms)
+    for smooth in spec.all_smooths:
+        for block in smooth.blocks:
+            dims[naming.smooth_sd(block)] = ()
+            dims[naming.smooth_standard_normal(block)] = (naming.smooth_dim(block),)
     return dims
 
 
 def structural_dims(spec: ModelSpec) -> set[str]:
     """Dimensions whose length is part of the graph's structure: term and threshold counts."""
     terms = {dim for g in spec.all_groups for dim in naming.group_dims(g.name)[1:]}
-    return terms | {naming.CUTPOINT}
+    bases = {naming.smooth_dim(block) for s in spec.all_smooths for block in s.blocks}
+    return terms | bases | {naming.CUTPOINT}
 
 
 def prior_variable(

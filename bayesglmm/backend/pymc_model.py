@@ -53,6 +53,8 @@ from bayesglmm.backend.contract import (
 )
 from bayesglmm.backend.likelihoods import LIKELIHOODS, Additions, Mu, observe
 from bayesglmm.backend.links import TENSOR_LINKS
+from bayesglmm.backend.parameterisation import smooth_centring
+from bayesglmm.backend.smooths import smooth_names, smooth_part
 from bayesglmm.backend.terms import group_names, group_part
 from bayesglmm.errors import DataError
 from bayesglmm.families.family import DispersionParameter, Family
@@ -148,12 +150,17 @@ def _linear_predictor(
     centered: Collection[str],
     data: dict[str, np.ndarray],
     model: pm.Model,
+    smooth_centred: dict[str, np.ndarray],
 ) -> tuple[pt.TensorVariable, list[str]]:
     """Add one linear predictor's variables; return it over dim ``obs`` and its public names."""
     eta = _fixed_part(part, priors, data)
     public = [naming.coefficients(part.suffix)]
     for group in part.groups:
         contribution, names = group_part(group, priors, group.name in centered, data, model)
+        eta = eta + contribution
+        public.extend(names)
+    for smooth in part.smooths:
+        contribution, names = smooth_part(smooth, priors, data, smooth_centred)
         eta = eta + contribution
         public.extend(names)
     if part.offset is not None:
@@ -258,6 +265,13 @@ def build_pymc_model(
                     f"grouping factors '{claimed[name]}' and '{group.name}' both give the name "
                     f"'{name}' to a model variable or dimension; rename one of the columns."
                 )
+    for smooth in spec.all_smooths:
+        for name in smooth_names(smooth):
+            if name in taken or claimed.setdefault(name, smooth.term) != smooth.term:
+                raise DataError(
+                    f"{smooth.term} gives the name '{name}' to a model variable or dimension, "
+                    "which another part of the model uses; rename the column."
+                )
     with pm.Model(check_bounds=False) as model:
         fixed_length = structural_dims(spec)
         for dim, values in graph_coords(spec).items():
@@ -267,10 +281,13 @@ def build_pymc_model(
                 else pytensor.shared(len(values), name=naming.graph_data(dim, "length"))
             )
             model.add_coord(dim, values, length=length)
-        eta, public = _linear_predictor(spec, priors, centered, data, model)
+        smooth_centred = smooth_centring(spec, family, link)
+        eta, public = _linear_predictor(spec, priors, centered, data, model, smooth_centred)
         dispersion = {}
         for parameter in spec.parameters:
-            parameter_eta, names = _linear_predictor(parameter, priors, centered, data, model)
+            parameter_eta, names = _linear_predictor(
+                parameter, priors, centered, data, model, smooth_centred
+            )
             dispersion[parameter.name] = TENSOR_LINKS[parameter.link].inverse(parameter_eta)
             public.extend(names)
         for parameter in family.dispersion:

@@ -70,6 +70,7 @@ def _predictor_expressions(parsed: ParsedFormula) -> list[tuple[str, str]]:
             for term in parsed.random
             for weight in term.member_weights
         ),
+        *((smooth.text, f"`{column}`") for smooth in parsed.smooths for column in smooth.columns),
     ]
 
 

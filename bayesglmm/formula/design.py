@@ -33,6 +33,7 @@ from bayesglmm.formula.fixed import fixed_design, offset_values
 from bayesglmm.formula.frame import used_rows
 from bayesglmm.formula.groups import group_designs, level_labels
 from bayesglmm.formula.response import response_design
+from bayesglmm.formula.smooths import smooth_designs
 from bayesglmm.formula.spec import (
     ModelSpec,
     ParameterDesign,
@@ -117,6 +118,7 @@ def build_spec(
             f"'{parsed.text}' has no population-level term; bayesglmm needs at least an "
             "intercept. Write '1' in place of '0' (or drop '- 1')."
         )
+    fixed, smooths = smooth_designs(parsed, frame, fixed)
     groups = group_designs(parsed, frame, covariances=covariances)
     offset = offset_values(parsed, frame)
     spec = ModelSpec(
@@ -129,20 +131,35 @@ def build_spec(
         dropped_rows=dropped,
         data=frame,
         parameters=tuple(
-            ParameterDesign(
-                name=name,
-                link=links[name],
-                formula=formula,
-                fixed=fixed_design(formula, frame, without_intercept=False),
-                groups=group_designs(formula, frame, parameter=name, covariances=covariances),
-                offset=offset_values(formula, frame),
-            )
+            _parameter_design(name, links[name], formula, frame, covariances)
             for name, formula in parameters.items()
         ),
         residual=None if residual is None else residual_structure(residual.random[0], frame),
+        smooths=smooths,
     )
     warn_degenerate(spec, family)
     return spec
+
+
+def _parameter_design(
+    name: str,
+    link: str,
+    formula: ParsedFormula,
+    frame: pd.DataFrame,
+    covariances: Mapping[str, pd.DataFrame],
+) -> ParameterDesign:
+    """The linear predictor of modelled parameter ``name``."""
+    fixed = fixed_design(formula, frame, without_intercept=False)
+    fixed, smooths = smooth_designs(formula, frame, fixed, parameter=name)
+    return ParameterDesign(
+        name=name,
+        link=link,
+        formula=formula,
+        fixed=fixed,
+        groups=group_designs(formula, frame, parameter=name, covariances=covariances),
+        offset=offset_values(formula, frame),
+        smooths=smooths,
+    )
 
 
 def residual_structure(

@@ -100,6 +100,9 @@ _COMPARISONS = {
     ast.NotEq: operator.ne,
 }
 _BACKTICKS = re.compile(r"`([^`]*)`")
+_SMOOTH_CALLS = ("s", "t2", "te", "ti")
+"""Smooth calls (mgcv's), which the formula front-end reads as terms of their own
+(:mod:`bayesglmm.formula.smooth_syntax`), never inside an expression."""
 _USAGE = (
     "formulas may use data columns (quote unusual names in backticks, as in `a.b`), numbers, "
     "strings, + - * / // % & |, comparisons, ** with a number as the power, and the functions "
@@ -197,6 +200,13 @@ def _check_python(code: str, where: str) -> ExpressionUse:
             columns.add(quoted.get(node.id, node.id))
         elif isinstance(node, ast.Call):
             name = _dotted(node.func)
+            if name in _SMOOTH_CALLS:
+                hint = "" if name in ("s", "t2") else f"; {name}() is not supported, write t2()"
+                raise FormulaError(
+                    f"{name}() in '{where}' is a smooth, which is a term of its own: add it to "
+                    "the formula, as in 'y ~ x + s(z)', not inside another expression, an "
+                    f"interaction or a random term{hint}"
+                )
             if name not in FORMULA_FUNCTIONS:
                 raise refuse(node.func, name, did_you_mean(name, FORMULA_FUNCTIONS))
             functions.add(name)

@@ -50,7 +50,7 @@ def fixed_design(
     names = tuple(str(name) for name in matrix.columns)
     if "Intercept" in names:
         _check_single_levels(parsed.fixed, frame)
-    _check_rank(values, names)
+    check_rank(values, names)
     return FixedDesign(
         matrix=values,
         names=names,
@@ -72,7 +72,7 @@ def _check_single_levels(fixed: str, frame: pd.DataFrame) -> None:
             )
 
 
-def _check_rank(values: np.ndarray, names: tuple[str, ...]) -> None:
+def check_rank(values: np.ndarray, names: tuple[str, ...]) -> None:
     """Refuse a rank-deficient design, naming the columns that add nothing to earlier ones."""
     if values.shape[1] == 0:
         return

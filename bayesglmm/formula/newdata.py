@@ -40,6 +40,7 @@ from bayesglmm.formula.expressions import FORMULA_CONTEXT
 from bayesglmm.formula.fixed import first_non_finite, offset_values
 from bayesglmm.formula.frame import checked_types, evaluate_expression, is_factor
 from bayesglmm.formula.groups import level_labels, member_labels
+from bayesglmm.formula.smooths import new_smooth_columns
 from bayesglmm.formula.spec import (
     GroupDesign,
     ModelSpec,
@@ -128,6 +129,9 @@ class NewDataDesign:
         name of their field of :class:`~bayesglmm.formula.spec.ResponseDesign`: the
         truncation bounds ``lower`` and ``upper``, and the known standard errors ``se``
         when drawing responses.
+    smooths
+        ``(block, values)`` of every penalised block of the smooths, values
+        ``(rows, columns)``; their null spaces are the last columns of ``fixed``.
     """
 
     fixed: np.ndarray
@@ -140,6 +144,7 @@ class NewDataDesign:
     link: str | None = None
     residual: ResidualStructure | None = None
     response_rows: Mapping[str, np.ndarray] = field(default_factory=dict)
+    smooths: tuple[tuple[str, np.ndarray], ...] = ()
 
     @property
     def n_rows(self) -> int:
@@ -175,6 +180,11 @@ class NewDataDesign:
                 spec.row_labels,
                 suffix=part.suffix,
                 link=link,
+                smooths=tuple(
+                    (block, values)
+                    for smooth in part.smooths
+                    for block, values in zip(smooth.blocks, smooth.values, strict=True)
+                ),
             )
 
         response = spec.response
@@ -238,8 +248,10 @@ def new_data_design(spec: ModelSpec, data: pd.DataFrame, trials: bool = False) -
         raise DataError(
             f"newdata has missing values in {report}; drop or fill those rows before predicting."
         )
+    fixed, smooths = _fixed(spec, frame)
     return NewDataDesign(
-        fixed=_matrix(spec.fixed.formulaic_spec, frame, parsed.fixed, spec.fixed.names),
+        fixed=fixed,
+        smooths=smooths,
         groups=tuple(
             _new_group(group, frame, _terms_by_group(parsed).get(group.name))
             for group in spec.groups
@@ -250,23 +262,40 @@ def new_data_design(spec: ModelSpec, data: pd.DataFrame, trials: bool = False) -
         residual=_new_residual(spec, data),
         response_rows=_response_rows(spec, frame, trials),
         parameters={
-            part.name: NewDataDesign(
-                fixed=_matrix(
-                    part.fixed.formulaic_spec, frame, part.formula.fixed, part.fixed.names
-                ),
-                groups=tuple(
-                    _new_group(group, frame, _terms_by_group(part.formula).get(group.name))
-                    for group in part.groups
-                ),
-                offset=offset_values(part.formula, frame),
-                trials=None,
-                row_labels=data.index,
-                suffix=part.suffix,
-                link=part.link,
-            )
-            for part in spec.parameters
+            part.name: _parameter_design(part, frame, data.index) for part in spec.parameters
         },
     )
+
+
+def _parameter_design(part: ParameterDesign, frame: pd.DataFrame, index: pd.Index) -> NewDataDesign:
+    """The new rows coded for a modelled parameter's formula."""
+    fixed, smooths = _fixed(part, frame)
+    return NewDataDesign(
+        fixed=fixed,
+        smooths=smooths,
+        groups=tuple(
+            _new_group(group, frame, _terms_by_group(part.formula).get(group.name))
+            for group in part.groups
+        ),
+        offset=offset_values(part.formula, frame),
+        trials=None,
+        row_labels=index,
+        suffix=part.suffix,
+        link=part.link,
+    )
+
+
+def _fixed(
+    part: ModelSpec | ParameterDesign, frame: pd.DataFrame
+) -> tuple[np.ndarray, tuple[tuple[str, np.ndarray], ...]]:
+    """The fixed design of one linear predictor on new rows (formulaic's columns, then the
+    smooths' null spaces) and the smooths' penalised blocks."""
+    fixed = part.fixed
+    matrix = _matrix(fixed.formulaic_spec, frame, part.formula.fixed, fixed.formulaic_names)
+    if not part.smooths:
+        return matrix, ()
+    columns, blocks = new_smooth_columns(part.smooths, frame)
+    return np.column_stack([matrix, columns]), blocks
 
 
 def _check_kinds(

@@ -24,6 +24,8 @@ from formulaic import ModelSpec as FormulaicSpec
 from bayesglmm import naming
 from bayesglmm.errors import DataError, did_you_mean
 from bayesglmm.formula.syntax import ParsedFormula
+from bayesglmm.smooths.bases import MarginalBasis
+from bayesglmm.smooths.mixed import MixedForm
 
 
 @dataclass(frozen=True)
@@ -40,12 +42,80 @@ class FixedDesign:
         True when the first column is the intercept.
     formulaic_spec
         formulaic's spec, which rebuilds the same columns on new data.
+    smooth_columns
+        The names of the last columns, which are the null spaces of the smooths (see
+        :class:`SmoothDesign`) rather than formulaic's.
     """
 
     matrix: np.ndarray
     names: tuple[str, ...]
     has_intercept: bool
     formulaic_spec: FormulaicSpec
+    smooth_columns: tuple[str, ...] = ()
+
+    @property
+    def formulaic_names(self) -> tuple[str, ...]:
+        """The names of the columns formulaic codes."""
+        return self.names[: len(self.names) - len(self.smooth_columns)]
+
+
+@dataclass(frozen=True)
+class SmoothDesign:
+    """One penalised smooth in random-effects form (one level of a ``by`` factor for
+    ``s(x, by = f)``); see :mod:`bayesglmm.smooths`.
+
+    Attributes
+    ----------
+    term
+        The term as written without white space, e.g. ``"s(x,k=5)"``.
+    label
+        Its label: ``"sx"``, ``"t2xz"``, or ``"sx:fa"`` for level ``a`` of ``by = f``.
+    variables
+        The covariates.
+    by, level
+        The ``by`` factor and this smooth's level of it, or None.
+    bases
+        The fitted marginal basis of each covariate (knots, transforms).
+    form
+        The map from the marginal bases to the fixed and penalised columns.
+    fixed_names
+        Names of its null-space columns among the fixed effects, ``("sx_1",)``.
+    blocks
+        Names of its penalised blocks, each with sd ``sds_<block>``: ``("sx_1",)``; in a
+        modelled parameter's formula they end with the parameter, ``("sx_1__sigma",)``.
+    values
+        Per block, its ``(rows, columns)`` values at the data rows.
+    """
+
+    term: str
+    label: str
+    variables: tuple[str, ...]
+    by: str | None
+    level: str | None
+    bases: tuple[MarginalBasis, ...]
+    form: MixedForm
+    fixed_names: tuple[str, ...]
+    blocks: tuple[str, ...]
+    values: tuple[np.ndarray, ...]
+
+    def columns(self, frame: pd.DataFrame) -> tuple[np.ndarray, list[np.ndarray]]:
+        """The fixed columns and each block's columns at the rows of ``frame``, with the
+        fitted knots and transforms."""
+        marginals = [
+            basis.evaluate(frame[name].to_numpy(dtype=float))
+            for basis, name in zip(self.bases, self.variables, strict=True)
+        ]
+        return self.columns_of(marginals, frame)
+
+    def columns_of(
+        self, marginals: list[np.ndarray], frame: pd.DataFrame
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """:meth:`columns` from the marginal bases already evaluated at ``frame``'s rows."""
+        fixed, blocks = self.form.columns(marginals)
+        if self.by is not None:
+            inside = (frame[self.by].astype(str) == self.level).to_numpy(dtype=float)[:, None]
+            fixed, blocks = fixed * inside, [block * inside for block in blocks]
+        return fixed, blocks
 
 
 @dataclass(frozen=True)
@@ -266,7 +336,7 @@ class ParameterDesign:
         Name of its link: ``"log"`` or ``"logit"``.
     formula
         Its parsed formula (the response is the parameter's name).
-    fixed, groups, offset
+    fixed, groups, offset, smooths
         As for the mean in :class:`ModelSpec`.
     """
 
@@ -276,6 +346,7 @@ class ParameterDesign:
     fixed: FixedDesign
     groups: tuple[GroupDesign, ...]
     offset: np.ndarray | None
+    smooths: tuple[SmoothDesign, ...] = ()
 
     @property
     def suffix(self) -> str:
@@ -310,6 +381,9 @@ class ModelSpec:
         The modelled family parameters, each with its own linear predictor.
     residual
         Correlated residuals within subject (gaussian family), or None.
+    smooths
+        The mean's penalised smooths: their null spaces are the last fixed-effect columns,
+        their penalised parts dense blocks of random-effect columns.
     """
 
     formula: ParsedFormula
@@ -322,6 +396,7 @@ class ModelSpec:
     data: pd.DataFrame
     parameters: tuple[ParameterDesign, ...] = ()
     residual: ResidualStructure | None = None
+    smooths: tuple[SmoothDesign, ...] = ()
 
     suffix = ""
     """The mean's variables have no suffix: ``b``, ``Intercept``, dim ``coef``."""
@@ -340,6 +415,11 @@ class ModelSpec:
     def all_groups(self) -> tuple[GroupDesign, ...]:
         """The groups of the mean and of every modelled parameter."""
         return tuple(group for part in self.linear_parts for group in part.groups)
+
+    @property
+    def all_smooths(self) -> tuple[SmoothDesign, ...]:
+        """The smooths of the mean and of every modelled parameter."""
+        return tuple(smooth for part in self.linear_parts for smooth in part.smooths)
 
     @property
     def parameter_names(self) -> tuple[str, ...]:

@@ -29,6 +29,7 @@ from bayesglmm.formula.scanner import (
     split_terms,
     strip_span,
 )
+from bayesglmm.formula.smooth_syntax import SmoothSyntax, is_smooth, parse_smooth
 from bayesglmm.formula.terms import (
     STRUCTURES,
     RandomTermSyntax,
@@ -133,6 +134,7 @@ class ParsedFormula:
     fixed: str
     random: tuple[RandomTermSyntax, ...]
     offsets: tuple[str, ...]
+    smooths: tuple[SmoothSyntax, ...] = ()
 
 
 def parse_formula(formula: str) -> ParsedFormula:
@@ -176,9 +178,21 @@ def parse_formula(formula: str) -> ParsedFormula:
     fixed_terms: list[str] = []
     random_terms: list[RandomTermSyntax] = []
     offsets: list[str] = []
+    smooths: list[SmoothSyntax] = []
     for sign, start, end in split_terms(formula, depth, tilde + 1, len(formula)):
         text = formula[start:end]
-        if sign == "+" and is_random_term(formula, depth, start, end):
+        if is_smooth(text):
+            if sign == "-":
+                raise FormulaError("a smooth cannot be removed with '-'", formula, start)
+            smooth = parse_smooth(formula, depth, start, end)
+            if any(other.label == smooth.label for other in smooths):
+                raise FormulaError(
+                    f"the formula has two smooths of {', '.join(smooth.variables)}; keep one",
+                    formula,
+                    start,
+                )
+            smooths.append(smooth)
+        elif sign == "+" and is_random_term(formula, depth, start, end):
             random_terms.extend(parse_random_term(formula, depth, start, end))
         elif sign == "+" and call_name(text) in STRUCTURES:
             random_terms.append(parse_structure(formula, depth, start, end))
@@ -199,6 +213,7 @@ def parse_formula(formula: str) -> ParsedFormula:
         fixed=fixed,
         random=tuple(random_terms),
         offsets=tuple(offsets),
+        smooths=tuple(smooths),
     )
 
 

@@ -108,6 +108,12 @@ def truth_draw(model: Model, truth: Mapping[str, float], rng: np.random.Generato
             "bg.power simulates models whose family parameters have no formula of their own, "
             "without correlated residuals or thresholds."
         )
+    if spec.smooths:
+        raise ArgumentError(
+            f"bg.power cannot simulate {spec.smooths[0].term}: a smooth has no known values "
+            "to simulate from; write the curve's shape as fixed terms (for example "
+            "'poly(x, 2)') for the power analysis."
+        )
     aliases = {naming.INTERCEPT: [naming.INTERCEPT]}
     coefficients = [
         _value(truth, [naming.coefficient_key(name), *aliases.get(name, [])], None)

@@ -13,6 +13,9 @@ cloglog links, which are already on a standard scale):
   intercept (Gelman et al. 2008; rstanarm's autoscaling).
 * ``sd[g][t]``: ``half_student_t(3, 2.5 s)`` for intercepts and 0/1 columns,
   ``half_student_t(3, 2.5 s / sd(t))`` for other columns.
+* ``sds[<block>]``, the sd of a smooth's penalised block (``sds[sx_1]`` for ``s(x)``):
+  ``half_student_t(3, 2.5 s)``, as a group intercept's sd; the block's columns are scaled
+  so that ``sds`` is the root mean square of the smooth's wiggly part over the data.
 * ``cor[g]``: ``lkj(1)``, uniform over correlation matrices.
 * ``rho[g]`` of ``ar1(time | subject)`` and ``cs(...)``: ``beta(1, 1)`` on
   ``(rho - lower) / (1 - lower)``, uniform over the valid correlations (``lower`` is -1
@@ -161,6 +164,9 @@ def _linear_part_priors(part, location: float, scale: float) -> dict[str, Prior]
             priors[naming.correlation_key(group.name)] = LKJ(1)
         if group.structure is not None:
             priors[naming.rho_key(group.name)] = Beta(1, 1)
+    for smooth in getattr(part, "smooths", ()):
+        for block in smooth.blocks:
+            priors[naming.smooth_sd_key(block)] = HalfStudentT(3, scale)
     return priors
 
 

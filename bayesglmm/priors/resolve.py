@@ -7,6 +7,7 @@ Keys, most specific first:
 * For a modelled parameter such as ``zi``: ``"Intercept_zi"``, ``"b_zi[<coef>]"``,
   then ``"b_zi"``; its groups are named ``<group>__zi`` in the ``sd`` and ``cor`` keys.
 * ``"sd[<group>][<term>]"``, then ``"sd[<group>]"``, then ``"sd"``.
+* ``"sds[<block>]"`` (a smooth's sd, ``sds[sx_1]`` for ``s(x)``), then ``"sds"``.
 * ``"cor[<group>]"``, then ``"cor"``.
 * Dispersion parameters by their brms names: ``"sigma"``, ``"nu"``, ``"shape"``, ``"phi"``.
 

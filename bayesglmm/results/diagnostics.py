@@ -23,6 +23,7 @@ import pandas as pd
 import xarray as xr
 from scipy import stats
 
+from bayesglmm import naming
 from bayesglmm.results.intervals import interval_bounds, interval_columns, resolve_ci_prob
 
 RHAT_MAX = 1.01
@@ -66,6 +67,12 @@ def convergence_messages(table: pd.DataFrame, sample_stats: xr.Dataset) -> list[
                 "target_accept (for example fit(target_accept=0.95)); if divergences remain, "
                 "try centered=[...] for grouping factors with many observations per level, or a "
                 "tighter prior on the group sds."
+                + (
+                    " A smooth whose curve is nearly straight (its sds near 0) causes them "
+                    "too: a smaller k or a tighter prior on its sds (priors={'sds': ...}) helps."
+                    if any(str(label).startswith(naming.smooth_sd("")) for label in table.index)
+                    else ""
+                )
             )
     rhat = table["rhat"].dropna()
     high = rhat[rhat > RHAT_MAX]

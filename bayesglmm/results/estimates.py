@@ -161,6 +161,34 @@ def dispersion_table(fit: Fit, ci_prob: float | None = None) -> pd.DataFrame | N
     return pd.concat([summarize(draws, ci_prob).set_axis(labels) for labels, draws in parts])
 
 
+def smooth_draws(fit: Fit) -> LabelledDraws:
+    """Labels (``sds_<block>``) and draws of the sds of the smooths' penalised blocks."""
+    return [
+        ([naming.smooth_sd(block)], fit.posterior[naming.smooth_sd(block)])
+        for block in _smooth_blocks(fit)
+    ]
+
+
+def _smooth_blocks(fit: Fit) -> list[str]:
+    return [block for smooth in fit.spec.all_smooths for block in smooth.blocks]
+
+
+def smooth_table(fit: Fit, ci_prob: float | None = None) -> pd.DataFrame | None:
+    """The sds of the smooths, one row per penalised block labelled as brms prints them,
+    ``sds(sx_1)``; None for a model without smooths."""
+    blocks = _smooth_blocks(fit)
+    if not blocks:
+        return None
+    return pd.concat(
+        [
+            summarize(fit.posterior[naming.smooth_sd(block)], ci_prob).set_axis(
+                [naming.smooth_sd_label(block)]
+            )
+            for block in blocks
+        ]
+    )
+
+
 def reported_draws(fit: Fit) -> LabelledDraws:
     """Labels and draws of every parameter but the group-level effects."""
     posterior = fit.posterior
@@ -180,14 +208,15 @@ def reported_draws(fit: Fit) -> LabelledDraws:
             parts.append((labels, pair_draws(posterior[naming.group_correlation(g)], pairs)))
         if group.structure is not None:
             parts.append(([naming.group_rho(g)], posterior[naming.group_rho(g)]))
+    parts.extend(smooth_draws(fit))
     parts.extend(dispersion_draws(fit))
     return parts
 
 
 def summary(fit: Fit, ci_prob: float | None = None) -> pd.DataFrame:
     """Every parameter but the group-level effects, one row per element, labelled
-    ``b[<coef>]``, ``sd_<group>[<term>]``, ``cor_<group>[<t1>,<t2>]`` and the family's
-    parameter names."""
+    ``b[<coef>]``, ``sd_<group>[<term>]``, ``cor_<group>[<t1>,<t2>]``, ``sds_<block>`` (a
+    smooth's sd) and the family's parameter names."""
     return pd.concat(
         [summarize(draws, ci_prob).set_axis(labels) for labels, draws in reported_draws(fit)]
     )
@@ -204,5 +233,6 @@ def reported_names(fit: Fit) -> list[str]:
     """The posterior variables of :func:`summary`, for the trace and rank plots."""
     names = [naming.coefficients(part.suffix) for part in fit.spec.linear_parts]
     names.extend(naming.group_sd(group.name) for group in fit.spec.all_groups)
+    names.extend(naming.smooth_sd(b) for smooth in fit.spec.all_smooths for b in smooth.blocks)
     residual = [naming.RESIDUAL_RHO] if fit.spec.residual is not None else []
     return names + constant_parameters(fit) + residual

@@ -532,6 +532,36 @@ class Fit:
         the conditional and population-averaged means side by side. Returns a Figure."""
         return emmeans_plot.plot_emmeans(self, specs, by, at, weights, scale, re)
 
+    def plot_smooth(
+        self, term: str, parameter: str | None = None, residuals: bool = True
+    ) -> Figure:
+        """Plot a smooth: its partial effect on the link scale with a credible band and the
+        partial residuals of the rows, as mgcv's ``plot.gam``.
+
+        Parameters
+        ----------
+        term
+            The smooth as written in the formula (white space ignored), ``"s(x)"``, or its
+            label, ``"sx"``; ``s(x, by = f)`` draws one curve per level of ``f``.
+        parameter
+            For a smooth in a modelled parameter's formula (``sigma = "~ s(x)"``): that
+            parameter; drawn without residuals.
+        residuals
+            Draw the partial residuals (see :mod:`bayesglmm.results.smooths`).
+
+        Examples
+        --------
+        >>> import bayesglmm as bg
+        >>> rng = np.random.default_rng(0)
+        >>> data = pd.DataFrame({"x": rng.uniform(size=100)})
+        >>> data["y"] = np.sin(6 * data["x"]) + rng.normal(0, 0.3, 100)
+        >>> fit = bg.Model("y ~ s(x, k = 6)", data).fit(draws=200, tune=300, chains=2,
+        ...                                              seed=1, progress=False)
+        >>> fit.plot_smooth("s(x, k = 6)").axes[0].get_xlabel()
+        'x'
+        """
+        return plots.plot_smooth(self, term, parameter, residuals)
+
     def plot_trace(self, var_names: list[str] | None = None) -> Figure:
         """Trace and density of every reported parameter (fixed effects, group sds,
         correlations, family parameters), one row per element, with a legend of chains."""

@@ -66,12 +66,19 @@ def modelled_parameters(
     }
 
 
+def smooth_coefficients(posterior: xr.Dataset, block: str) -> np.ndarray:
+    """Draws ``(samples, columns)`` of a smooth's penalised coefficients, ``sds * zs``."""
+    sds = stacked_draws(posterior, naming.smooth_sd(block))
+    return sds[:, None] * stacked_draws(posterior, naming.smooth_standard_normal(block))
+
+
 def draw_chunks(posterior: xr.Dataset, spec: ModelSpec) -> Iterator[slice]:
     """Slices of the stacked sample axis, each small enough to hold in memory."""
     n_samples = posterior.sizes["chain"] * posterior.sizes["draw"]
     width = max(
         [1, *(part.fixed.matrix.shape[1] for part in spec.linear_parts)]
         + [g.values.shape[1] for g in spec.all_groups]
+        + [v.shape[1] for smooth in spec.all_smooths for v in smooth.values]
     )
     size = max(1, MAX_CHUNK_ELEMENTS // max(1, spec.n_obs * width))
     for start in range(0, n_samples, size):
@@ -83,9 +90,10 @@ def combined(
     fixed: np.ndarray,
     offset: np.ndarray | None,
     terms: Iterable[tuple[np.ndarray, np.ndarray, np.ndarray]],
+    smooths: Iterable[tuple[np.ndarray, np.ndarray]] = (),
 ) -> np.ndarray:
-    """The linear predictor ``X b + offset + sum_g rowsum(Z_g * r_g[index_g])`` over
-    stacked draws: the one place it is computed from draws.
+    """The linear predictor ``X b + offset + sum_g rowsum(Z_g * r_g[index_g]) +
+    sum_s Zs_s bs_s`` over stacked draws: the one place it is computed from draws.
 
     Parameters
     ----------
@@ -96,6 +104,9 @@ def combined(
     terms
         Per grouping factor: effects ``(samples, levels, terms)``, each row's level
         ``(rows,)`` and its term columns ``(rows, terms)``.
+    smooths
+        Per penalised block of a smooth: coefficients ``(samples, columns)``
+        (:func:`smooth_coefficients`) and its columns ``(rows, columns)``.
 
     Examples
     --------
@@ -109,6 +120,8 @@ def combined(
         eta = eta + offset
     for effects, index, values in terms:
         eta += np.einsum("snq,nq->sn", effects[:, index, :], values)
+    for coefficients, values in smooths:
+        eta += coefficients @ values.T
     return eta
 
 
@@ -128,7 +141,21 @@ def linear_predictor(
         for g in part.groups
         for index, values in g.memberships
     )
-    return combined(b, part.fixed.matrix, part.offset, terms)
+    return combined(
+        b, part.fixed.matrix, part.offset, terms, smooth_terms(posterior, part, samples)
+    )
+
+
+def smooth_terms(
+    posterior: xr.Dataset, part: ModelSpec | ParameterDesign, samples: slice = slice(None)
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The ``smooths`` argument of :func:`combined` at the fitted rows of one linear
+    predictor: per penalised block, its coefficients at ``samples`` and its columns."""
+    return [
+        (smooth_coefficients(posterior, block)[samples], values)
+        for smooth in part.smooths
+        for block, values in zip(smooth.blocks, smooth.values, strict=True)
+    ]
 
 
 def pointwise_log_likelihood(

@@ -31,6 +31,7 @@ from bayesglmm.results.effects import effects
 from bayesglmm.results.estimates import coef, ranef, reported_names
 from bayesglmm.results.intervals import interval_of
 from bayesglmm.results.pooling import no_pooling_estimates
+from bayesglmm.results.smooths import partial_residuals, smooth_effect
 from bayesglmm.results.tables import correlation_pairs, pair_draws
 
 if TYPE_CHECKING:
@@ -230,6 +231,45 @@ def effects_plot(table: pd.DataFrame, variable: str, by: str | None, label: str)
 def plot_effects(fit: Fit, variable: str, by: str | None = None) -> Figure:
     """:func:`~bayesglmm.results.effects.effects` of ``fit`` with their intervals."""
     return effects_plot(effects(fit, variable, by), variable, by, fit.observed_name)
+
+
+def smooth_plot(
+    table: pd.DataFrame, residuals: pd.DataFrame | None, variable: str, by: str | None, term: str
+) -> Figure:
+    """A smooth's partial effect with its credible band along ``variable`` (one line per
+    level of ``by``), over the partial residuals when given."""
+    figure, axes = _figure()
+    low, high = interval_of(table)
+    groups = table.groupby(by, sort=False) if by else [(None, table)]
+    for level, rows in groups:
+        label = None if by is None else f"{by} = {level}"
+        (line,) = axes.plot(rows[variable], rows["mean"], label=label)
+        axes.fill_between(rows[variable], rows[low], rows[high], alpha=0.2, color=line.get_color())
+        if residuals is not None:
+            points = residuals if by is None else residuals[residuals[by] == level]
+            axes.scatter(
+                points[variable], points["residual"], s=8, alpha=0.4, color=line.get_color()
+            )
+    axes.axhline(0.0, color="grey", linewidth=0.5)
+    axes.set(xlabel=variable, ylabel=f"{term} (link scale)", title=f"Smooth {term}")
+    if by is not None:
+        axes.legend()
+    return figure
+
+
+def plot_smooth(
+    fit: Fit, term: str, parameter: str | None = None, residuals: bool = True
+) -> Figure:
+    """:func:`~bayesglmm.results.smooths.smooth_effect` of ``fit`` with its band and, for the
+    mean's smooths when ``residuals``, the partial residuals."""
+    table = smooth_effect(fit, term, parameter)
+    variable = table.columns[0]
+    by = table.columns[1] if table.columns[1] != "mean" else None
+    shown = residuals and parameter is None and fit.family.thresholds is None
+    points = partial_residuals(fit, term) if shown else None
+    if by is not None:
+        table[by] = table[by].astype(str)
+    return smooth_plot(table, points, variable, by, term)
 
 
 def reported_tree(fit: Fit, var_names: list[str] | None = None) -> xr.DataTree:

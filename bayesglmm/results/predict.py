@@ -12,6 +12,9 @@ With ``eta = X beta + Z u`` and inverse link ``h``:
   ``re="none"``: population-averaged effects on the logit scale are attenuated by about
   ``1/sqrt(1 + 0.346 v)`` (Zeger, Liang & Albert 1988, Biometrics 44:1049-1060).
 
+Smooths are not random effects in this sense: their penalised parts are part of the
+fitted curve and enter every prediction, whatever ``re``.
+
 A level that the fit has not seen gets, with ``new_levels="population"``, effects drawn
 from ``N(0, Sigma_g)`` at every posterior draw (one draw per new level, shared by its
 rows); ``new_levels="error"`` refuses it.
@@ -50,6 +53,7 @@ from bayesglmm.results.linear_predictor import (
     combined,
     modelled_parameters,
     parameter_draws,
+    smooth_coefficients,
     stacked_draws,
 )
 from bayesglmm.structures.residual import sequential_data, sequential_draws
@@ -170,8 +174,11 @@ def _linear_parts(
     variance of its random part (else None)."""
     b = stacked_draws(posterior, naming.coefficients(design.suffix))
     offset = None if design.offset is None else design.offset[rows]
+    smooths = [
+        (smooth_coefficients(posterior, block), values[rows]) for block, values in design.smooths
+    ]
     if re != "conditional":
-        eta = combined(b, design.fixed[rows], offset, [])
+        eta = combined(b, design.fixed[rows], offset, [], smooths)
         variance = random_part_variance(posterior, design, rows) if re == "marginal" else None
         return eta, variance
     terms = []
@@ -184,7 +191,7 @@ def _linear_parts(
                 index = np.where(unseen, fitted.shape[1] + new_index[rows], index)
                 effects = np.concatenate([fitted, new_effects[group.name]], axis=1)
             terms.append((effects, index, values[rows]))
-    return combined(b, design.fixed[rows], offset, terms), None
+    return combined(b, design.fixed[rows], offset, terms, smooths), None
 
 
 def _chunk_values(

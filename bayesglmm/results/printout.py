@@ -1,5 +1,6 @@
 """The printout of a fit, laid out as brms prints one: header, multilevel
-hyperparameters, regression coefficients, further distributional parameters, warnings.
+hyperparameters, smooth terms, regression coefficients, further distributional parameters,
+warnings.
 
 Examples
 --------
@@ -16,7 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bayesglmm.results.display import Printout, model_header
-from bayesglmm.results.estimates import dispersion_table, fixef, varcorr
+from bayesglmm.results.estimates import dispersion_table, fixef, smooth_table, varcorr
 
 if TYPE_CHECKING:
     from bayesglmm.results.fit import Fit
@@ -52,6 +53,9 @@ def fit_printout(fit: Fit) -> Printout:
             title = f"~{group.name} (Number of levels: {group.n_levels})"
             tables.append((title, rows.set_axis(labels)))
         sections.append(("Multilevel Hyperparameters", tables))
+    smooths = smooth_table(fit)
+    if smooths is not None:
+        sections.append(("Smooth Terms", [(None, smooths)]))
     sections.append(("Regression Coefficients", [(None, fixef(fit))]))
     dispersion = dispersion_table(fit)
     if dispersion is not None:

@@ -81,8 +81,11 @@ def model_factors(spec) -> dict[str, list]:
 
 
 def model_covariates(spec, factors: Mapping[str, list]) -> list[str]:
-    """The numeric columns of the fixed part (those not used as factors)."""
-    used = expression_use(spec.formula.fixed).columns
+    """The numeric columns of the fixed part and of its smooths (those not used as
+    factors)."""
+    used = expression_use(spec.formula.fixed).columns | {
+        name for smooth in spec.smooths for name in smooth.variables
+    }
     return [name for name in spec.data.columns if name in used and name not in factors]
 
 

@@ -271,8 +271,10 @@ NATIVE_WORK = 200_000
 
 def prepare_nutpie(graph: PyMCGraph, spec) -> CompiledGraph | NativeNutpie:
     """The cached-compile path for small data, nutpie's native path for large data."""
-    columns = sum(part.fixed.matrix.shape[1] for part in spec.linear_parts) + sum(
-        len(g.terms) for g in spec.all_groups
+    columns = (
+        sum(part.fixed.matrix.shape[1] for part in spec.linear_parts)
+        + sum(len(g.terms) for g in spec.all_groups)
+        + sum(v.shape[1] for smooth in spec.all_smooths for v in smooth.values)
     )
     if spec.n_obs * columns > NATIVE_WORK:
         return NativeNutpie(graph)

@@ -105,6 +105,7 @@ def check_draw_storage(options: SamplingOptions, spec: ModelSpec) -> None:
         1
         + sum(len(part.fixed.names) for part in spec.linear_parts)
         + sum(group.n_levels * len(group.terms) for group in spec.all_groups)
+        + sum(v.shape[1] + 1 for smooth in spec.all_smooths for v in smooth.values)
     )
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     needed = 8 * options.draws * options.chains * values_per_draw

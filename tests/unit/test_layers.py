@@ -1,12 +1,13 @@
 """The package's layers import one way: read statically from every module's imports.
 
-Layers, from the bottom: ``errors``/``naming``/``registry`` and the like; ``families``
-(data only); ``structures``; ``priors``; ``formula``; ``backend`` (the PyMC graph and
-the likelihoods); ``samplers``; ``results``; then ``model``, ``persistence``, ``cli`` on
-top. A module's dependencies are its imports anywhere in the file (function-level
-imports too, but not those under ``if TYPE_CHECKING:``), followed transitively through
-the package; importing ``bayesglmm.a.b`` also imports the package ``bayesglmm.a``, but
-never counts the root ``bayesglmm/__init__.py``, which imports everything for users.
+Layers, from the bottom: ``errors``/``naming``/``registry`` and the like; ``smooths``
+(spline bases on arrays); ``families`` (data only); ``structures``; ``priors``;
+``formula``; ``backend`` (the PyMC graph and the likelihoods); ``samplers``; ``results``;
+then ``model``, ``persistence``, ``cli`` on top. A module's dependencies are its imports
+anywhere in the file (function-level imports too, but not those under
+``if TYPE_CHECKING:``), followed transitively through the package; importing
+``bayesglmm.a.b`` also imports the package ``bayesglmm.a``, but never counts the root
+``bayesglmm/__init__.py``, which imports everything for users.
 """
 
 import ast
@@ -20,6 +21,17 @@ TOP = ("model", "persistence", "cli", "studies", "templates")
 RULES: dict[str, tuple[str, ...]] = {
     "families": (
         *HEAVY,
+        "bayesglmm.priors",
+        "bayesglmm.structures",
+        "bayesglmm.formula",
+        "bayesglmm.backend",
+        "bayesglmm.samplers",
+        "bayesglmm.results",
+        *(f"bayesglmm.{name}" for name in TOP),
+    ),
+    "smooths": (
+        *HEAVY,
+        "bayesglmm.families",
         "bayesglmm.priors",
         "bayesglmm.structures",
         "bayesglmm.formula",

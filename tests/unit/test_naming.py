@@ -124,3 +124,19 @@ def test_keys_read_back_by_broader_keys():
     assert naming.broader_keys(naming.rho_key("site")) == ["rho"]
     assert naming.broader_keys(naming.RESIDUAL_RHO_KEY) == ["rho"]
     assert naming.broader_keys(naming.intercept(ZI)) == []
+
+
+def test_smooth_names():
+    label = naming.smooth_label("s", ("x",))
+    by = naming.smooth_label("s", ("x",), naming.by_level("f", "a b"))
+    assert (label, naming.smooth_label("t2", ("x", "z")), by) == ("sx", "t2xz", "sx:fab")
+    assert naming.smooth_base(by) == "sx" and naming.smooth_base(label) == "sx"
+    block = naming.smooth_block(label, 1)
+    sigma_block = naming.parameter_group(block, "sigma")
+    assert (block, sigma_block, naming.smooth_column(label, 2)) == ("sx_1", "sx_1__sigma", "sx_2")
+    assert naming.smooth_sd(block) == "sds_sx_1"
+    assert naming.smooth_standard_normal(sigma_block) == "zs_sx_1__sigma"
+    assert naming.smooth_dim(block) == "sx_1_basis"
+    assert naming.smooth_sd_key(sigma_block) == "sds[sx_1__sigma]"
+    assert naming.smooth_sd_label(block) == "sds(sx_1)"
+    assert naming.broader_keys(naming.smooth_sd_key(block)) == ["sds"]

@@ -144,6 +144,8 @@ def _unsupported_features(spec) -> Iterator[str]:
             yield f"group '{group.name}' is a multi-membership term"
     if spec.residual is not None:
         yield f"the residuals are correlated ({spec.residual.text})"
+    for smooth in spec.smooths[:1]:
+        yield f"the formula has a penalised smooth ({smooth.term})"
     for parameter in spec.parameters:
         yield f"'{parameter.name}' has a formula of its own"
 

@@ -1,0 +1,190 @@
+"""The designs of a formula's smooths: each basis fitted to the data, centred and split into
+fixed null-space columns (appended to the fixed design) and penalised blocks
+(:mod:`bayesglmm.smooths`); and the same columns on new data, from the stored knots and
+transforms.
+
+Examples
+--------
+>>> import bayesglmm as bg
+>>> data = bg.datasets.load("sleepstudy")
+>>> spec = bg.Model("Reaction ~ s(Days, k = 5)", data).spec
+>>> spec.fixed.names, spec.smooths[0].blocks, spec.smooths[0].values[0].shape
+(('Intercept', 'sDays_1'), ('sDays_1',), (180, 3))
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from bayesglmm import naming
+from bayesglmm.errors import DataError
+from bayesglmm.formula.fixed import check_rank
+from bayesglmm.formula.frame import is_factor
+from bayesglmm.formula.groups import level_labels
+from bayesglmm.formula.smooth_syntax import SmoothSyntax
+from bayesglmm.formula.spec import FixedDesign, SmoothDesign
+from bayesglmm.formula.syntax import ParsedFormula
+from bayesglmm.smooths.bases import distinct_needed, marginal_basis
+from bayesglmm.smooths.mixed import mixed_form, tensor_mixed_form
+
+
+def _check_covariate(smooth: SmoothSyntax, frame: pd.DataFrame, name: str) -> np.ndarray:
+    column = frame[name]
+    if is_factor(column):
+        raise DataError(
+            f"'{name}' in {smooth.text} is a factor, but a smooth needs a numeric covariate; "
+            f"convert it with pd.to_numeric(data['{name}']), or use it as a factor term."
+        )
+    values = column.to_numpy(dtype=float)
+    needed = distinct_needed(smooth.bs, smooth.k)
+    distinct = len(np.unique(values))
+    if distinct < needed:
+        raise DataError(
+            f"'{name}' has {distinct} distinct values, fewer than the {needed} that "
+            f"{smooth.text} (k = {smooth.k}) needs; give a smaller k, such as "
+            f"{smooth.function}({name}, k = {max(3, distinct)}), or use '{name}' as a "
+            "linear term."
+        )
+    return values
+
+
+def _levels(smooth: SmoothSyntax, frame: pd.DataFrame) -> list[str | None]:
+    if smooth.by is None:
+        return [None]
+    column = frame[smooth.by]
+    if not is_factor(column):
+        raise DataError(
+            f"by = {smooth.by} in {smooth.text} must be a factor (one smooth per level), but "
+            f"'{smooth.by}' holds numbers; convert it with data['{smooth.by}'].astype(str). "
+            "A smooth varying with a numeric by is not supported."
+        )
+    return list(level_labels(column)[1])
+
+
+def _designs(
+    smooth: SmoothSyntax, frame: pd.DataFrame, parameter: str | None
+) -> list[tuple[SmoothDesign, np.ndarray]]:
+    """The designs of one smooth term (one per level of ``by``), each with its fixed
+    columns at the data rows."""
+    values = [_check_covariate(smooth, frame, name) for name in smooth.variables]
+    bases = tuple(marginal_basis(smooth.bs, x, smooth.k) for x in values)
+    marginals = [basis.evaluate(x) for basis, x in zip(bases, values, strict=True)]
+    designs = []
+    for level in _levels(smooth, frame):
+        inside = None if level is None else (frame[smooth.by].astype(str) == level).to_numpy()
+        if smooth.function == "t2":
+            if inside is not None:
+                raise DataError(
+                    f"{smooth.text}: by = is supported for s() only, not for a tensor "
+                    f"product; fit one smooth per level of '{smooth.by}' with s(<covariate>, "
+                    f"by = {smooth.by}), or t2() without by."
+                )
+            form = tensor_mixed_form(marginals, [basis.penalty for basis in bases])
+        else:
+            form = mixed_form(marginals[0], bases[0].penalty, inside, orient=values[0])
+        label_level = None if level is None else naming.by_level(smooth.by, level)
+        label = naming.smooth_label(smooth.function, smooth.variables, label_level)
+        design = SmoothDesign(
+            term=smooth.key,
+            label=label,
+            variables=smooth.variables,
+            by=smooth.by,
+            level=level,
+            bases=bases,
+            form=form,
+            fixed_names=tuple(
+                naming.smooth_column(label, i + 1) for i in range(len(form.fixed_maps))
+            ),
+            blocks=tuple(
+                naming.parameter_group(naming.smooth_block(label, i + 1), parameter)
+                for i in range(len(form.blocks))
+            ),
+            values=(),
+        )
+        fixed, blocks = design.columns_of(marginals, frame)
+        designs.append((replace(design, values=tuple(blocks)), fixed))
+    return designs
+
+
+def smooth_designs(
+    parsed: ParsedFormula, frame: pd.DataFrame, fixed: FixedDesign, parameter: str | None = None
+) -> tuple[FixedDesign, tuple[SmoothDesign, ...]]:
+    """The smooths of ``parsed`` on the data ``frame``, and ``fixed`` with their null-space
+    columns appended (checked for collinearity with the other columns).
+
+    Raises
+    ------
+    DataError
+        For a covariate that is a factor or has too few distinct values, a numeric ``by``,
+        or a null space that duplicates a fixed effect (as ``x + s(x)`` does).
+    """
+    if not parsed.smooths:
+        return fixed, ()
+    pairs = [pair for smooth in parsed.smooths for pair in _designs(smooth, frame, parameter)]
+    designs = tuple(design for design, _ in pairs)
+    labels = [d.label for d in designs]
+    repeated = next((label for label in labels if labels.count(label) > 1), None)
+    if repeated is not None:
+        raise DataError(
+            f"two smooths get the label '{repeated}' (from the levels of a by factor whose "
+            "labels differ only in symbols); rename the levels."
+        )
+    columns = [fixed_columns for _, fixed_columns in pairs]
+    names = tuple(name for d in designs for name in d.fixed_names)
+    clash = set(names) & set(fixed.names)
+    if clash:
+        raise DataError(
+            f"the fixed effect '{sorted(clash)[0]}' has the name of a smooth's column; "
+            "rename that data column."
+        )
+    matrix = np.column_stack([fixed.matrix, *columns])
+    all_names = (*fixed.names, *names)
+    try:
+        check_rank(matrix, all_names)
+    except DataError as error:
+        raise DataError(
+            f"{error} A smooth's fixed columns hold its straight line, so a formula such as "
+            "'y ~ x + s(x)' has the line twice: drop the linear term."
+        ) from None
+    return replace(fixed, matrix=matrix, names=all_names, smooth_columns=names), designs
+
+
+def new_smooth_columns(
+    smooths: tuple[SmoothDesign, ...], frame: pd.DataFrame
+) -> tuple[np.ndarray, tuple[tuple[str, np.ndarray], ...]]:
+    """The null-space columns ``(rows, m)`` and the ``(block, values)`` of every penalised
+    block of ``smooths`` on new rows ``frame``, coded with the fitted bases."""
+    _check_new_rows(smooths, frame)
+    fixed, blocks = [np.zeros((len(frame), 0))], []
+    for smooth in smooths:
+        columns, values = smooth.columns(frame)
+        fixed.append(columns)
+        blocks.extend(zip(smooth.blocks, values, strict=True))
+    return np.column_stack(fixed), tuple(blocks)
+
+
+def _check_new_rows(smooths: tuple[SmoothDesign, ...], frame: pd.DataFrame) -> None:
+    """Refuse covariates that are not finite, and levels of a ``by`` factor the fit has no
+    smooth for (their rows would get none, silently)."""
+    for smooth in smooths:
+        for name in smooth.variables:
+            values = frame[name].to_numpy(dtype=float)
+            if not np.all(np.isfinite(values)):
+                rows = frame.index[~np.isfinite(values)][:5].tolist()
+                raise DataError(
+                    f"newdata gives '{name}' (in {smooth.term}) values that are not finite in "
+                    f"rows {rows}; a smooth needs finite values."
+                )
+    for smooth in smooths:
+        if smooth.by is None:
+            continue
+        fitted = {s.level for s in smooths if s.term == smooth.term}
+        unseen = sorted(set(frame[smooth.by].astype(str)) - fitted)
+        if unseen:
+            raise DataError(
+                f"newdata has levels of '{smooth.by}' that {smooth.term} has no smooth for: "
+                f"{unseen[:5]}; predict at the fitted levels, {sorted(fitted)}."
+            )
