@@ -44,12 +44,9 @@ def response_design(parsed: ParsedFormula, frame: pd.DataFrame, family: Family) 
     censoring = syntax.helper("cens")
     censored = None
     if censoring is not None:
-        if not family.censorable:
-            censorable = ", ".join(name for name, f in FAMILIES.items() if f.censorable)
-            raise FormulaError(
-                f"'{syntax.text}' censors the response, but family '{family.name}' does not "
-                f"support censoring; use one of: {censorable}."
-            )
+        _check_family(
+            syntax, family, "censorable", "censors the response", "does not support censoring"
+        )
         flags = evaluate_expression(censoring, frame, f"cens({censoring})")
         censored = censoring_flags(flags, f"cens({censoring})")
     lower, upper = truncation_bounds(syntax, frame, family, prepared.values)
@@ -69,6 +66,18 @@ def response_design(parsed: ParsedFormula, frame: pd.DataFrame, family: Family) 
         se=se,
         se_sigma=se_sigma,
     )
+
+
+def _check_family(
+    syntax: ResponseSyntax, family: Family, capability: str, action: str, lack: str
+) -> None:
+    """Refuse an addition term the family cannot take: the families whose ``capability``
+    flag is set are the ones to use."""
+    if not getattr(family, capability):
+        able = ", ".join(name for name, f in FAMILIES.items() if getattr(f, capability))
+        raise FormulaError(
+            f"'{syntax.text}' {action}, but family '{family.name}' {lack}; use one of: {able}."
+        )
 
 
 def _values(expression: str, frame: pd.DataFrame, where: str) -> np.ndarray:
@@ -120,12 +129,9 @@ def truncation_bounds(
     if arguments is None:
         return None, None
     where = f"trunc({', '.join(f'{key} = {text}' for key, text in arguments.items())})"
-    if not family.truncatable:
-        truncatable = ", ".join(name for name, f in FAMILIES.items() if f.truncatable)
-        raise FormulaError(
-            f"'{syntax.text}' truncates the response, but family '{family.name}' has no "
-            f"truncated form here; use one of: {truncatable}."
-        )
+    _check_family(
+        syntax, family, "truncatable", "truncates the response", "has no truncated form here"
+    )
     lower, upper = (
         _values(arguments[key], frame, where) if key in arguments else None for key in ("lb", "ub")
     )
@@ -161,12 +167,13 @@ def standard_errors(
     if arguments is None:
         return None, False
     where = f"se({arguments['x']})"
-    if not family.standard_error:
-        accepting = ", ".join(name for name, f in FAMILIES.items() if f.standard_error)
-        raise FormulaError(
-            f"'{syntax.text}' gives known standard errors, which need a family with a "
-            f"residual sd; family '{family.name}' has none. Use one of: {accepting}."
-        )
+    _check_family(
+        syntax,
+        family,
+        "standard_error",
+        "gives known standard errors",
+        "has no residual sd for them to replace",
+    )
     sigma = arguments.get("sigma", "FALSE")
     se = _values(arguments["x"], frame, where)
     bad = ~np.isfinite(se) | (se < 0) | ((se == 0) & (not LOGICALS[sigma]))
