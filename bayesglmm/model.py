@@ -348,6 +348,11 @@ class Model:
             ),
             ("offset", old.offset is None, new.offset is None),
             (
+                "monotonic categories",
+                [term.categories for term in old.monotonic],
+                [term.categories for term in new.monotonic],
+            ),
+            (
                 "parameter formulas",
                 [(p.fixed.names, [g.terms for g in p.groups]) for p in old.parameters],
                 [(p.fixed.names, [g.terms for g in p.groups]) for p in new.parameters],

@@ -64,6 +64,7 @@ def _predictor_expressions(parsed: ParsedFormula) -> list[tuple[str, str]]:
         (parsed.fixed, parsed.fixed),
         *((term.text, term.expr) for term in parsed.random),
         *((f"offset({offset})", offset) for offset in parsed.offsets),
+        *((term.text, f"`{term.column}`") for term in parsed.monotonic),
     ]
 
 

@@ -32,9 +32,11 @@ from bayesglmm.formula.degenerate import warn_degenerate
 from bayesglmm.formula.fixed import fixed_design, offset_values
 from bayesglmm.formula.frame import used_rows
 from bayesglmm.formula.groups import group_designs, level_labels
+from bayesglmm.formula.monotonic import category_codes
 from bayesglmm.formula.response import response_design
 from bayesglmm.formula.spec import (
     ModelSpec,
+    MonotonicDesign,
     ParameterDesign,
     ResidualStructure,
 )
@@ -96,6 +98,13 @@ def build_spec(
             f"'{family.name}' has none. Write the structure in the formula instead, "
             f"'+ {residual.random[0].text}', for correlated effects on the link scale."
         )
+    for name, formula in parameters.items():
+        if formula.monotonic:
+            raise FormulaError(
+                f"'{formula.monotonic[0].text}' in the formula of '{name}' is not supported; "
+                "monotonic terms are supported in the mean's formula only. Use the column as a "
+                f"number or a factor in '{name}'s formula."
+            )
     frame, dropped = used_rows(parsed, data, na_action, others)
     response = response_design(parsed, frame, family)
     fixed = fixed_design(parsed, frame, without_intercept=family.thresholds is not None)
@@ -127,9 +136,19 @@ def build_spec(
             for name, formula in parameters.items()
         ),
         residual=None if residual is None else residual_structure(residual.random[0], frame),
+        monotonic=monotonic_designs(parsed, frame),
     )
     warn_degenerate(spec, family)
     return spec
+
+
+def monotonic_designs(parsed: ParsedFormula, frame: pd.DataFrame) -> tuple[MonotonicDesign, ...]:
+    """The categories and per-row codes of each ``mo(x)`` term."""
+    designs = []
+    for term in parsed.monotonic:
+        codes, categories = category_codes(frame[term.column], term.text)
+        designs.append(MonotonicDesign(term.column, categories, codes))
+    return tuple(designs)
 
 
 def residual_structure(

@@ -40,6 +40,7 @@ from bayesglmm.formula.expressions import FORMULA_CONTEXT
 from bayesglmm.formula.fixed import first_non_finite, offset_values
 from bayesglmm.formula.frame import checked_types, evaluate_expression, is_factor
 from bayesglmm.formula.groups import level_labels
+from bayesglmm.formula.monotonic import category_codes
 from bayesglmm.formula.spec import GroupDesign, ModelSpec, ParameterDesign, ResidualStructure
 from bayesglmm.formula.syntax import parse_residual
 from bayesglmm.frames import as_pandas
@@ -97,6 +98,9 @@ class NewDataDesign:
     residual
         Subjects and time positions of the rows for correlated gaussian residuals, when the
         model has them and the rows carry the subject and time columns; else None.
+    monotonic
+        Per monotonic term ``mo(x)``: its column and each row's position among the fitted
+        categories.
     """
 
     fixed: np.ndarray
@@ -108,6 +112,7 @@ class NewDataDesign:
     suffix: str = ""
     link: str | None = None
     residual: ResidualStructure | None = None
+    monotonic: tuple[tuple[str, np.ndarray], ...] = ()
 
     @property
     def n_rows(self) -> int:
@@ -144,6 +149,7 @@ class NewDataDesign:
             fitted(spec),
             trials=spec.response.trials,
             residual=spec.residual,
+            monotonic=tuple((term.column, term.codes) for term in spec.monotonic),
             parameters={part.name: fitted(part) for part in spec.parameters},
         )
 
@@ -206,6 +212,10 @@ def new_data_design(spec: ModelSpec, data: pd.DataFrame, trials: bool = False) -
         trials=_trials(spec, frame) if trials else None,
         row_labels=data.index,
         residual=_new_residual(spec, data),
+        monotonic=tuple(
+            (term.column, category_codes(frame[term.column], term.name, term.categories)[0])
+            for term in spec.monotonic
+        ),
         parameters={
             part.name: NewDataDesign(
                 fixed=_matrix(

@@ -48,6 +48,7 @@ from bayesglmm.results.linear_predictor import (
     MAX_CHUNK_ELEMENTS,
     combined,
     modelled_parameters,
+    monotonic_terms,
     parameter_draws,
     stacked_draws,
 )
@@ -168,8 +169,11 @@ def _linear_parts(
     variance of its random part (else None)."""
     b = stacked_draws(posterior, naming.coefficients(design.suffix))
     offset = None if design.offset is None else design.offset[rows]
+    monotonic = monotonic_terms(
+        posterior, [(column, codes[rows]) for column, codes in design.monotonic]
+    )
     if re != "conditional":
-        eta = combined(b, design.fixed[rows], offset, [])
+        eta = combined(b, design.fixed[rows], offset, [], monotonic)
         variance = random_part_variance(posterior, design, rows) if re == "marginal" else None
         return eta, variance
     terms = []
@@ -181,7 +185,7 @@ def _linear_parts(
             index = np.where(unseen, effects.shape[1] + group.new_index[rows], index)
             effects = np.concatenate([effects, new_effects[group.name]], axis=1)
         terms.append((effects, index, group.values[rows]))
-    return combined(b, design.fixed[rows], offset, terms), None
+    return combined(b, design.fixed[rows], offset, terms, monotonic), None
 
 
 def _chunk_values(

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bayesglmm.results.display import Printout, model_header
-from bayesglmm.results.estimates import dispersion_table, fixef, varcorr
+from bayesglmm.results.estimates import dispersion_table, fixef, simplex_table, varcorr
 
 if TYPE_CHECKING:
     from bayesglmm.results.fit import Fit
@@ -53,6 +53,9 @@ def fit_printout(fit: Fit) -> Printout:
             tables.append((title, rows.set_axis(labels)))
         sections.append(("Multilevel Hyperparameters", tables))
     sections.append(("Regression Coefficients", [(None, fixef(fit))]))
+    simplexes = simplex_table(fit)
+    if simplexes is not None:
+        sections.append(("Monotonic Simplex Parameters", [(None, simplexes)]))
     dispersion = dispersion_table(fit)
     if dispersion is not None:
         sections.append(("Further Distributional Parameters", [(None, dispersion)]))
