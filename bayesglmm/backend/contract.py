@@ -216,8 +216,10 @@ def structural_dims(spec: ModelSpec) -> set[str]:
     """Dimensions whose length is part of the graph's structure: term, threshold, monotonic
     term and increment counts."""
     terms = {dim for g in spec.all_groups for dim in naming.group_dims(g.name)[1:]}
-    increments = {naming.increment_dim(term.column) for term in spec.monotonic}
-    return terms | increments | {naming.CUTPOINT, naming.MONOTONIC_DIM}
+    monotonic = {naming.increment_dim(term.column) for term in spec.monotonic}
+    if spec.monotonic:
+        monotonic.add(naming.MONOTONIC_DIM)
+    return terms | monotonic | {naming.CUTPOINT}
 
 
 def prior_variable(

@@ -142,8 +142,8 @@ def category_codes(
             odd = column[(np.mod(values, 1) != 0) | (values < 0)].iloc[0]
             raise DataError(
                 f"{term} needs whole numbers 0, 1, 2, ... or an ordered factor, but column "
-                f"'{name}' holds {odd!r}; round it, or make it an ordered factor with "
-                f"pd.Categorical(data['{name}'], ordered=True)."
+                f"'{name}' holds {float(odd):g}; recode it to whole numbers from 0, or make it "
+                f"an ordered factor with pd.Categorical(data['{name}'], ordered=True)."
             )
         codes = values.astype(np.int64)
         labels = tuple(str(value) for value in range(int(codes.max()) + 1))

@@ -124,3 +124,15 @@ def test_keys_read_back_by_broader_keys():
     assert naming.broader_keys(naming.rho_key("site")) == ["rho"]
     assert naming.broader_keys(naming.RESIDUAL_RHO_KEY) == ["rho"]
     assert naming.broader_keys(naming.intercept(ZI)) == []
+
+
+def test_monotonic_names():
+    term = naming.monotonic_term("dose")
+    assert (term, naming.MONOTONIC_COEFFICIENTS, naming.MONOTONIC_DIM) == ("mo(dose)", "bsp", "sp")
+    assert naming.coefficient_key(term) == "b[mo(dose)]"
+    assert naming.simplex("dose") == "simo_dose"
+    assert naming.increment_dim("dose") == "dose_increment"
+    assert naming.transition("low", "high") == "low->high"
+    assert naming.simplex_key(term) == "simo[mo(dose)]"
+    assert naming.broader_keys("b[mo(dose)]") == ["b"]
+    assert naming.broader_keys("simo[mo(dose)]") == ["simo"]
