@@ -77,6 +77,16 @@ def test_new_data_with_an_unseen_category_are_refused(fit):
     )
 
 
+def test_effects_and_marginal_means_run_over_the_categories(fit):
+    effects = fit.effects("x")
+    assert effects["x"].tolist() == [0, 1, 2, 3, 4]
+    at_zero = fit.predict(pd.DataFrame({"x": [0, 1, 2, 3, 4], "z": fit.spec.data["z"].mean()}))
+    np.testing.assert_allclose(effects["mean"], at_zero["mean"])
+    means = fit.emmeans("x").table
+    assert means["x"].tolist() == [0, 1, 2, 3, 4]
+    np.testing.assert_allclose(means["mean"], effects["mean"])
+
+
 def test_loo_and_predictive_checks_use_the_monotonic_term(fit, data):
     pointwise = fit.log_likelihood()
     assert pointwise.shape == (2, 400, len(data))
