@@ -74,7 +74,6 @@ RESERVED_DIMS = {
     naming.slope_dim(),
     naming.CUTPOINT,
     naming.SAMPLE,
-    naming.MONOTONIC_DIM,
 }
 
 
@@ -125,6 +124,7 @@ def _fixed_part(part: LinearPart, priors: Priors, data: dict[str, np.ndarray]) -
     slope_name, slope_priors = fixed_priors(part, priors)
     if not fixed.has_intercept:
         if not slope_priors:
+            pm.Deterministic(b, pt.zeros(0), dims=coef)
             return pt.zeros(())
         values = prior_variable(b, slope_priors, data, dims=coef)
         return pt.dot(
@@ -258,7 +258,7 @@ def build_pymc_model(
         for name in (naming.simplex(term.column), naming.increment_dim(term.column))
     }
     if spec.monotonic:
-        monotonic.add(naming.MONOTONIC_COEFFICIENTS)
+        monotonic.update({naming.MONOTONIC_COEFFICIENTS, naming.MONOTONIC_DIM})
     taken = RESERVED_DIMS | reserved | monotonic | {*family.dispersion_names, *data}
     claimed: dict[str, str] = {}
     for group in spec.all_groups:

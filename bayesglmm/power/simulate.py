@@ -108,6 +108,12 @@ def truth_draw(model: Model, truth: Mapping[str, float], rng: np.random.Generato
             "bg.power simulates models whose family parameters have no formula of their own, "
             "without correlated residuals or thresholds."
         )
+    if spec.monotonic:
+        raise ArgumentError(
+            f"bg.power does not simulate monotonic terms such as '{spec.monotonic[0].name}'; "
+            "simulate the data yourself and fit them with bg.fit_many, or use the column as a "
+            "number or a factor."
+        )
     aliases = {naming.INTERCEPT: [naming.INTERCEPT]}
     coefficients = [
         _value(truth, [naming.coefficient_key(name), *aliases.get(name, [])], None)

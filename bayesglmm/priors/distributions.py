@@ -336,6 +336,17 @@ class Dirichlet(Prior):
         values = self.alpha if isinstance(self.alpha, tuple) else (self.alpha,)
         return f"{self.brms_name}({', '.join(_fmt(v) for v in values)})"
 
+    def draw(self, rng: np.random.Generator, size: int | None = None) -> np.ndarray:
+        """Random simplexes, ``(size, elements)`` (one ``(elements,)`` for ``size=None``).
+
+        Examples
+        --------
+        >>> draws = Dirichlet([1, 1, 2]).draw(np.random.default_rng(0), size=4)
+        >>> draws.shape, bool(np.allclose(draws.sum(axis=1), 1.0))
+        ((4, 3), True)
+        """
+        return rng.dirichlet(self.parameters()["a"], size)
+
     def parameters(self) -> dict[str, np.ndarray]:
         """The concentrations, as PyMC's ``a``."""
         return {"a": np.atleast_1d(np.asarray(self.alpha, dtype=float))}

@@ -40,7 +40,9 @@ def fixef(fit: Fit, ci_prob: float | None = None) -> pd.DataFrame:
     """Population-level effects, indexed by coefficient; those of a modelled parameter are
     prefixed with its name, as in brms (``zi_Intercept``). A monotonic term's coefficient
     ``bsp`` follows the mean's, labelled ``mo(x)``."""
-    tables = [summarize(fit.posterior[naming.coefficients()], ci_prob)]
+    tables = (
+        [summarize(fit.posterior[naming.coefficients()], ci_prob)] if fit.spec.fixed.names else []
+    )
     if fit.spec.monotonic:
         tables.append(summarize(fit.posterior[naming.MONOTONIC_COEFFICIENTS], ci_prob))
     for part in fit.spec.parameters:
@@ -192,6 +194,7 @@ def reported_draws(fit: Fit) -> LabelledDraws:
             posterior[naming.coefficients(part.suffix)],
         )
         for part in fit.spec.linear_parts
+        if part.fixed.names
     ]
     if fit.spec.monotonic:
         labels = [naming.coefficient_key(term.name) for term in fit.spec.monotonic]
@@ -229,7 +232,7 @@ def all_parameters(fit: Fit) -> pd.DataFrame:
 
 def reported_names(fit: Fit) -> list[str]:
     """The posterior variables of :func:`summary`, for the trace and rank plots."""
-    names = [naming.coefficients(part.suffix) for part in fit.spec.linear_parts]
+    names = [naming.coefficients(part.suffix) for part in fit.spec.linear_parts if part.fixed.names]
     if fit.spec.monotonic:
         names.append(naming.MONOTONIC_COEFFICIENTS)
         names.extend(naming.simplex(term.column) for term in fit.spec.monotonic)

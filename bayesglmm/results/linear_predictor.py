@@ -34,7 +34,7 @@ MAX_CHUNK_ELEMENTS = 4_000_000
 def stacked_draws(posterior: xr.Dataset, name: str) -> np.ndarray:
     """Draws of one variable with chain and draw merged into a leading sample axis."""
     values = posterior[name].transpose("chain", "draw", ...).to_numpy()
-    return values.reshape(-1, *values.shape[2:])
+    return values.reshape(values.shape[0] * values.shape[1], *values.shape[2:])
 
 
 def parameter_draws(

@@ -164,3 +164,20 @@ def test_posterior_matches_brms_on_hospital_stays():
         distance = (summary.loc[label, "mean"] - row["mean"]) / row["sd"]
         assert abs(distance) < 0.25, f"{label}: {distance:+.2f} posterior sds"
         assert summary.loc[label, "sd"] == pytest.approx(row["sd"], rel=0.2), label
+
+
+def test_an_ordinal_response_with_only_a_monotonic_term():
+    rng = np.random.default_rng(2)
+    x = rng.integers(0, 4, 300)
+    latent = 6 * np.array([0.0, 0.2, 0.3, 1.0])[x] + rng.logistic(size=300)
+    frame = pd.DataFrame(
+        {"y": pd.Categorical(np.digitize(latent, [1, 3, 5]) + 1, ordered=True), "x": x}
+    )
+    fit = quiet_fit(
+        bg.Model("y ~ mo(x)", frame, family="cumulative"), draws=300, tune=300, chains=2, seed=1
+    )
+    assert fit.fixef().index.tolist() == ["mo(x)"]
+    summary = fit.summary()
+    assert abs(summary.loc["b[mo(x)]", "mean"] - 2.0) < 3 * summary.loc["b[mo(x)]", "sd"]
+    linear = fit.predict(pd.DataFrame({"x": [0, 3]}), kind="linpred")["mean"].to_numpy()
+    assert linear[0] == 0.0 and linear[1] > 4

@@ -321,3 +321,21 @@ def test_set_data_refuses_other_categories(data):
         "the new data change the model's monotonic categories ([('0', '1', '2', '3')] before, "
         "[('0', '1', '2')] now); build a new bg.Model for these data instead."
     )
+
+
+def test_power_refuses_a_monotonic_term(data):
+    from bayesglmm.errors import ArgumentError
+    from bayesglmm.power.simulate import truth_draw
+
+    model = bg.Model("y ~ mo(x)", data)
+    with pytest.raises(ArgumentError) as error:
+        truth_draw(model, {"b[Intercept]": 0.0, "sigma": 1.0}, np.random.default_rng(0))
+    assert str(error.value) == (
+        "bg.power does not simulate monotonic terms such as 'mo(x)'; simulate the data "
+        "yourself and fit them with bg.fit_many, or use the column as a number or a factor."
+    )
+
+
+def test_a_grouping_factor_may_be_called_sp_without_monotonic_terms(data):
+    model = bg.Model("y ~ z + (1 | sp)", data.assign(sp=data["g"]))
+    assert model.graph.public_names == ("b", "sd_sp", "r_sp", "sigma")
