@@ -146,7 +146,7 @@ def monotonic_designs(parsed: ParsedFormula, frame: pd.DataFrame) -> tuple[Monot
     """The categories and per-row codes of each ``mo(x)`` term."""
     designs = []
     for term in parsed.monotonic:
-        codes, categories = category_codes(frame[term.column], term.text)
+        codes, categories = category_codes(frame[term.column], term.term)
         designs.append(MonotonicDesign(term.column, categories, codes))
     return tuple(designs)
 

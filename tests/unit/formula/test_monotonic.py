@@ -266,6 +266,8 @@ def test_new_data_are_coded_by_the_fitted_categories(data):
     subset = pd.Categorical(["mid"], categories=["low", "mid"], ordered=True)
     design = new_data_design(spec, pd.DataFrame({"dose": subset, "x": [1]}))
     np.testing.assert_array_equal(design.monotonic[0][1], [2])
+    labels = new_data_design(spec, pd.DataFrame({"dose": ["mid", "none"], "x": [1, 2]}))
+    np.testing.assert_array_equal(labels.monotonic[0][1], [2, 0])
 
 
 @pytest.mark.parametrize(
