@@ -12,8 +12,14 @@
 #
 #   Rscript tests/reference/monotonic/make_reference.R
 #
-# It writes tests/reference/monotonic/hospitalstay.json: per parameter (brms names) the
-# posterior mean, sd and the Monte Carlo standard error of the mean.
+# Physician office visits (tests/data/nmes1988.csv: 4406 people aged 66 and over, NMES
+# 1987-88, Deb & Trivedi 1997), with years of schooling (every value 0..18 present) and
+# self-rated health (poor < average < excellent) as monotonic effects:
+#
+#   ofp ~ mo(school) + mo(health) + numchron,  family = negbinomial()
+#
+# It writes tests/reference/monotonic/hospitalstay.json and nmes1988.json: per parameter
+# (brms names) the posterior mean, sd and the Monte Carlo standard error of the mean.
 
 suppressPackageStartupMessages({
   library(brms)
@@ -21,27 +27,42 @@ suppressPackageStartupMessages({
   library(jsonlite)
 })
 
+reference <- function(formula, data, family, family_name, variables, name) {
+  fit <- brm(
+    formula, data = data, family = family, chains = 4, iter = 2000, warmup = 1000,
+    seed = 2026, refresh = 0, cores = 1
+  )
+  draws <- subset_draws(as_draws_df(fit), variable = variables)
+  table <- summarise_draws(draws, "mean", "sd", "mcse_mean")
+  write_json(
+    list(
+      formula = deparse(formula), family = family_name,
+      brms_version = as.character(packageVersion("brms")),
+      chains = 4, draws_per_chain = 1000, seed = 2026,
+      summary = as.data.frame(table)
+    ),
+    sprintf("tests/reference/monotonic/%s.json", name),
+    auto_unbox = TRUE, digits = NA, pretty = TRUE
+  )
+}
+
 stays <- read.csv("tests/data/hospitalstay.csv")
 stays$agegroup <- factor(stays$age, levels = 1:9, ordered = TRUE)
-formula <- stay ~ mo(agegroup) + hmo + died
-fit <- brm(
-  formula, data = stays, family = poisson(), chains = 4, iter = 2000, warmup = 1000,
-  seed = 2026, refresh = 0, cores = 1
-)
-draws <- as_draws_df(fit)
-variables <- c(
-  "b_Intercept", "b_hmo", "b_died", "bsp_moagegroup",
-  sprintf("simo_moagegroup1[%d]", 1:8)
-)
-table <- summarise_draws(subset_draws(draws, variable = variables), "mean", "sd", "mcse_mean")
-reference <- list(
-  formula = "stay ~ mo(agegroup) + hmo + died",
-  family = "poisson",
-  brms_version = as.character(packageVersion("brms")),
-  chains = 4, draws_per_chain = 1000, seed = 2026,
-  summary = as.data.frame(table)
-)
-write_json(
-  reference, "tests/reference/monotonic/hospitalstay.json",
-  auto_unbox = TRUE, digits = NA, pretty = TRUE
+if (!file.exists("tests/reference/monotonic/hospitalstay.json")) {
+  reference(
+    stay ~ mo(agegroup) + hmo + died, stays, poisson(), "poisson",
+    c("b_Intercept", "b_hmo", "b_died", "bsp_moagegroup", sprintf("simo_moagegroup1[%d]", 1:8)),
+    "hospitalstay"
+  )
+}
+
+visits <- read.csv("tests/data/nmes1988.csv")
+visits$health <- factor(visits$health, levels = c("poor", "average", "excellent"), ordered = TRUE)
+reference(
+  ofp ~ mo(school) + mo(health) + numchron, visits, negbinomial(), "negbinomial",
+  c(
+    "b_Intercept", "b_numchron", "bsp_moschool", "bsp_mohealth", "shape",
+    sprintf("simo_moschool1[%d]", 1:18), sprintf("simo_mohealth1[%d]", 1:2)
+  ),
+  "nmes1988"
 )
