@@ -152,11 +152,11 @@ def category_codes(
             raise DataError(
                 f"{term} needs consecutive whole numbers starting at 0, but column '{name}' "
                 f"has no rows with {', '.join(map(str, absent[:5]))}; recode it to 0, 1, ..., "
-                "D (for example data['x'] - data['x'].min() when it starts at 1), or make it "
-                "an ordered factor of the values it takes."
+                f"D (for example data['{name}'] - data['{name}'].min() when it starts at 1), or "
+                "make it an ordered factor of the values it takes."
             )
     else:
-        kind = "an unordered factor" if is_unordered(column) else f"{column.dtype} values"
+        kind = "True/False values" if pd.api.types.is_bool_dtype(column) else "an unordered factor"
         raise DataError(
             f"{term} needs an ordered factor or whole numbers 0, 1, 2, ..., but column '{name}' "
             f"holds {kind}; make it ordered with pd.Categorical(data['{name}'], "

@@ -148,6 +148,12 @@ def test_an_ordered_factor_codes_by_its_order(data):
             "categories=[...in order...], ordered=True).",
         ),
         (
+            [True, False, True, True],
+            "mo(x) needs an ordered factor or whole numbers 0, 1, 2, ..., but column 'x' holds "
+            "True/False values; make it ordered with pd.Categorical(data['x'], "
+            "categories=[...in order...], ordered=True).",
+        ),
+        (
             [2, 2, 2, 2],
             "mo(x) needs consecutive whole numbers starting at 0, but column 'x' has no rows "
             "with 0, 1; recode it to 0, 1, ..., D (for example data['x'] - data['x'].min() "
