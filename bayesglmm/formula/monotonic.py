@@ -101,7 +101,8 @@ def parse_monotonic(
     if len(arguments) != 1 or not NAME.match(argument):
         raise FormulaError(
             f"mo() takes one data column, as in 'mo(x)' (a name with spaces or symbols in "
-            f"backticks), not '{text[3:-1]}'; brms's 'id' argument is not supported",
+            f"backticks), not '{', '.join(piece for _, _, piece in arguments)}'; brms's 'id' "
+            "argument is not supported",
             formula,
             arguments[0][0] if len(arguments) == 1 else start,
         )

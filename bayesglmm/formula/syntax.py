@@ -146,7 +146,9 @@ def parse_formula(formula: str) -> ParsedFormula:
             term = parse_monotonic(formula, depth, start, end, sign)
             if any(other.column == term.column for other in monotonic):
                 raise FormulaError(
-                    f"'{term.text}' appears twice in the formula; keep one", formula, start
+                    f"'{term.text}' appears twice in the formula; keep one",
+                    formula,
+                    term.position,
                 )
             monotonic.append(term)
         elif sign == "+" and is_random_term(formula, depth, start, end):
