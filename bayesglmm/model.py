@@ -361,6 +361,11 @@ class Model:
                 [(s.blocks, [v.shape[1] for v in s.values]) for s in new.all_smooths],
             ),
             (
+                "monotonic categories",
+                [term.categories for term in old.monotonic],
+                [term.categories for term in new.monotonic],
+            ),
+            (
                 "parameter formulas",
                 [(p.fixed.names, [g.terms for g in p.groups]) for p in old.parameters],
                 [(p.fixed.names, [g.terms for g in p.groups]) for p in new.parameters],

@@ -17,6 +17,17 @@ Examples
 ['sd[herd]', 'sd']
 >>> naming.smooth_label("s", ("x",)), naming.smooth_sd("sx_1"), naming.smooth_sd_key("sx_1")
 ('sx', 'sds_sx_1', 'sds[sx_1]')
+
+A monotonic term ``mo(x)`` (Bürkner & Charpentier 2020) has, as in brms, a coefficient in
+``bsp`` (dim ``sp``, prior key ``b[mo(x)]``, class ``b``) and a simplex ``simo_x`` of
+increments over dim ``x_increment``, labelled by the transitions between categories
+(prior key ``simo[mo(x)]``):
+
+>>> term = naming.monotonic_term("x")
+>>> term, naming.coefficient_key(term), naming.simplex("x"), naming.simplex_key(term)
+('mo(x)', 'b[mo(x)]', 'simo_x', 'simo[mo(x)]')
+>>> naming.increment_dim("x"), naming.transition("low", "mid"), naming.broader_keys("simo[mo(x)]")
+('x_increment', 'low->mid', ['simo'])
 """
 
 from __future__ import annotations
@@ -178,10 +189,44 @@ def broader_keys(key: str) -> list[str]:
         return [match.group(1)]
     if re.fullmatch(r"sds\[.+\]", key):
         return ["sds"]
-    for broad in ("cor", "rho"):
+    for broad in ("cor", "rho", SIMPLEX_CLASS):
         if key.startswith(f"{broad}["):
             return [broad]
     return []
+
+
+MONOTONIC_COEFFICIENTS = "bsp"
+"""The coefficients of the monotonic terms, brms's ``bsp``: the average difference
+between adjacent categories."""
+MONOTONIC_DIM = "sp"
+"""The dimension of :data:`MONOTONIC_COEFFICIENTS`, one coordinate per ``mo()`` term."""
+SIMPLEX_CLASS = "simo"
+"""The prior class of the simplexes of monotonic terms (brms's ``simo``)."""
+
+
+def monotonic_term(column: str) -> str:
+    """The label of the monotonic term of ``column``: ``mo(<column>)``, as written."""
+    return f"mo({column})"
+
+
+def simplex(column: str) -> str:
+    """The simplex of increments of ``mo(<column>)``: ``simo_<column>``."""
+    return f"{SIMPLEX_CLASS}_{column}"
+
+
+def increment_dim(column: str) -> str:
+    """The dimension of :func:`simplex`, one coordinate per transition."""
+    return f"{column}_increment"
+
+
+def transition(low: object, high: object) -> str:
+    """The coordinate of the increment from category ``low`` to the next, ``high``."""
+    return f"{low}->{high}"
+
+
+def simplex_key(term: str) -> str:
+    """The prior key of a monotonic term's simplex: ``simo[<term>]``."""
+    return f"{SIMPLEX_CLASS}[{term}]"
 
 
 def sd_label(group: str, term: str) -> str:

@@ -126,6 +126,15 @@ def _part_data(part: LinearPart, priors: Priors) -> dict[str, np.ndarray]:
             data[naming.graph_data(naming.smooth_standard_normal(block), "values")] = values
     if part.offset is not None:
         data[naming.offset(suffix)] = part.offset
+    if part.monotonic:
+        keys = [naming.coefficient_key(term.name) for term in part.monotonic]
+        data.update(
+            prior_data(naming.MONOTONIC_COEFFICIENTS, [priors[k] for k in keys], vector=True)
+        )
+    for term in part.monotonic:
+        simplex = naming.simplex(term.column)
+        data.update(prior_data(simplex, [priors[naming.simplex_key(term.name)]], vector=False))
+        data[naming.graph_data(simplex, "codes")] = term.codes
     return data
 
 
@@ -181,6 +190,10 @@ def graph_coords(spec: ModelSpec) -> dict[str, list]:
             coords[naming.smooth_dim(block)] = list(range(values.shape[1]))
     if spec.response.categories is not None:
         coords[naming.CUTPOINT] = spec.response.thresholds
+    if spec.monotonic:
+        coords[naming.MONOTONIC_DIM] = [term.name for term in spec.monotonic]
+    for term in spec.monotonic:
+        coords[naming.increment_dim(term.column)] = list(term.transitions)
     return coords
 
 
@@ -209,14 +222,22 @@ def posterior_dims(spec: ModelSpec) -> dict[str, tuple[str, ...]]:
         for block in smooth.blocks:
             dims[naming.smooth_sd(block)] = ()
             dims[naming.smooth_standard_normal(block)] = (naming.smooth_dim(block),)
+    if spec.monotonic:
+        dims[naming.MONOTONIC_COEFFICIENTS] = (naming.MONOTONIC_DIM,)
+    for term in spec.monotonic:
+        dims[naming.simplex(term.column)] = (naming.increment_dim(term.column),)
     return dims
 
 
 def structural_dims(spec: ModelSpec) -> set[str]:
-    """Dimensions whose length is part of the graph's structure: term and threshold counts."""
+    """Dimensions whose length is part of the graph's structure: term, threshold, monotonic
+    term and increment counts."""
     terms = {dim for g in spec.all_groups for dim in naming.group_dims(g.name)[1:]}
     bases = {naming.smooth_dim(block) for s in spec.all_smooths for block in s.blocks}
-    return terms | bases | {naming.CUTPOINT}
+    monotonic = {naming.increment_dim(term.column) for term in spec.monotonic}
+    if spec.monotonic:
+        monotonic.add(naming.MONOTONIC_DIM)
+    return terms | bases | monotonic | {naming.CUTPOINT}
 
 
 def prior_variable(

@@ -9,6 +9,9 @@ Random effects are non-centred by default: per correlated block,
 ``r = (z @ L.T) * sd`` with ``z ~ N(0, 1)`` and ``L`` the Cholesky factor of an
 LKJ correlation matrix. ``centered`` groups instead draw ``r ~ MvNormal(0, diag(sd) L)``.
 
+Monotonic terms ``mo(x)`` add ``bsp`` and a simplex ``simo_x`` per term
+(:mod:`bayesglmm.backend.monotonic`).
+
 A modelled family parameter (``bg.formula(..., zi="~ x")``) gets a linear predictor
 built the same way, with variables suffixed by its name (``Intercept_zi``, ``b_zi``,
 groups ``<g>__zi``), and enters the likelihood as ``link^-1`` of it per row. Groups with a
@@ -53,6 +56,7 @@ from bayesglmm.backend.contract import (
 )
 from bayesglmm.backend.likelihoods import LIKELIHOODS, Additions, Mu, observe
 from bayesglmm.backend.links import TENSOR_LINKS
+from bayesglmm.backend.monotonic import monotonic_part
 from bayesglmm.backend.parameterisation import smooth_centring
 from bayesglmm.backend.smooths import smooth_names, smooth_part
 from bayesglmm.backend.terms import group_names, group_part
@@ -122,6 +126,7 @@ def _fixed_part(part: LinearPart, priors: Priors, data: dict[str, np.ndarray]) -
     slope_name, slope_priors = fixed_priors(part, priors)
     if not fixed.has_intercept:
         if not slope_priors:
+            pm.Deterministic(b, pt.zeros(0), dims=coef)
             return pt.zeros(())
         values = prior_variable(b, slope_priors, data, dims=coef)
         return pt.dot(
@@ -155,6 +160,10 @@ def _linear_predictor(
     """Add one linear predictor's variables; return it over dim ``obs`` and its public names."""
     eta = _fixed_part(part, priors, data)
     public = [naming.coefficients(part.suffix)]
+    monotonic, names = monotonic_part(part, priors, data)
+    if monotonic is not None:
+        eta = eta + monotonic
+        public.extend(names)
     for group in part.groups:
         contribution, names = group_part(group, priors, group.name in centered, data, model)
         eta = eta + contribution
@@ -250,7 +259,14 @@ def build_pymc_model(
         )
         for part in spec.linear_parts
     }
-    taken = RESERVED_DIMS | reserved | {*family.dispersion_names, *data}
+    monotonic = {
+        name
+        for term in spec.monotonic
+        for name in (naming.simplex(term.column), naming.increment_dim(term.column))
+    }
+    if spec.monotonic:
+        monotonic.update({naming.MONOTONIC_COEFFICIENTS, naming.MONOTONIC_DIM})
+    taken = RESERVED_DIMS | reserved | monotonic | {*family.dispersion_names, *data}
     claimed: dict[str, str] = {}
     for group in spec.all_groups:
         for dim in naming.group_dims(group.name):

@@ -71,6 +71,7 @@ def _predictor_expressions(parsed: ParsedFormula) -> list[tuple[str, str]]:
             for weight in term.member_weights
         ),
         *((smooth.text, f"`{column}`") for smooth in parsed.smooths for column in smooth.columns),
+        *((term.text, f"`{term.column}`") for term in parsed.monotonic),
     ]
 
 

@@ -32,10 +32,12 @@ from bayesglmm.formula.degenerate import warn_degenerate
 from bayesglmm.formula.fixed import fixed_design, offset_values
 from bayesglmm.formula.frame import used_rows
 from bayesglmm.formula.groups import group_designs, level_labels
+from bayesglmm.formula.monotonic import category_codes
 from bayesglmm.formula.response import response_design
 from bayesglmm.formula.smooths import smooth_designs
 from bayesglmm.formula.spec import (
     ModelSpec,
+    MonotonicDesign,
     ParameterDesign,
     ResidualStructure,
 )
@@ -104,6 +106,13 @@ def build_spec(
             f"{', '.join(f'{name}()' for name in sorted(additions))} on the response; drop one "
             "of them."
         )
+    for name, formula in parameters.items():
+        if formula.monotonic:
+            raise FormulaError(
+                f"'{formula.monotonic[0].text}' in the formula of '{name}' is not supported; "
+                "monotonic terms are supported in the mean's formula only. Use the column as a "
+                f"number or a factor in '{name}'s formula."
+            )
     frame, dropped = used_rows(parsed, data, na_action, others)
     response = response_design(parsed, frame, family)
     if response.se is not None and not response.se_sigma and "sigma" in parameters:
@@ -136,6 +145,7 @@ def build_spec(
         ),
         residual=None if residual is None else residual_structure(residual.random[0], frame),
         smooths=smooths,
+        monotonic=monotonic_designs(parsed, frame),
     )
     warn_degenerate(spec, family)
     return spec
@@ -160,6 +170,15 @@ def _parameter_design(
         offset=offset_values(formula, frame),
         smooths=smooths,
     )
+
+
+def monotonic_designs(parsed: ParsedFormula, frame: pd.DataFrame) -> tuple[MonotonicDesign, ...]:
+    """The categories and per-row codes of each ``mo(x)`` term."""
+    designs = []
+    for term in parsed.monotonic:
+        codes, categories = category_codes(frame[term.column], term.term)
+        designs.append(MonotonicDesign(term.column, categories, codes))
+    return tuple(designs)
 
 
 def residual_structure(

@@ -40,6 +40,7 @@ from bayesglmm.formula.expressions import FORMULA_CONTEXT
 from bayesglmm.formula.fixed import first_non_finite, offset_values
 from bayesglmm.formula.frame import checked_types, evaluate_expression, is_factor
 from bayesglmm.formula.groups import level_labels, member_labels
+from bayesglmm.formula.monotonic import category_codes
 from bayesglmm.formula.smooths import new_smooth_columns
 from bayesglmm.formula.spec import (
     GroupDesign,
@@ -132,6 +133,9 @@ class NewDataDesign:
     smooths
         ``(block, values)`` of every penalised block of the smooths, values
         ``(rows, columns)``; their null spaces are the last columns of ``fixed``.
+    monotonic
+        Per monotonic term ``mo(x)``: its column and each row's position among the fitted
+        categories.
     """
 
     fixed: np.ndarray
@@ -145,6 +149,7 @@ class NewDataDesign:
     residual: ResidualStructure | None = None
     response_rows: Mapping[str, np.ndarray] = field(default_factory=dict)
     smooths: tuple[tuple[str, np.ndarray], ...] = ()
+    monotonic: tuple[tuple[str, np.ndarray], ...] = ()
 
     @property
     def n_rows(self) -> int:
@@ -197,6 +202,7 @@ class NewDataDesign:
                 if getattr(response, name) is not None
             },
             residual=spec.residual,
+            monotonic=tuple((term.column, term.codes) for term in spec.monotonic),
             parameters={part.name: fitted(part) for part in spec.parameters},
         )
 
@@ -261,6 +267,10 @@ def new_data_design(spec: ModelSpec, data: pd.DataFrame, trials: bool = False) -
         row_labels=data.index,
         residual=_new_residual(spec, data),
         response_rows=_response_rows(spec, frame, trials),
+        monotonic=tuple(
+            (term.column, category_codes(frame[term.column], term.name, term.categories)[0])
+            for term in spec.monotonic
+        ),
         parameters={
             part.name: _parameter_design(part, frame, data.index) for part in spec.parameters
         },

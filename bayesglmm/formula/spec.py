@@ -119,6 +119,51 @@ class SmoothDesign:
 
 
 @dataclass(frozen=True)
+class MonotonicDesign:
+    """A monotonic term ``mo(x)`` (Bürkner & Charpentier 2020): row ``i`` adds
+    ``bsp * D * sum(zeta[:codes[i]])`` to the mean's linear predictor.
+
+    Attributes
+    ----------
+    column
+        The data column.
+    categories
+        Its ``D + 1`` category labels, lowest first.
+    codes
+        The category of each row, ``0..D``.
+
+    Examples
+    --------
+    >>> import bayesglmm as bg, pandas as pd
+    >>> data = pd.DataFrame({"y": [1.0, 2.0, 2.5, 4.0], "x": [0, 1, 2, 3]})
+    >>> term = bg.Model("y ~ mo(x)", data).spec.monotonic[0]
+    >>> term.name, term.n_increments, term.transitions
+    ('mo(x)', 3, ('0->1', '1->2', '2->3'))
+    """
+
+    column: str
+    categories: tuple[str, ...]
+    codes: np.ndarray
+
+    @property
+    def name(self) -> str:
+        """The term's label, ``mo(<column>)``."""
+        return naming.monotonic_term(self.column)
+
+    @property
+    def n_increments(self) -> int:
+        """``D``: the number of steps between adjacent categories."""
+        return len(self.categories) - 1
+
+    @property
+    def transitions(self) -> tuple[str, ...]:
+        """Labels of the increments, ``"<low>-><high>"``: coordinates of the simplex."""
+        return tuple(
+            naming.transition(low, high) for low, high in itertools.pairwise(self.categories)
+        )
+
+
+@dataclass(frozen=True)
 class TimeStructure:
     """The correlation over time within subject of a structured term such as
     ``ar1(time | subject)``.
@@ -353,6 +398,11 @@ class ParameterDesign:
         """What its variable and dimension names end with: ``"_zi"``."""
         return naming.parameter_suffix(self.name)
 
+    @property
+    def monotonic(self) -> tuple[MonotonicDesign, ...]:
+        """None: monotonic terms are refused in a parameter's formula (mean's only)."""
+        return ()
+
 
 @dataclass(frozen=True)
 class ModelSpec:
@@ -384,6 +434,8 @@ class ModelSpec:
     smooths
         The mean's penalised smooths: their null spaces are the last fixed-effect columns,
         their penalised parts dense blocks of random-effect columns.
+    monotonic
+        The monotonic terms ``mo(x)`` of the mean's formula.
     """
 
     formula: ParsedFormula
@@ -397,6 +449,7 @@ class ModelSpec:
     parameters: tuple[ParameterDesign, ...] = ()
     residual: ResidualStructure | None = None
     smooths: tuple[SmoothDesign, ...] = ()
+    monotonic: tuple[MonotonicDesign, ...] = ()
 
     suffix = ""
     """The mean's variables have no suffix: ``b``, ``Intercept``, dim ``coef``."""

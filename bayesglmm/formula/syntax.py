@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from bayesglmm.errors import FormulaError
 from bayesglmm.formula.expressions import expression_use
+from bayesglmm.formula.monotonic import MonotonicSyntax, monotonic_call_at, parse_monotonic
 from bayesglmm.formula.scanner import (
     call_arguments,
     call_name,
@@ -127,7 +128,8 @@ class ResponseSyntax:
 
 @dataclass(frozen=True)
 class ParsedFormula:
-    """A formula split into the parts the design builder needs."""
+    """A formula split into the parts the design builder needs; the fixed part's
+    monotonic terms ``mo(x)`` are kept apart from the ``fixed`` text formulaic codes."""
 
     text: str
     response: ResponseSyntax
@@ -135,6 +137,7 @@ class ParsedFormula:
     random: tuple[RandomTermSyntax, ...]
     offsets: tuple[str, ...]
     smooths: tuple[SmoothSyntax, ...] = ()
+    monotonic: tuple[MonotonicSyntax, ...] = ()
 
 
 def parse_formula(formula: str) -> ParsedFormula:
@@ -158,6 +161,9 @@ def parse_formula(formula: str) -> ParsedFormula:
     --------
     >>> parse_formula("y ~ x + (1 | a/b)").random[1].group_name
     'a:b'
+    >>> parsed = parse_formula("y ~ x + mo(dose)")
+    >>> parsed.fixed, [term.column for term in parsed.monotonic]
+    ('x', ['dose'])
     """
     if not isinstance(formula, str):
         raise FormulaError(
@@ -179,8 +185,18 @@ def parse_formula(formula: str) -> ParsedFormula:
     random_terms: list[RandomTermSyntax] = []
     offsets: list[str] = []
     smooths: list[SmoothSyntax] = []
+    monotonic: list[MonotonicSyntax] = []
     for sign, start, end in split_terms(formula, depth, tilde + 1, len(formula)):
         text = formula[start:end]
+        inner_mo = monotonic_call_at(formula, depth, start, end)
+        if inner_mo is not None and is_random_term(formula, depth, start, end):
+            raise FormulaError(
+                f"mo() inside the random term '{text}' is not supported; monotonic effects "
+                "are population-level only. Move 'mo(...)' to the fixed part, and use the "
+                "column as a number or a factor in the random term",
+                formula,
+                inner_mo,
+            )
         if is_smooth(text):
             if sign == "-":
                 raise FormulaError("a smooth cannot be removed with '-'", formula, start)
@@ -192,6 +208,15 @@ def parse_formula(formula: str) -> ParsedFormula:
                     start,
                 )
             smooths.append(smooth)
+        elif inner_mo is not None:
+            term = parse_monotonic(formula, depth, start, end, sign)
+            if any(other.column == term.column for other in monotonic):
+                raise FormulaError(
+                    f"'{term.text}' appears twice in the formula; keep one",
+                    formula,
+                    term.position,
+                )
+            monotonic.append(term)
         elif sign == "+" and is_random_term(formula, depth, start, end):
             random_terms.extend(parse_random_term(formula, depth, start, end))
         elif sign == "+" and call_name(text) in STRUCTURES:
@@ -214,6 +239,7 @@ def parse_formula(formula: str) -> ParsedFormula:
         random=tuple(random_terms),
         offsets=tuple(offsets),
         smooths=tuple(smooths),
+        monotonic=tuple(monotonic),
     )
 
 

@@ -114,6 +114,12 @@ def truth_draw(model: Model, truth: Mapping[str, float], rng: np.random.Generato
             "to simulate from; write the curve's shape as fixed terms (for example "
             "'poly(x, 2)') for the power analysis."
         )
+    if spec.monotonic:
+        raise ArgumentError(
+            f"bg.power does not simulate monotonic terms such as '{spec.monotonic[0].name}'; "
+            "simulate the data yourself and fit them with bg.fit_many, or use the column as a "
+            "number or a factor."
+        )
     aliases = {naming.INTERCEPT: [naming.INTERCEPT]}
     coefficients = [
         _value(truth, [naming.coefficient_key(name), *aliases.get(name, [])], None)

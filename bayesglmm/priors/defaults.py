@@ -17,6 +17,9 @@ cloglog links, which are already on a standard scale):
   ``half_student_t(3, 2.5 s)``, as a group intercept's sd; the block's columns are scaled
   so that ``sds`` is the root mean square of the smooth's wiggly part over the data.
 * ``cor[g]``: ``lkj(1)``, uniform over correlation matrices.
+* A monotonic term ``mo(x)`` (Bürkner & Charpentier 2020): ``b[mo(x)]`` as the slope of
+  a column of its category numbers ``0..D`` (the shape of equal increments), and
+  ``simo[mo(x)] ~ dirichlet(1, ..., 1)``, uniform over the simplexes of increments.
 * ``rho[g]`` of ``ar1(time | subject)`` and ``cs(...)``: ``beta(1, 1)`` on
   ``(rho - lower) / (1 - lower)``, uniform over the valid correlations (``lower`` is -1
   for AR(1), ``-1/(T-1)`` for compound symmetry over ``T`` times).
@@ -58,6 +61,7 @@ from bayesglmm.priors.distributions import (
     LKJ,
     PRIORS,
     Beta,
+    Dirichlet,
     HalfStudentT,
     Normal,
     Prior,
@@ -147,14 +151,16 @@ def _linear_part_priors(part, location: float, scale: float) -> dict[str, Prior]
     fixed, suffix = part.fixed, part.suffix
     if fixed.has_intercept:
         priors[naming.intercept(suffix)] = StudentT(3, location, scale)
-    for j, name in enumerate(fixed.names):
-        if fixed.has_intercept and j == 0:
-            continue
-        column = fixed.matrix[:, j]
+    slopes = [(name, fixed.matrix[:, j]) for j, name in enumerate(fixed.names)]
+    slopes = slopes[1:] if fixed.has_intercept else slopes
+    slopes += [(term.name, term.codes.astype(float)) for term in part.monotonic]
+    for name, column in slopes:
         x_scale = (
             float(np.std(column)) if fixed.has_intercept else float(np.sqrt(np.mean(column**2)))
         )
         priors[naming.coefficient_key(name, suffix)] = Normal(0, scale / x_scale)
+    for term in part.monotonic:
+        priors[naming.simplex_key(term.name)] = Dirichlet((1.0,) * term.n_increments)
     for group in part.groups:
         for j, term in enumerate(group.terms):
             priors[naming.sd_key(group.name, term)] = HalfStudentT(

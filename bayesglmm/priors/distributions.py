@@ -1,7 +1,7 @@
 """Prior distributions users can set, as small immutable records.
 
-Each prior knows the support it covers (``"real"``, ``"positive"`` or
-``"correlation"``), prints the way brms writes priors (``normal(0, 2.5)``) and
+Each prior knows the support it covers (``"real"``, ``"positive"``, ``"unit"``,
+``"correlation"`` or ``"simplex"``), prints the way brms writes priors (``normal(0, 2.5)``) and
 creates its PyMC random variable. Several priors of one class stack into a
 single vector-valued variable, which keeps generated graphs lean.
 
@@ -100,6 +100,11 @@ class Prior:
                 )
 
     _positive: ClassVar[tuple[str, ...]] = ()
+
+    def shaped_like(self, default: Prior, key: str) -> Prior:
+        """This prior as it applies to the parameter whose default prior is ``default``
+        (set by key ``key``): itself, but for priors on vectors of a given length."""
+        return self
 
 
 @dataclass(frozen=True)
@@ -290,6 +295,75 @@ class LKJ(Prior):
     _positive: ClassVar[tuple[str, ...]] = ("eta",)
 
 
+@dataclass(frozen=True)
+class Dirichlet(Prior):
+    """Dirichlet prior on a simplex: the increments ``simo`` of a monotonic term ``mo(x)``
+    (Bürkner & Charpentier 2020), whose default is ``Dirichlet(1)``, uniform over simplexes.
+
+    ``alpha`` is one concentration per element, or one number for all of them; values
+    above 1 pull the increments towards equal steps, below 1 towards one big step.
+
+    Examples
+    --------
+    >>> print(Dirichlet([2, 1, 1])), print(Dirichlet(2).shaped_like(Dirichlet([1, 1]), "simo"))
+    dirichlet(2, 1, 1)
+    dirichlet(2, 2)
+    (None, None)
+    >>> Dirichlet([1, 1]).shaped_like(Dirichlet([1, 1, 1]), "simo")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    bayesglmm.errors.PriorError: priors['simo'] is dirichlet(1, 1), a prior on 2 increments, ...
+    """
+
+    alpha: tuple[float, ...] | float = 1.0
+    support: ClassVar[str] = "simplex"
+    brms_name: ClassVar[str] = "dirichlet"
+    pymc_class: ClassVar[type] = pm.Dirichlet
+
+    def __post_init__(self) -> None:
+        values = self.alpha if isinstance(self.alpha, list | tuple | np.ndarray) else [self.alpha]
+        for value in values:
+            is_number = isinstance(value, int | float | np.integer | np.floating)
+            if isinstance(value, bool) or not is_number or not np.isfinite(value) or value <= 0:
+                raise PriorError(
+                    f"Dirichlet: alpha must be positive numbers, one per increment or one for "
+                    f"all, got {self.alpha!r}"
+                )
+        if not isinstance(self.alpha, int | float | np.integer | np.floating):
+            object.__setattr__(self, "alpha", tuple(float(value) for value in values))
+
+    def __str__(self) -> str:
+        values = self.alpha if isinstance(self.alpha, tuple) else (self.alpha,)
+        return f"{self.brms_name}({', '.join(_fmt(v) for v in values)})"
+
+    def draw(self, rng: np.random.Generator, size: int | None = None) -> np.ndarray:
+        """Random simplexes, ``(size, elements)`` (one ``(elements,)`` for ``size=None``).
+
+        Examples
+        --------
+        >>> draws = Dirichlet([1, 1, 2]).draw(np.random.default_rng(0), size=4)
+        >>> draws.shape, bool(np.allclose(draws.sum(axis=1), 1.0))
+        ((4, 3), True)
+        """
+        return rng.dirichlet(self.parameters()["a"], size)
+
+    def parameters(self) -> dict[str, np.ndarray]:
+        """The concentrations, as PyMC's ``a``."""
+        return {"a": np.atleast_1d(np.asarray(self.alpha, dtype=float))}
+
+    def shaped_like(self, default: Prior, key: str) -> Prior:
+        """One concentration per element of ``default``; refuses another length."""
+        length = len(default.parameters()["a"])
+        if not isinstance(self.alpha, tuple):
+            return Dirichlet((float(self.alpha),) * length)
+        if len(self.alpha) != length:
+            raise PriorError(
+                f"priors[{key!r}] is {self}, a prior on {len(self.alpha)} increments, but the "
+                f"simplex has {length}; give {length} concentrations, or one number for all."
+            )
+        return self
+
+
 PRIORS: Registry[type[Prior]] = Registry(
     "prior class",
     [
@@ -303,6 +377,7 @@ PRIORS: Registry[type[Prior]] = Registry(
         InverseGamma,
         Beta,
         LKJ,
+        Dirichlet,
     ],
     PriorError,
     key=lambda cls: cls.__name__,

@@ -9,6 +9,8 @@ Keys, most specific first:
 * ``"sd[<group>][<term>]"``, then ``"sd[<group>]"``, then ``"sd"``.
 * ``"sds[<block>]"`` (a smooth's sd, ``sds[sx_1]`` for ``s(x)``), then ``"sds"``.
 * ``"cor[<group>]"``, then ``"cor"``.
+* A monotonic term ``mo(x)``: its coefficient ``"b[mo(x)]"`` (then ``"b"``, as brms's class
+  ``b``) and its simplex ``"simo[mo(x)]"``, then ``"simo"`` (a ``Dirichlet``).
 * Dispersion parameters by their brms names: ``"sigma"``, ``"nu"``, ``"shape"``, ``"phi"``.
 
 Examples
@@ -37,6 +39,7 @@ _SUITABLE = {
     "positive": "HalfNormal, HalfStudentT, HalfCauchy, Exponential, Gamma or InverseGamma",
     "correlation": "LKJ",
     "unit": "Beta",
+    "simplex": "Dirichlet",
 }
 
 
@@ -148,6 +151,6 @@ def resolve_priors(defaults: Mapping[str, Prior], user: Mapping[str, Prior] | No
                 f"priors[{chosen!r}] is {prior!r}, a prior on {prior.support} values, but "
                 f"'{key}' is {default.support}; use {_SUITABLE[default.support]}."
             )
-        resolved[key] = prior
+        resolved[key] = prior.shaped_like(default, chosen or key)
         sources[key] = "default" if chosen is None else "user"
     return Priors(resolved, sources)

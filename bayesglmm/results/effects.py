@@ -3,7 +3,9 @@
 Effects and contrasts are predictions on a reference grid: the variables of interest
 vary, every other numeric predictor (and offset column) sits at its mean and every
 other categorical predictor at its first level. They are population-level predictions
-(``re="none"``, a typical group), as in brms's ``conditional_effects``.
+(``re="none"``, a typical group), as in brms's ``conditional_effects``. The numbers of a
+monotonic term ``mo(x)`` are categories: they vary over ``0..D`` and otherwise sit at
+their rounded mean.
 
 Examples
 --------
@@ -15,6 +17,7 @@ Examples
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -55,8 +58,29 @@ def levels_of(column: pd.Series) -> list:
     return sorted(column.unique().tolist())
 
 
-def reference_grid(data: pd.DataFrame, varying: dict[str, list]) -> pd.DataFrame:
-    """All combinations of ``varying``; other columns at their mean or first level."""
+def whole_numbers(spec) -> dict[str, list[int]]:
+    """The numeric columns of ``spec``'s monotonic terms with their categories ``0..D``.
+
+    Examples
+    --------
+    >>> import bayesglmm as bg
+    >>> data = pd.DataFrame({"y": [1.0, 2.0, 4.0, 3.0], "x": [0, 1, 2, 1]})
+    >>> whole_numbers(bg.Model("y ~ mo(x)", data).spec)
+    {'x': [0, 1, 2]}
+    """
+    return {
+        term.column: list(range(len(term.categories)))
+        for term in spec.monotonic
+        if not is_categorical(spec.data[term.column])
+    }
+
+
+def reference_grid(
+    data: pd.DataFrame, varying: dict[str, list], whole: Mapping[str, list[int]] | None = None
+) -> pd.DataFrame:
+    """All combinations of ``varying``; other columns at their mean (rounded for the
+    ``whole``-number columns of :func:`whole_numbers`) or first level."""
+    whole = whole or {}
     combos = list(itertools.product(*varying.values()))
     grid = {}
     for name, column in data.items():
@@ -73,13 +97,18 @@ def reference_grid(data: pd.DataFrame, varying: dict[str, list]) -> pd.DataFrame
             grid[name] = pd.Categorical([first] * len(combos), categories=column.cat.categories)
         elif is_categorical(column):
             grid[name] = [levels_of(column)[0]] * len(combos)
+        elif name in whole:
+            grid[name] = [round(float(column.mean()))] * len(combos)
         else:
             grid[name] = [float(column.mean())] * len(combos)
     return pd.DataFrame(grid)
 
 
-def variable_values(data: pd.DataFrame, name: str, role: str) -> list:
-    """Grid values of ``name``: its levels, or evenly spaced values over its range.
+def variable_values(
+    data: pd.DataFrame, name: str, role: str, whole: Mapping[str, list[int]] | None = None
+) -> list:
+    """Grid values of ``name``: its levels (the categories of a ``whole``-number column of
+    :func:`whole_numbers`), or evenly spaced values over its range.
 
     For ``role="by"`` a numeric variable takes its mean and the mean plus and minus one sd.
     """
@@ -91,6 +120,8 @@ def variable_values(data: pd.DataFrame, name: str, role: str) -> list:
     column = data[name]
     if is_categorical(column):
         return levels_of(column)
+    if name in (whole or {}):
+        return list(whole[name])
     if role == "by":
         mean, sd = float(column.mean()), float(column.std())
         return [mean - sd, mean, mean + sd]
@@ -131,14 +162,15 @@ def effects(fit: Fit, variable: str, by: str | None = None, ci_prob: float | Non
     as :func:`reference_grid` holds them and group effects at zero."""
     used = predictor_columns(part.formula for part in fit.spec.linear_parts)
     predictors = fit.spec.data[[name for name in fit.spec.data.columns if name in used]]
-    varying = {variable: variable_values(predictors, variable, "variable")}
+    whole = whole_numbers(fit.spec)
+    varying = {variable: variable_values(predictors, variable, "variable", whole)}
     if by == variable:
         raise DataError(
             f"by='{by}' is the variable itself; give another predictor as by=, or leave it out."
         )
     if by is not None:
-        varying[by] = variable_values(predictors, by, "by")
-    grid = reference_grid(fit.spec.data, varying)
+        varying[by] = variable_values(predictors, by, "by", whole)
+    grid = reference_grid(fit.spec.data, varying, whole)
     draws = grid_predictions(fit, grid, "mean")
     ci_prob = resolve_ci_prob(ci_prob)
     bounds = dict(zip(interval_columns(ci_prob), interval_bounds(draws, ci_prob), strict=True))
@@ -164,7 +196,7 @@ def contrast(
             "levels of one. For a numeric predictor use fit.hypothesis('b[...] > 0')."
         )
     first, second = parse_contrast(text, levels_of(data[variable]))
-    grid = reference_grid(data, {variable: [first, second]})
+    grid = reference_grid(data, {variable: [first, second]}, whole_numbers(fit.spec))
     values = grid_predictions(fit, grid, kind)
     linear = grid_predictions(fit, grid, "linpred")
     draws = combine(values[:, 0], values[:, 1])

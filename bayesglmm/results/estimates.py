@@ -38,8 +38,13 @@ def constant_parameters(fit: Fit) -> list[str]:
 
 def fixef(fit: Fit, ci_prob: float | None = None) -> pd.DataFrame:
     """Population-level effects, indexed by coefficient; those of a modelled parameter are
-    prefixed with its name, as in brms (``zi_Intercept``)."""
-    tables = [summarize(fit.posterior[naming.coefficients()], ci_prob)]
+    prefixed with its name, as in brms (``zi_Intercept``). A monotonic term's coefficient
+    ``bsp`` follows the mean's, labelled ``mo(x)``."""
+    tables = (
+        [summarize(fit.posterior[naming.coefficients()], ci_prob)] if fit.spec.fixed.names else []
+    )
+    if fit.spec.monotonic:
+        tables.append(summarize(fit.posterior[naming.MONOTONIC_COEFFICIENTS], ci_prob))
     for part in fit.spec.parameters:
         table = summarize(fit.posterior[naming.coefficients(part.suffix)], ci_prob)
         labels = [naming.parameter_coefficient(part.name, name) for name in table.index]
@@ -153,6 +158,25 @@ def dispersion_draws(fit: Fit) -> LabelledDraws:
     return parts
 
 
+def simplex_draws(fit: Fit) -> LabelledDraws:
+    """Labels ``simo_x[<low>-><high>]`` and draws of each monotonic term's simplex."""
+    return [
+        (
+            [naming.element_label(naming.simplex(term.column), t) for t in term.transitions],
+            fit.posterior[naming.simplex(term.column)],
+        )
+        for term in fit.spec.monotonic
+    ]
+
+
+def simplex_table(fit: Fit, ci_prob: float | None = None) -> pd.DataFrame | None:
+    """The increments of the monotonic terms, one row each; None without such terms."""
+    parts = simplex_draws(fit)
+    if not parts:
+        return None
+    return pd.concat([summarize(draws, ci_prob).set_axis(labels) for labels, draws in parts])
+
+
 def dispersion_table(fit: Fit, ci_prob: float | None = None) -> pd.DataFrame | None:
     """The family's parameters, one row per element; None for a family without any."""
     parts = dispersion_draws(fit)
@@ -198,7 +222,12 @@ def reported_draws(fit: Fit) -> LabelledDraws:
             posterior[naming.coefficients(part.suffix)],
         )
         for part in fit.spec.linear_parts
+        if part.fixed.names
     ]
+    if fit.spec.monotonic:
+        labels = [naming.coefficient_key(term.name) for term in fit.spec.monotonic]
+        parts.append((labels, posterior[naming.MONOTONIC_COEFFICIENTS]))
+        parts.extend(simplex_draws(fit))
     for group in fit.spec.all_groups:
         g = group.name
         parts.append(([naming.sd_label(g, t) for t in group.terms], posterior[naming.group_sd(g)]))
@@ -215,8 +244,9 @@ def reported_draws(fit: Fit) -> LabelledDraws:
 
 def summary(fit: Fit, ci_prob: float | None = None) -> pd.DataFrame:
     """Every parameter but the group-level effects, one row per element, labelled
-    ``b[<coef>]``, ``sd_<group>[<term>]``, ``cor_<group>[<t1>,<t2>]``, ``sds_<block>`` (a
-    smooth's sd) and the family's parameter names."""
+    ``b[<coef>]`` (``b[mo(x)]`` for a monotonic term), ``simo_x[<low>-><high>]``,
+    ``sd_<group>[<term>]``, ``cor_<group>[<t1>,<t2>]``, ``sds_<block>`` (a smooth's sd)
+    and the family's parameter names."""
     return pd.concat(
         [summarize(draws, ci_prob).set_axis(labels) for labels, draws in reported_draws(fit)]
     )
@@ -231,7 +261,10 @@ def all_parameters(fit: Fit) -> pd.DataFrame:
 
 def reported_names(fit: Fit) -> list[str]:
     """The posterior variables of :func:`summary`, for the trace and rank plots."""
-    names = [naming.coefficients(part.suffix) for part in fit.spec.linear_parts]
+    names = [naming.coefficients(part.suffix) for part in fit.spec.linear_parts if part.fixed.names]
+    if fit.spec.monotonic:
+        names.append(naming.MONOTONIC_COEFFICIENTS)
+        names.extend(naming.simplex(term.column) for term in fit.spec.monotonic)
     names.extend(naming.group_sd(group.name) for group in fit.spec.all_groups)
     names.extend(naming.smooth_sd(b) for smooth in fit.spec.all_smooths for b in smooth.blocks)
     residual = [naming.RESIDUAL_RHO] if fit.spec.residual is not None else []

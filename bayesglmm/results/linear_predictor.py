@@ -15,7 +15,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 import xarray as xr
@@ -34,7 +34,7 @@ MAX_CHUNK_ELEMENTS = 4_000_000
 def stacked_draws(posterior: xr.Dataset, name: str) -> np.ndarray:
     """Draws of one variable with chain and draw merged into a leading sample axis."""
     values = posterior[name].transpose("chain", "draw", ...).to_numpy()
-    return values.reshape(-1, *values.shape[2:])
+    return values.reshape(values.shape[0] * values.shape[1], *values.shape[2:])
 
 
 def parameter_draws(
@@ -85,15 +85,56 @@ def draw_chunks(posterior: xr.Dataset, spec: ModelSpec) -> Iterator[slice]:
         yield slice(start, min(start + size, n_samples))
 
 
+def monotonic_effect(bsp: np.ndarray, simplex: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """``bsp * D * sum(simplex[:codes])`` per sample and row: a monotonic term's part of the
+    linear predictor (Bürkner & Charpentier 2020).
+
+    Parameters
+    ----------
+    bsp
+        ``(samples,)`` coefficients: the average difference between adjacent categories.
+    simplex
+        ``(samples, D)`` increments, each row summing to one.
+    codes
+        ``(rows,)`` categories ``0..D``.
+
+    Examples
+    --------
+    >>> monotonic_effect(np.array([2.0]), np.array([[0.25, 0.75]]), np.array([0, 1, 2]))
+    array([[0., 1., 4.]])
+    """
+    steps = np.concatenate([np.zeros((simplex.shape[0], 1)), np.cumsum(simplex, axis=1)], axis=1)
+    return bsp[:, None] * simplex.shape[1] * steps[:, codes]
+
+
+def monotonic_terms(
+    posterior: xr.Dataset,
+    codes: Sequence[tuple[str, np.ndarray]],
+    samples: slice = slice(None),
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The ``monotonic`` argument of :func:`combined`: per ``(column, categories of the
+    rows)`` of a ``mo(column)`` term, in the order of the formula, the draws of its
+    coefficient ``(samples,)`` and its simplex ``(samples, D)``, and the categories."""
+    if not codes:
+        return []
+    bsp = stacked_draws(posterior, naming.MONOTONIC_COEFFICIENTS)[samples]
+    return [
+        (bsp[:, k], stacked_draws(posterior, naming.simplex(column))[samples], categories)
+        for k, (column, categories) in enumerate(codes)
+    ]
+
+
 def combined(
     b: np.ndarray,
     fixed: np.ndarray,
     offset: np.ndarray | None,
     terms: Iterable[tuple[np.ndarray, np.ndarray, np.ndarray]],
     smooths: Iterable[tuple[np.ndarray, np.ndarray]] = (),
+    monotonic: Iterable[tuple[np.ndarray, np.ndarray, np.ndarray]] = (),
 ) -> np.ndarray:
     """The linear predictor ``X b + offset + sum_g rowsum(Z_g * r_g[index_g]) +
-    sum_s Zs_s bs_s`` over stacked draws: the one place it is computed from draws.
+    sum_s Zs_s bs_s`` plus the monotonic terms over stacked draws: the one place it is
+    computed from draws.
 
     Parameters
     ----------
@@ -107,6 +148,9 @@ def combined(
     smooths
         Per penalised block of a smooth: coefficients ``(samples, columns)``
         (:func:`smooth_coefficients`) and its columns ``(rows, columns)``.
+    monotonic
+        Per ``mo()`` term: coefficient draws ``(samples,)``, simplex draws
+        ``(samples, D)`` and each row's category ``(rows,)`` (see :func:`monotonic_effect`).
 
     Examples
     --------
@@ -122,6 +166,8 @@ def combined(
         eta += np.einsum("snq,nq->sn", effects[:, index, :], values)
     for coefficients, values in smooths:
         eta += coefficients @ values.T
+    for bsp, simplex, codes in monotonic:
+        eta += monotonic_effect(bsp, simplex, codes)
     return eta
 
 
@@ -141,8 +187,15 @@ def linear_predictor(
         for g in part.groups
         for index, values in g.memberships
     )
+    codes = [(term.column, term.codes) for term in part.monotonic]
+    monotonic = monotonic_terms(posterior, codes, samples)
     return combined(
-        b, part.fixed.matrix, part.offset, terms, smooth_terms(posterior, part, samples)
+        b,
+        part.fixed.matrix,
+        part.offset,
+        terms,
+        smooth_terms(posterior, part, samples),
+        monotonic,
     )
 
 

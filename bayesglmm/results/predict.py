@@ -52,6 +52,7 @@ from bayesglmm.results.linear_predictor import (
     MAX_CHUNK_ELEMENTS,
     combined,
     modelled_parameters,
+    monotonic_terms,
     parameter_draws,
     smooth_coefficients,
     stacked_draws,
@@ -177,8 +178,11 @@ def _linear_parts(
     smooths = [
         (smooth_coefficients(posterior, block), values[rows]) for block, values in design.smooths
     ]
+    monotonic = monotonic_terms(
+        posterior, [(column, codes[rows]) for column, codes in design.monotonic]
+    )
     if re != "conditional":
-        eta = combined(b, design.fixed[rows], offset, [], smooths)
+        eta = combined(b, design.fixed[rows], offset, [], smooths, monotonic)
         variance = random_part_variance(posterior, design, rows) if re == "marginal" else None
         return eta, variance
     terms = []
@@ -191,7 +195,7 @@ def _linear_parts(
                 index = np.where(unseen, fitted.shape[1] + new_index[rows], index)
                 effects = np.concatenate([fitted, new_effects[group.name]], axis=1)
             terms.append((effects, index, values[rows]))
-    return combined(b, design.fixed[rows], offset, terms, smooths), None
+    return combined(b, design.fixed[rows], offset, terms, smooths, monotonic), None
 
 
 def _chunk_values(

@@ -17,7 +17,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bayesglmm.results.display import Printout, model_header
-from bayesglmm.results.estimates import dispersion_table, fixef, smooth_table, varcorr
+from bayesglmm.results.estimates import (
+    dispersion_table,
+    fixef,
+    simplex_table,
+    smooth_table,
+    varcorr,
+)
 
 if TYPE_CHECKING:
     from bayesglmm.results.fit import Fit
@@ -57,6 +63,9 @@ def fit_printout(fit: Fit) -> Printout:
     if smooths is not None:
         sections.append(("Smooth Terms", [(None, smooths)]))
     sections.append(("Regression Coefficients", [(None, fixef(fit))]))
+    simplexes = simplex_table(fit)
+    if simplexes is not None:
+        sections.append(("Monotonic Simplex Parameters", [(None, simplexes)]))
     dispersion = dispersion_table(fit)
     if dispersion is not None:
         sections.append(("Further Distributional Parameters", [(None, dispersion)]))

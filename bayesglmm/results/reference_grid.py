@@ -22,7 +22,7 @@ from scipy import sparse
 
 from bayesglmm.errors import DataError, FormulaError, did_you_mean
 from bayesglmm.formula.expressions import expression_use
-from bayesglmm.results.effects import is_categorical, reference_grid
+from bayesglmm.results.effects import is_categorical, levels_of, reference_grid, whole_numbers
 from bayesglmm.results.predict import (
     check_choice,
 )
@@ -68,7 +68,8 @@ def parse_specs(specs: str | Sequence[str], by: str | Sequence[str] | None) -> t
 
 def model_factors(spec) -> dict[str, list]:
     """The categorical columns of the fixed part with their levels, as the fit codes them
-    (numeric columns wrapped in ``C()`` included)."""
+    (numeric columns wrapped in ``C()`` included), and the columns of the monotonic terms
+    with their categories (``0..D`` for numbers)."""
     formulaic = spec.fixed.formulaic_spec
     contrasts = {factor.expr: state for factor, state in formulaic.factor_contrasts.items()}
     factors: dict[str, list] = {}
@@ -77,6 +78,10 @@ def model_factors(spec) -> dict[str, list]:
             columns = sorted(expression_use(factor.expr).columns)
             if factor.expr in contrasts and len(columns) == 1:
                 factors.setdefault(columns[0], list(contrasts[factor.expr].levels))
+    whole = whole_numbers(spec)
+    for term in spec.monotonic:
+        levels = whole.get(term.column) or levels_of(spec.data[term.column])
+        factors.setdefault(term.column, levels)
     return factors
 
 

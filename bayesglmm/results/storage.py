@@ -135,7 +135,9 @@ def _prior_from_json(key: str, entry: object) -> Prior:
         )
     expected = {field.name for field in fields(PRIORS[name])}
     numeric = all(
-        isinstance(value, int | float) and not isinstance(value, bool)
+        all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+        if isinstance(value, list)
+        else isinstance(value, int | float) and not isinstance(value, bool)
         for value in parameters.values()
     )
     if set(parameters) != expected or not numeric:

@@ -7,8 +7,9 @@ Per posterior draw the total latent-scale variance is
 
 ``sigma2_f + sum_l sigma2_l + sigma2_e + sigma2_d``
 
-* ``sigma2_f``: the variance over the fitted rows of the fixed part ``X b`` (offsets left
-  out), smooths included (their penalised part describes the mean curve, not groups);
+* ``sigma2_f``: the variance over the fitted rows of the fixed part ``X b`` and its
+  monotonic terms (offsets left out), smooths included (their penalised part describes the
+  mean curve, not groups);
 * ``sigma2_l``: for each grouping factor, the mean over the fitted rows of ``z' Sigma z``
   (its variance for intercept-only terms; Johnson 2014, Methods Ecol. Evol. 5:944-946, for
   random slopes), times the mean diagonal of a known covariance ``A``;
@@ -54,7 +55,12 @@ from bayesglmm.errors import DataError
 from bayesglmm.formula.design import OBSERVATION_FACTOR
 from bayesglmm.results.emmeans import draw_summary
 from bayesglmm.results.intervals import interval_bounds, interval_columns, resolve_ci_prob
-from bayesglmm.results.linear_predictor import combined, smooth_terms, stacked_draws
+from bayesglmm.results.linear_predictor import (
+    combined,
+    monotonic_terms,
+    smooth_terms,
+    stacked_draws,
+)
 from bayesglmm.results.predict import group_covariance
 
 LATENT_BINOMIAL = {"logit": np.pi**2 / 3, "probit": 1.0, "cloglog": np.pi**2 / 6}
@@ -172,8 +178,10 @@ def variance_components(fit, ci_prob: float | None = None) -> VarianceComponents
             "formula of its own; fit it without one, or use fit.r2()."
         )
     posterior = fit.posterior
+    monotonic = monotonic_terms(posterior, [(t.column, t.codes) for t in fit.spec.monotonic])
     b = stacked_draws(posterior, naming.coefficients())
-    fixed = combined(b, fit.spec.fixed.matrix, None, [], smooth_terms(posterior, fit.spec))
+    smooths = smooth_terms(posterior, fit.spec)
+    fixed = combined(b, fit.spec.fixed.matrix, None, [], smooths, monotonic)
     columns = {"fixed effects": fixed.var(axis=1, ddof=1)}
     overdispersion = np.zeros(fixed.shape[0])
     for group in fit.spec.groups:

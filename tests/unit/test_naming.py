@@ -140,3 +140,15 @@ def test_smooth_names():
     assert naming.smooth_sd_key(sigma_block) == "sds[sx_1__sigma]"
     assert naming.smooth_sd_label(block) == "sds(sx_1)"
     assert naming.broader_keys(naming.smooth_sd_key(block)) == ["sds"]
+
+
+def test_monotonic_names():
+    term = naming.monotonic_term("dose")
+    assert (term, naming.MONOTONIC_COEFFICIENTS, naming.MONOTONIC_DIM) == ("mo(dose)", "bsp", "sp")
+    assert naming.coefficient_key(term) == "b[mo(dose)]"
+    assert naming.simplex("dose") == "simo_dose"
+    assert naming.increment_dim("dose") == "dose_increment"
+    assert naming.transition("low", "high") == "low->high"
+    assert naming.simplex_key(term) == "simo[mo(dose)]"
+    assert naming.broader_keys("b[mo(dose)]") == ["b"]
+    assert naming.broader_keys("simo[mo(dose)]") == ["simo"]

@@ -105,5 +105,5 @@ def test_the_prior_class_registry():
     assert str(error.value) == (
         "unknown prior class 'Normall'. Did you mean 'Normal'? Known prior classes: Normal, "
         "StudentT, HalfNormal, HalfStudentT, HalfCauchy, Exponential, Gamma, InverseGamma, "
-        "Beta, LKJ."
+        "Beta, LKJ, Dirichlet."
     )

@@ -148,6 +148,8 @@ def _unsupported_features(spec) -> Iterator[str]:
         yield f"the formula has a penalised smooth ({smooth.term})"
     for parameter in spec.parameters:
         yield f"'{parameter.name}' has a formula of its own"
+    for term in spec.monotonic:
+        yield f"the monotonic term '{term.name}' has a simplex of increments"
 
 
 def gibbs_ineligibility(parts: ModelParts) -> str | None:

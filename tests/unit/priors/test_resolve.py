@@ -175,7 +175,7 @@ def test_a_value_that_is_not_a_prior_is_refused():
     assert str(error.value) == (
         "priors['b'] must be a prior such as bg.priors.Normal(0, 1), not int. Available "
         "priors: Normal, StudentT, HalfNormal, HalfStudentT, HalfCauchy, Exponential, Gamma, "
-        "InverseGamma, Beta, LKJ."
+        "InverseGamma, Beta, LKJ, Dirichlet."
     )
 
 

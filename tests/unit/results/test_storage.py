@@ -20,7 +20,7 @@ from bayesglmm.results.storage import (
 
 KNOWN_CLASSES = (
     "Normal, StudentT, HalfNormal, HalfStudentT, HalfCauchy, Exponential, Gamma, "
-    "InverseGamma, Beta, LKJ"
+    "InverseGamma, Beta, LKJ, Dirichlet"
 )
 
 
