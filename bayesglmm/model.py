@@ -43,6 +43,7 @@ from bayesglmm.results import Fit
 from bayesglmm.results.display import STYLE, format_header, html_header, model_header
 from bayesglmm.results.ppc import PredictiveCheck, response_scale
 from bayesglmm.samplers import AutoChoice, ModelParts, SamplingOptions, prepare_sampler
+from bayesglmm.samplers.nutpie_sampler import quiet_compile
 from bayesglmm.samplers.options import check_draw_storage
 
 DATA_HOLDING_SAMPLERS = frozenset({"gibbs", "auto"})
@@ -122,12 +123,6 @@ def _with_observation_effect(
         )
     rows = data.assign(**{OBSERVATION_FACTOR: np.arange(len(data))})
     return f"{formula} + (1 | {OBSERVATION_FACTOR})", rows
-
-
-PRIOR_PREDICTIVE_MODE = "FAST_COMPILE"
-"""PyTensor mode of the prior predictive draws: they are drawn once, so a fast compile
-beats fast code, and the draws of families that draw in Python (``CustomDist``) need no
-numba object mode. The draws are the same as in the default mode."""
 
 
 class Model:
@@ -525,12 +520,10 @@ class Model:
         forward.setLevel(logging.WARNING)  # its "Sampling: [...]" line names internal variables
         try:
             with self.graph.model:
-                tree = pm.sample_prior_predictive(
-                    draws=draws,
-                    var_names=[name],
-                    random_seed=seed,
-                    compile_kwargs={"mode": PRIOR_PREDICTIVE_MODE},
-                )
+                with quiet_compile():
+                    tree = pm.sample_prior_predictive(
+                        draws=draws, var_names=[name], random_seed=seed
+                    )
         finally:
             forward.setLevel(level)
         values = tree["prior_predictive"][name].to_numpy().reshape(-1, self.spec.n_obs)

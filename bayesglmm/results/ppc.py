@@ -73,6 +73,10 @@ DEFAULT_KIND = {
 }
 """The plot each response support gets by default."""
 
+ROOTOGRAM_SUPPORTS = ("count", "ordinal")
+"""Supports whose values are whole numbers a rootogram can count: counts, and the
+positions ``1..K`` of ordered categories."""
+
 KINDS = ("density", "rootogram", "calibration", "zeros", "stat")
 
 
@@ -186,8 +190,10 @@ class PredictiveCheck:
         if kind == "density":
             return density_overlay(self.observed, self.replicated, self.label)
         if kind == "rootogram":
-            if self.support != "count":
-                raise ArgumentError("a rootogram needs counts; use kind='density' or 'stat'.")
+            if self.support not in ROOTOGRAM_SUPPORTS:
+                raise ArgumentError(
+                    "a rootogram needs counts or ordered categories; use kind='density' or 'stat'."
+                )
             return rootogram(self.observed, self.replicated, self.label)
         if kind == "calibration":
             if self.predicted is None or self.support not in ("binary", "binomial"):

@@ -1,6 +1,7 @@
 """Predictive checks (numbers) and plots (written as PNGs and checked for size)."""
 
 import numpy as np
+import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
@@ -101,8 +102,23 @@ def test_plots_are_written_as_pngs(cbpp_fit, draw, tmp_path):
 
 
 def test_rootogram_needs_counts(cbpp_fit):
-    with pytest.raises(ValueError, match="a rootogram needs counts"):
+    with pytest.raises(ValueError, match="a rootogram needs counts or ordered categories"):
         cbpp_fit.ppc(kind="rootogram", seed=1)
+
+
+def test_an_ordinal_fit_gets_its_rootogram_and_report(tmp_path):
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=120)
+    rating = np.clip(np.round(2 + x + rng.normal(size=120)), 1, 4).astype(int)
+    model = bg.Model("rating ~ x", pd.DataFrame({"x": x, "rating": rating}), family="cumulative")
+    fit = quiet_fit(model, draws=200, tune=200, chains=2, seed=1)
+    check = fit.ppc(ndraws=100, seed=1)
+    assert check.default_kind == "rootogram"
+    heights = check.figure.axes[0].patches
+    observed = np.bincount(check.observed.astype(int), minlength=len(heights))[: len(heights)]
+    assert [round(bar.get_height() ** 2) for bar in heights] == observed.tolist()
+    fit.report(tmp_path / "ordinal.html")
+    assert "Posterior predictive check (rootogram)" in (tmp_path / "ordinal.html").read_text()
 
 
 @pytest.fixture(scope="module")
