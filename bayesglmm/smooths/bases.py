@@ -242,14 +242,19 @@ def _cr_interval(x: np.ndarray, knots: np.ndarray) -> np.ndarray:
     return np.clip(np.searchsorted(knots, x, side="right") - 1, 0, len(knots) - 2)
 
 
-def _cr_columns(x: np.ndarray, knots: np.ndarray) -> np.ndarray:
-    """The cubic regression spline basis at ``x`` inside the knots' range."""
-    second = _cr_second_derivatives(knots)
+def _cr_pieces(x: np.ndarray, knots: np.ndarray):
+    """What the basis and its slopes at ``x`` need: the columns' second derivatives at the
+    knots, each ``x``'s interval ``j``, its width ``h``, the distances to its ends and the
+    row positions."""
     j = _cr_interval(x, knots)
     h = knots[j + 1] - knots[j]
-    left, right = knots[j + 1] - x, x - knots[j]
+    return _cr_second_derivatives(knots), j, h, knots[j + 1] - x, x - knots[j], np.arange(len(x))
+
+
+def _cr_columns(x: np.ndarray, knots: np.ndarray) -> np.ndarray:
+    """The cubic regression spline basis at ``x`` inside the knots' range."""
+    second, j, h, left, right, rows = _cr_pieces(x, knots)
     columns = np.zeros((len(x), len(knots)))
-    rows = np.arange(len(x))
     columns[rows, j] += left / h
     columns[rows, j + 1] += right / h
     columns += ((left**3 / h - h * left) / 6)[:, None] * second[j]
@@ -259,12 +264,8 @@ def _cr_columns(x: np.ndarray, knots: np.ndarray) -> np.ndarray:
 
 def _cr_slopes(x: np.ndarray, knots: np.ndarray) -> np.ndarray:
     """The first derivative of each column at ``x``."""
-    second = _cr_second_derivatives(knots)
-    j = _cr_interval(x, knots)
-    h = knots[j + 1] - knots[j]
-    left, right = knots[j + 1] - x, x - knots[j]
+    second, j, h, left, right, rows = _cr_pieces(x, knots)
     slopes = np.zeros((len(x), len(knots)))
-    rows = np.arange(len(x))
     slopes[rows, j] -= 1 / h
     slopes[rows, j + 1] += 1 / h
     slopes -= ((3 * left**2 / h - h) / 6)[:, None] * second[j]
