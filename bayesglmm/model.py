@@ -42,7 +42,13 @@ from bayesglmm.priors.resolve import user_priors
 from bayesglmm.results import Fit
 from bayesglmm.results.display import STYLE, format_header, html_header, model_header
 from bayesglmm.results.ppc import PredictiveCheck, response_scale
-from bayesglmm.samplers import AutoChoice, ModelParts, SamplingOptions, prepare_sampler
+from bayesglmm.samplers import (
+    AutoChoice,
+    ModelParts,
+    SamplingOptions,
+    check_names,
+    prepare_sampler,
+)
 from bayesglmm.samplers.nutpie_sampler import quiet_compile
 from bayesglmm.samplers.options import check_draw_storage
 
@@ -462,6 +468,7 @@ class Model:
             time_limit=time_limit,
         ).resolved()
         check_draw_storage(options, self.spec)
+        check_names(sampler, backend)
         start = time.perf_counter()
         if (sampler, backend) not in self._prepared:
             parts = ModelParts(self.graph, self.spec, self.family, self.link, self.priors)

@@ -37,6 +37,7 @@ __all__ = [
     "PreparedSampler",
     "Sampler",
     "SamplingOptions",
+    "check_names",
     "get_sampler",
     "prepare_sampler",
 ]
@@ -195,8 +196,20 @@ def prepare_sampler(sampler: str, backend: str, parts: ModelParts) -> PreparedSa
     ArgumentError
         For ``backend="jax"`` without JAX installed.
     """
-    get_sampler(sampler)
+    check_names(sampler, backend)
     return BACKENDS[backend].prepare(sampler, parts)
+
+
+def check_names(sampler: object, backend: object) -> None:
+    """Refuse an unknown sampler or backend (of any type) with the known names.
+
+    Raises
+    ------
+    SamplerError
+        Naming the unknown one.
+    """
+    get_sampler(sampler)
+    BACKENDS[backend]
 
 
 def get_sampler(name: str) -> Sampler:
