@@ -130,7 +130,7 @@ def resolve_priors(defaults: Mapping[str, Prior], user: Mapping[str, Prior] | No
     for key, prior in user.items():
         if key not in valid:
             hint = did_you_mean(key, valid)
-            if key == "b[Intercept]" and "Intercept" in defaults:
+            if key == naming.coefficient_key(naming.INTERCEPT) and naming.INTERCEPT in defaults:
                 hint = (
                     " The intercept has its own key 'Intercept' (its prior applies with "
                     "predictors centred, as in brms)."

@@ -199,8 +199,10 @@ def gibbs_design(parts: ModelParts) -> GibbsDesign:
             values=group.values,
             n_levels=group.n_levels,
             blocks=group.blocks,
-            sd_priors=tuple(priors[f"sd[{group.name}][{t}]"] for t in group.terms),
-            cor_eta=priors[f"cor[{group.name}]"].eta if group.correlated_blocks else None,
+            sd_priors=tuple(priors[naming.sd_key(group.name, t)] for t in group.terms),
+            cor_eta=priors[naming.correlation_key(group.name)].eta
+            if group.correlated_blocks
+            else None,
         )
         for group in spec.groups
     )
