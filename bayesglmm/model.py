@@ -28,11 +28,12 @@ import pymc as pm
 from bayesglmm import templates
 from bayesglmm.backend import build_pymc_model
 from bayesglmm.backend.contract import graph_coords, graph_data, structural_dims
-from bayesglmm.backend.parameterisation import choose_centring
-from bayesglmm.errors import DataError, did_you_mean
+from bayesglmm.backend.parameterisation import centered_groups, choose_centring
+from bayesglmm.errors import DataError
 from bayesglmm.families import get_family
 from bayesglmm.formula import build_spec, parse_formula
-from bayesglmm.formula.design import OBSERVATION_FACTOR
+from bayesglmm.formula.compatibility import check_same_structure
+from bayesglmm.formula.design import with_observation_effect
 from bayesglmm.formula.distributional import BayesFormula
 from bayesglmm.formula.spec import ModelSpec
 from bayesglmm.formula.syntax import parse_residual
@@ -78,57 +79,6 @@ class ModelArguments:
         values = {field.name: getattr(self, field.name) for field in fields(self)}
         formula = values.pop("formula")
         return Model(formula, data, **values)
-
-
-def _centered_groups(centered: bool | Iterable[str], spec: ModelSpec) -> frozenset[str]:
-    names = [group.name for group in spec.all_groups]
-    if isinstance(centered, bool):
-        plain = [g.name for g in spec.all_groups if g.covariance is None]
-        return frozenset(plain if centered else ())
-    chosen = [centered] if isinstance(centered, str) else centered
-    if not isinstance(chosen, Iterable) or not all(isinstance(name, str) for name in chosen):
-        raise DataError(
-            f"centered= takes 'auto', True, False or a list of grouping factors, not "
-            f"{centered!r}; the grouping factors are: {', '.join(names) or 'none'}."
-        )
-    unknown = [name for name in chosen if name not in names]
-    if unknown:
-        raise DataError(
-            f"centered= names {unknown}, which are not grouping factors of this model."
-            f"{did_you_mean(unknown[0], names)} The grouping factors are: "
-            f"{', '.join(names) or 'none'} (centered=True centres them all, 'auto' chooses)."
-        )
-    known = [g.name for g in spec.all_groups if g.covariance is not None and g.name in chosen]
-    if known:
-        raise DataError(
-            f"grouping factor '{known[0]}' has a known covariance (gr(..., cov = )), whose "
-            "effects are always non-centred; leave it out of centered=."
-        )
-    return frozenset(chosen)
-
-
-def _with_observation_effect(
-    formula: str, data: pd.DataFrame, family: str
-) -> tuple[str, pd.DataFrame]:
-    """The formula with ``+ (1 | observation)`` and a copy of the data with that column."""
-    if family not in ("poisson", "binomial"):
-        raise DataError(
-            f"overdispersion=True adds an observation-level effect to poisson or binomial "
-            f"models; family '{family}' "
-            + (
-                "has 0/1 data, where such an effect is not identified."
-                if family == "bernoulli"
-                else "has its own dispersion or is not a count family."
-            )
-        )
-    if OBSERVATION_FACTOR in data.columns:
-        raise DataError(
-            f"overdispersion=True adds a column '{OBSERVATION_FACTOR}', but the data already "
-            f"have one; write '+ (1 | {OBSERVATION_FACTOR})' in the formula instead, or "
-            "rename the column."
-        )
-    rows = data.assign(**{OBSERVATION_FACTOR: np.arange(len(data))})
-    return f"{formula} + (1 | {OBSERVATION_FACTOR})", rows
 
 
 class Model:
@@ -227,7 +177,7 @@ class Model:
             )
         data = as_pandas(data)
         if overdispersion:
-            mean, data = _with_observation_effect(mean, data, self.family.name)
+            mean, data = with_observation_effect(mean, data, self.family.name)
         self.formula = mean
         self.parsed = parse_formula(mean)
         self.parameter_formulas = formula.parsed_parameters()
@@ -249,7 +199,7 @@ class Model:
         self.centered = (
             frozenset(name for name, choice in self.centring.items() if choice.centered)
             if self.centring is not None
-            else _centered_groups(centered, self.spec)
+            else centered_groups(centered, self.spec)
         )
         self.graph = build_pymc_model(self.spec, self.family, self.link, self.priors, self.centered)
         self._prepared: dict[tuple[str, str], object] = {}
@@ -343,41 +293,9 @@ class Model:
         """
         data = as_pandas(data)
         if self.arguments.overdispersion:
-            _, data = _with_observation_effect(self.formula, data, self.family.name)
+            _, data = with_observation_effect(self.formula, data, self.family.name)
         spec = self._build_spec(data)
-        old, new = self.spec, spec
-        structure_changes = [
-            ("fixed-effect columns", old.fixed.names, new.fixed.names),
-            ("grouping factors", [g.name for g in old.groups], [g.name for g in new.groups]),
-            ("group terms", [g.terms for g in old.groups], [g.terms for g in new.groups]),
-            (
-                "intercept columns",
-                [tuple(g.constant_terms) for g in old.groups],
-                [tuple(g.constant_terms) for g in new.groups],
-            ),
-            ("offset", old.offset is None, new.offset is None),
-            (
-                "smooth blocks",
-                [(s.blocks, [v.shape[1] for v in s.values]) for s in old.all_smooths],
-                [(s.blocks, [v.shape[1] for v in s.values]) for s in new.all_smooths],
-            ),
-            (
-                "monotonic categories",
-                [term.categories for term in old.monotonic],
-                [term.categories for term in new.monotonic],
-            ),
-            (
-                "parameter formulas",
-                [(p.fixed.names, [g.terms for g in p.groups]) for p in old.parameters],
-                [(p.fixed.names, [g.terms for g in p.groups]) for p in new.parameters],
-            ),
-        ]
-        for what, before, after in structure_changes:
-            if before != after:
-                raise DataError(
-                    f"the new data change the model's {what} ({before} before, {after} now); "
-                    "build a new bg.Model for these data instead."
-                )
+        check_same_structure(self.spec, spec)
         priors = resolve_priors(default_priors(spec, self.family, self.link), self._user_priors)
         model = self.graph.model
         for dim, values in graph_coords(spec).items():

@@ -38,12 +38,14 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import optimize
 
 from bayesglmm.backend.likelihoods import LIKELIHOODS, Additions, Mu
+from bayesglmm.errors import DataError, did_you_mean
 from bayesglmm.families.family import Family
 from bayesglmm.families.links import Link
 from bayesglmm.formula.spec import GroupDesign, ModelSpec
@@ -330,3 +332,32 @@ def _block_variance(estimate: np.ndarray, sampling: np.ndarray) -> float:
         method="bounded",
     )
     return float(np.exp(found.x))
+
+
+def centered_groups(centered: bool | Iterable[str], spec: ModelSpec) -> frozenset[str]:
+    """The grouping factors that ``centered=True``, ``False`` or a list of names centres
+    (``centered="auto"`` is :func:`choose_centring`'s), checked against the spec."""
+    names = [group.name for group in spec.all_groups]
+    if isinstance(centered, bool):
+        plain = [g.name for g in spec.all_groups if g.covariance is None]
+        return frozenset(plain if centered else ())
+    chosen = [centered] if isinstance(centered, str) else centered
+    if not isinstance(chosen, Iterable) or not all(isinstance(name, str) for name in chosen):
+        raise DataError(
+            f"centered= takes 'auto', True, False or a list of grouping factors, not "
+            f"{centered!r}; the grouping factors are: {', '.join(names) or 'none'}."
+        )
+    unknown = [name for name in chosen if name not in names]
+    if unknown:
+        raise DataError(
+            f"centered= names {unknown}, which are not grouping factors of this model."
+            f"{did_you_mean(unknown[0], names)} The grouping factors are: "
+            f"{', '.join(names) or 'none'} (centered=True centres them all, 'auto' chooses)."
+        )
+    known = [g.name for g in spec.all_groups if g.covariance is not None and g.name in chosen]
+    if known:
+        raise DataError(
+            f"grouping factor '{known[0]}' has a known covariance (gr(..., cov = )), whose "
+            "effects are always non-centred; leave it out of centered=."
+        )
+    return frozenset(chosen)

@@ -49,6 +49,30 @@ OBSERVATION_FACTOR = "observation"
 new data without it get a new level per row."""
 
 
+def with_observation_effect(
+    formula: str, data: pd.DataFrame, family: str
+) -> tuple[str, pd.DataFrame]:
+    """The formula with ``+ (1 | observation)`` and a copy of the data with that column."""
+    if family not in ("poisson", "binomial"):
+        raise DataError(
+            f"overdispersion=True adds an observation-level effect to poisson or binomial "
+            f"models; family '{family}' "
+            + (
+                "has 0/1 data, where such an effect is not identified."
+                if family == "bernoulli"
+                else "has its own dispersion or is not a count family."
+            )
+        )
+    if OBSERVATION_FACTOR in data.columns:
+        raise DataError(
+            f"overdispersion=True adds a column '{OBSERVATION_FACTOR}', but the data already "
+            f"have one; write '+ (1 | {OBSERVATION_FACTOR})' in the formula instead, or "
+            "rename the column."
+        )
+    rows = data.assign(**{OBSERVATION_FACTOR: np.arange(len(data))})
+    return f"{formula} + (1 | {OBSERVATION_FACTOR})", rows
+
+
 def build_spec(
     parsed: ParsedFormula,
     data: pd.DataFrame,
