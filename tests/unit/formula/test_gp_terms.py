@@ -167,3 +167,12 @@ def test_gibbs_refuses_a_gp(data):
     model = bg.Model("y ~ gp(x, k = 6)", data)
     with pytest.raises(SamplerError, match=r"Gaussian process \(gp\(x,k=6\)\), whose length scale"):
         model.fit(sampler="gibbs", draws=10, tune=10, chains=1, progress=False)
+
+
+def test_power_refuses_a_gp(data):
+    from bayesglmm.errors import ArgumentError
+    from bayesglmm.power.simulate import truth_draw
+
+    model = bg.Model("y ~ gp(x, k = 6)", data)
+    with pytest.raises(ArgumentError, match=r"^bg\.power cannot simulate gp\(x,k=6\): a smooth or"):
+        truth_draw(model, {"Intercept": 1.0}, np.random.default_rng(0))
