@@ -61,19 +61,6 @@ def spectral_density(kernel: str, omega, sdgp, lscale, xp=np):
     raise ValueError(f"unknown kernel {kernel!r}; known: {', '.join(KERNELS)}")
 
 
-def kernel_matrix(kernel: str, x: np.ndarray, y: np.ndarray, sdgp: float, lscale: float):
-    """The exact covariance ``k(x_i - y_j)`` of ``kernel``, ``(len(x), len(y))``; what the
-    approximation approximates (used by the tests)."""
-    d = np.abs(x[:, None] - y[None, :]) / lscale
-    if kernel == "exp_quad":
-        return sdgp**2 * np.exp(-0.5 * d**2)
-    if kernel == "matern32":
-        return sdgp**2 * (1 + np.sqrt(3) * d) * np.exp(-np.sqrt(3) * d)
-    if kernel == "matern52":
-        return sdgp**2 * (1 + np.sqrt(5) * d + 5 * d**2 / 3) * np.exp(-np.sqrt(5) * d)
-    raise ValueError(f"unknown kernel {kernel!r}; known: {', '.join(KERNELS)}")
-
-
 @dataclass(frozen=True)
 class HSGPBasis:
     """The fitted basis of one GP: what new data need to get the same columns.

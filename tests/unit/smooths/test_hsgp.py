@@ -10,9 +10,19 @@ from bayesglmm.smooths.hsgp import (
     default_lscale_range,
     hsgp_basis,
     inverse_gamma_between,
-    kernel_matrix,
     spectral_density,
 )
+
+
+def kernel_matrix(kernel, x, y, sdgp, lscale):
+    """The exact covariance ``k(x_i - y_j)`` of each kernel (Rasmussen & Williams 2006,
+    eq. 4.9 and 4.17)."""
+    d = np.abs(x[:, None] - y[None, :]) / lscale
+    if kernel == "exp_quad":
+        return sdgp**2 * np.exp(-0.5 * d**2)
+    if kernel == "matern32":
+        return sdgp**2 * (1 + np.sqrt(3) * d) * np.exp(-np.sqrt(3) * d)
+    return sdgp**2 * (1 + np.sqrt(5) * d + 5 * d**2 / 3) * np.exp(-np.sqrt(5) * d)
 
 
 def test_basis_is_the_closed_form_eigenfunctions():
