@@ -176,3 +176,17 @@ def test_power_refuses_a_gp(data):
     model = bg.Model("y ~ gp(x, k = 6)", data)
     with pytest.raises(ArgumentError, match=r"^bg\.power cannot simulate gp\(x,k=6\): a smooth or"):
         truth_draw(model, {"Intercept": 1.0}, np.random.default_rng(0))
+
+
+@pytest.mark.parametrize("kernel", ["exp_quad", "matern32", "matern52"])
+def test_graph_weights_are_the_spectral_density(data, kernel):
+    from bayesglmm.smooths.hsgp import spectral_density
+
+    model = bg.Model(f'y ~ gp(x, k = 6, cov = "{kernel}")', data)
+    graph = model.graph.model
+    z = np.linspace(-1, 1, 6)
+    values = {graph["sdgp_gpx"]: 1.7, graph["lscale_gpx"]: 0.3, graph["zgp_gpx"]: z}
+    coefficients = graph["bgp_gpx"].eval(values)
+    omega = model.spec.smooths[0].basis.sqrt_eigenvalues
+    expected = np.sqrt(spectral_density(kernel, omega, 1.7, 0.3)) * z
+    np.testing.assert_allclose(coefficients, expected, rtol=1e-10)
