@@ -13,6 +13,11 @@ two boundaries differ most; our curve sds are 1.02-1.23 times brms's; medians of
 ``lscale`` 0.217-0.222 against 0.228, ``sdgp`` 2.09-2.15 against 1.96, ``sigma`` 0.337-0.339
 against 0.331. The intercept is not compared: the slowest basis function is nearly
 constant over the data and trades with it, differently in the two bases.
+
+Recovery, measured with these seeds (300 draws x 2 chains): the gaussian curve is within
+1.67 posterior sds (0.11 absolute) of the truth on the grid, sdgp 1.35, lscale 0.17,
+sigma 0.306 (truth 0.3); elpd_loo -51 against -212 for the straight line; the poisson
+``by = f`` curves within 1.55 sds; the sigma GP within 0.25 of the centred truth.
 """
 
 import json
