@@ -189,7 +189,7 @@ def broader_keys(key: str) -> list[str]:
         return [match.group(1)]
     if re.fullmatch(r"sds\[.+\]", key):
         return ["sds"]
-    for broad in ("cor", "rho", SIMPLEX_CLASS):
+    for broad in ("cor", "rho", SIMPLEX_CLASS, GP_SD_CLASS, GP_LSCALE_CLASS):
         if key.startswith(f"{broad}["):
             return [broad]
     return []
@@ -331,3 +331,69 @@ def smooth_sd_key(block: str) -> str:
 def smooth_sd_label(block: str) -> str:
     """The printout label of a smooth's sd, as brms prints it: ``sds(sx_1)``."""
     return f"sds({block})"
+
+
+GP_SD_CLASS = "sdgp"
+"""The prior class of the sds of Gaussian-process terms (brms's ``sdgp``)."""
+GP_LSCALE_CLASS = "lscale"
+"""The prior class of their length scales (brms's ``lscale``)."""
+
+
+def gp_label(variable: str, level: str | None = None) -> str:
+    """The label of a Gaussian-process term, as brms writes it: ``gpx`` for ``gp(x)``, and
+    ``gpx:fa`` for level ``a`` of ``gp(x, by = f)``'s factor ``f``.
+
+    >>> gp_label("x"), gp_label("log.x"), gp_label("x", by_level("f", "a"))
+    ('gpx', 'gplog.x', 'gpx:fa')
+    """
+    return smooth_label("gp", (variable,), level)
+
+
+def gp_sd(label: str) -> str:
+    """The marginal sd of a GP (brms's ``sdgp``): ``sdgp_gpx``."""
+    return f"{GP_SD_CLASS}_{label}"
+
+
+def gp_lscale(label: str) -> str:
+    """The length scale of a GP (brms's ``lscale``): ``lscale_gpx``."""
+    return f"{GP_LSCALE_CLASS}_{label}"
+
+
+def gp_standard_normal(label: str) -> str:
+    """The standard normal weights of a GP's basis functions (brms's ``zgp``): ``zgp_gpx``."""
+    return f"zgp_{label}"
+
+
+def gp_coefficients(label: str) -> str:
+    """The coefficients of a GP's basis functions, ``sqrt(S(sqrt(lambda))) * zgp``, kept so
+    that predictions need only the draws: ``bgp_gpx``."""
+    return f"bgp_{label}"
+
+
+def gp_dim(label: str) -> str:
+    """The dimension of a GP's basis functions: ``gpx_basis``."""
+    return f"{label}_basis"
+
+
+def gp_sd_key(label: str) -> str:
+    """The prior key of a GP's sd: ``sdgp[<label>]``, covered by ``sdgp``.
+
+    >>> gp_sd_key("gpx"), gp_lscale_key("gpx"), broader_keys("lscale[gpx]")
+    ('sdgp[gpx]', 'lscale[gpx]', ['lscale'])
+    """
+    return f"{GP_SD_CLASS}[{label}]"
+
+
+def gp_lscale_key(label: str) -> str:
+    """The prior key of a GP's length scale: ``lscale[<label>]``, covered by ``lscale``."""
+    return f"{GP_LSCALE_CLASS}[{label}]"
+
+
+def gp_sd_label(label: str) -> str:
+    """The printout label of a GP's sd, as brms prints it: ``sdgp(gpx)``."""
+    return f"{GP_SD_CLASS}({label})"
+
+
+def gp_lscale_label(label: str) -> str:
+    """The printout label of a GP's length scale, as brms prints it: ``lscale(gpx)``."""
+    return f"{GP_LSCALE_CLASS}({label})"

@@ -22,7 +22,7 @@ import pytensor.tensor as pt
 from bayesglmm import naming
 from bayesglmm.backend.likelihoods.additions import Additions
 from bayesglmm.families.family import Family
-from bayesglmm.formula.spec import FixedDesign, ModelSpec, ParameterDesign
+from bayesglmm.formula.spec import FixedDesign, GPDesign, ModelSpec, ParameterDesign
 from bayesglmm.priors.distributions import Prior
 from bayesglmm.priors.resolve import Priors
 from bayesglmm.structures.residual import sequential_data
@@ -119,6 +119,9 @@ def _part_data(part: LinearPart, priors: Priors) -> dict[str, np.ndarray]:
         if not ones.all():
             data[naming.graph_data(g, "values")] = group.values[:, ~ones]
     for smooth in part.smooths:
+        if isinstance(smooth, GPDesign):
+            data.update(_gp_data(smooth, priors))
+            continue
         for block, values in zip(smooth.blocks, smooth.values, strict=True):
             data.update(
                 prior_data(naming.smooth_sd(block), [priors[naming.smooth_sd_key(block)]], False)
@@ -135,6 +138,17 @@ def _part_data(part: LinearPart, priors: Priors) -> dict[str, np.ndarray]:
         simplex = naming.simplex(term.column)
         data.update(prior_data(simplex, [priors[naming.simplex_key(term.name)]], vector=False))
         data[naming.graph_data(simplex, "codes")] = term.codes
+    return data
+
+
+def _gp_data(term: GPDesign, priors: Priors) -> dict[str, np.ndarray]:
+    """The graph data of a Gaussian process: its priors' parameters, its basis at the rows
+    and the frequencies ``sqrt(lambda_j)`` of its basis functions."""
+    label = term.label
+    data = prior_data(naming.gp_sd(label), [priors[naming.gp_sd_key(label)]], False)
+    data.update(prior_data(naming.gp_lscale(label), [priors[naming.gp_lscale_key(label)]], False))
+    data[naming.graph_data(label, "values")] = term.values[0]
+    data[naming.graph_data(label, "frequencies")] = term.basis.sqrt_eigenvalues
     return data
 
 
@@ -186,6 +200,9 @@ def graph_coords(spec: ModelSpec) -> dict[str, list]:
         if group.correlated_blocks:
             coords[naming.second_term_dim(group.name)] = list(group.terms)
     for smooth in spec.all_smooths:
+        if isinstance(smooth, GPDesign):
+            coords[naming.gp_dim(smooth.label)] = list(range(smooth.basis.k))
+            continue
         for block, values in zip(smooth.blocks, smooth.values, strict=True):
             coords[naming.smooth_dim(block)] = list(range(values.shape[1]))
     if spec.response.categories is not None:
@@ -219,6 +236,12 @@ def posterior_dims(spec: ModelSpec) -> dict[str, tuple[str, ...]]:
         if group.correlated_blocks:
             dims[naming.group_correlation(group.name)] = (terms, second_terms)
     for smooth in spec.all_smooths:
+        if isinstance(smooth, GPDesign):
+            label = smooth.label
+            dims[naming.gp_sd(label)] = dims[naming.gp_lscale(label)] = ()
+            dims[naming.gp_standard_normal(label)] = (naming.gp_dim(label),)
+            dims[naming.gp_coefficients(label)] = (naming.gp_dim(label),)
+            continue
         for block in smooth.blocks:
             dims[naming.smooth_sd(block)] = ()
             dims[naming.smooth_standard_normal(block)] = (naming.smooth_dim(block),)
@@ -234,6 +257,7 @@ def structural_dims(spec: ModelSpec) -> set[str]:
     term and increment counts."""
     terms = {dim for g in spec.all_groups for dim in naming.group_dims(g.name)[1:]}
     bases = {naming.smooth_dim(block) for s in spec.all_smooths for block in s.blocks}
+    bases |= {naming.gp_dim(term.label) for term in spec.all_gps}
     monotonic = {naming.increment_dim(term.column) for term in spec.monotonic}
     if spec.monotonic:
         monotonic.add(naming.MONOTONIC_DIM)

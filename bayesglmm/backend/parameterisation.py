@@ -48,7 +48,7 @@ from bayesglmm.backend.likelihoods import LIKELIHOODS, Additions, Mu
 from bayesglmm.errors import DataError, did_you_mean
 from bayesglmm.families.family import Family
 from bayesglmm.families.links import Link
-from bayesglmm.formula.spec import GroupDesign, ModelSpec
+from bayesglmm.formula.spec import GPDesign, GroupDesign, ModelSpec
 from bayesglmm.priors.defaults import response_location_and_spread, typical_value
 
 KAPPA_THRESHOLD = 1.0
@@ -268,7 +268,8 @@ def smooth_centring(spec: ModelSpec, family: Family, link: Link) -> dict[str, np
     straight curve, ``sds`` near 0) gets ``sds^2 = 0``: non-centred. So a well-informed
     curve gets its smooth directions centred and its wiggly ones non-centred. Only the
     sampler's geometry changes, not the model. Smooths of modelled parameters and of
-    ordinal models stay non-centred.
+    ordinal models stay non-centred; Gaussian processes are not penalised blocks and have
+    no entry.
 
     Examples
     --------
@@ -284,11 +285,13 @@ def smooth_centring(spec: ModelSpec, family: Family, link: Link) -> dict[str, np
     choices = {
         block: np.zeros(values.shape[1], dtype=bool)
         for smooth in spec.all_smooths
+        if not isinstance(smooth, GPDesign)
         for block, values in zip(smooth.blocks, smooth.values, strict=True)
     }
     pairs = [
         (block, values)
         for smooth in spec.smooths
+        if not isinstance(smooth, GPDesign)
         for block, values in zip(smooth.blocks, smooth.values, strict=True)
     ]
     if not pairs or family.thresholds is not None:

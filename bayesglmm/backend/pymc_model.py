@@ -54,6 +54,7 @@ from bayesglmm.backend.contract import (
     prior_variable,
     structural_dims,
 )
+from bayesglmm.backend.gp import gp_names, gp_part
 from bayesglmm.backend.likelihoods import LIKELIHOODS, Additions, Mu, observe
 from bayesglmm.backend.links import TENSOR_LINKS
 from bayesglmm.backend.monotonic import monotonic_part
@@ -63,7 +64,7 @@ from bayesglmm.backend.terms import group_names, group_part
 from bayesglmm.errors import DataError
 from bayesglmm.families.family import DispersionParameter, Family
 from bayesglmm.families.links import Link
-from bayesglmm.formula.spec import ModelSpec
+from bayesglmm.formula.spec import GPDesign, ModelSpec
 from bayesglmm.priors.resolve import Priors
 from bayesglmm.structures import STRUCTURE_KINDS
 from bayesglmm.structures.residual import sequential_draws, sequential_logp
@@ -169,7 +170,10 @@ def _linear_predictor(
         eta = eta + contribution
         public.extend(names)
     for smooth in part.smooths:
-        contribution, names = smooth_part(smooth, priors, data, smooth_centred)
+        if isinstance(smooth, GPDesign):
+            contribution, names = gp_part(smooth, priors, data)
+        else:
+            contribution, names = smooth_part(smooth, priors, data, smooth_centred)
         eta = eta + contribution
         public.extend(names)
     if part.offset is not None:
@@ -282,7 +286,8 @@ def build_pymc_model(
                     f"'{name}' to a model variable or dimension; rename one of the columns."
                 )
     for smooth in spec.all_smooths:
-        for name in smooth_names(smooth):
+        names = gp_names(smooth) if isinstance(smooth, GPDesign) else smooth_names(smooth)
+        for name in names:
             if name in taken or claimed.setdefault(name, smooth.term) != smooth.term:
                 raise DataError(
                     f"{smooth.term} gives the name '{name}' to a model variable or dimension, "

@@ -72,6 +72,7 @@ def _predictor_expressions(parsed: ParsedFormula) -> list[tuple[str, str]]:
         ),
         *((smooth.text, f"`{column}`") for smooth in parsed.smooths for column in smooth.columns),
         *((term.text, f"`{term.column}`") for term in parsed.monotonic),
+        *((term.text, f"`{column}`") for term in parsed.gps for column in term.columns),
     ]
 
 

@@ -31,6 +31,7 @@ from bayesglmm.families.family import Family
 from bayesglmm.formula.degenerate import warn_degenerate
 from bayesglmm.formula.fixed import fixed_design, offset_values
 from bayesglmm.formula.frame import used_rows
+from bayesglmm.formula.gp import gp_designs
 from bayesglmm.formula.groups import group_designs, level_labels
 from bayesglmm.formula.monotonic import category_codes
 from bayesglmm.formula.response import response_design
@@ -168,7 +169,7 @@ def build_spec(
             for name, formula in parameters.items()
         ),
         residual=None if residual is None else residual_structure(residual.random[0], frame),
-        smooths=smooths,
+        smooths=(*smooths, *gp_designs(parsed, frame)),
         monotonic=monotonic_designs(parsed, frame),
     )
     warn_degenerate(spec, family)
@@ -192,7 +193,7 @@ def _parameter_design(
         fixed=fixed,
         groups=group_designs(formula, frame, parameter=name, covariances=covariances),
         offset=offset_values(formula, frame),
-        smooths=smooths,
+        smooths=(*smooths, *gp_designs(formula, frame, parameter=name)),
     )
 
 

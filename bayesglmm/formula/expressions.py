@@ -207,6 +207,12 @@ def _check_python(code: str, where: str) -> ExpressionUse:
                     "the formula, as in 'y ~ x + s(z)', not inside another expression, an "
                     f"interaction or a random term{hint}"
                 )
+            if name == "gp":
+                raise FormulaError(
+                    f"gp() in '{where}' is a Gaussian-process term, which is a term of its "
+                    "own: add it to the formula, as in 'y ~ x + gp(z, k = 20)', not inside "
+                    "another expression, an interaction or a random term"
+                )
             if name not in FORMULA_FUNCTIONS:
                 raise refuse(node.func, name, did_you_mean(name, FORMULA_FUNCTIONS))
             functions.add(name)

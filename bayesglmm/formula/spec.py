@@ -25,6 +25,7 @@ from bayesglmm import naming
 from bayesglmm.errors import DataError, did_you_mean
 from bayesglmm.formula.syntax import ParsedFormula
 from bayesglmm.smooths.bases import MarginalBasis
+from bayesglmm.smooths.hsgp import HSGPBasis
 from bayesglmm.smooths.mixed import MixedForm
 
 
@@ -116,6 +117,59 @@ class SmoothDesign:
             inside = (frame[self.by].astype(str) == self.level).to_numpy(dtype=float)[:, None]
             fixed, blocks = fixed * inside, [block * inside for block in blocks]
         return fixed, blocks
+
+
+@dataclass(frozen=True)
+class GPDesign:
+    """One approximate Gaussian process ``gp(x, k = )`` (one level of ``by`` for
+    ``gp(x, k = , by = f)``): the ``(rows, k)`` Hilbert-space basis of
+    :mod:`bayesglmm.smooths.hsgp`, weighted in the graph by the kernel's spectral density.
+
+    It sits among a linear predictor's smooths with one block, its label, and no fixed
+    columns, so that predictions and plots treat it as any basis block.
+
+    Attributes
+    ----------
+    term
+        The term as written without white space, e.g. ``"gp(x,k=20)"``.
+    label
+        Its label: ``"gpx"``, or ``"gpx:fa"`` for level ``a`` of ``by = f``.
+    variables
+        The covariate, a tuple of one.
+    by, level
+        The ``by`` factor and this GP's level of it, or None.
+    kernel
+        ``"exp_quad"``, ``"matern32"`` or ``"matern52"``.
+    basis
+        The fitted basis (centre, scale, ``L``, ``k``), for new data.
+    values
+        The basis at the data rows, a tuple of one ``(rows, k)`` array.
+    """
+
+    term: str
+    label: str
+    variables: tuple[str, ...]
+    by: str | None
+    level: str | None
+    kernel: str
+    basis: HSGPBasis
+    values: tuple[np.ndarray, ...]
+
+    fixed_names: tuple[str, ...] = ()
+    """A GP has no fixed columns (its mean is the intercept's)."""
+
+    @property
+    def blocks(self) -> tuple[str, ...]:
+        """Its one block of basis columns, named by its label."""
+        return (self.label,)
+
+    def columns(self, frame: pd.DataFrame) -> tuple[np.ndarray, list[np.ndarray]]:
+        """No fixed columns, and the basis at the rows of ``frame`` (zero outside its
+        ``by`` level)."""
+        values = self.basis.evaluate(frame[self.variables[0]].to_numpy(dtype=float))
+        if self.by is not None:
+            values = values * (frame[self.by].astype(str) == self.level).to_numpy(float)[:, None]
+        return np.zeros((len(frame), 0)), [values]
 
 
 @dataclass(frozen=True)
@@ -391,7 +445,7 @@ class ParameterDesign:
     fixed: FixedDesign
     groups: tuple[GroupDesign, ...]
     offset: np.ndarray | None
-    smooths: tuple[SmoothDesign, ...] = ()
+    smooths: tuple[SmoothDesign | GPDesign, ...] = ()
 
     @property
     def suffix(self) -> str:
@@ -433,7 +487,8 @@ class ModelSpec:
         Correlated residuals within subject (gaussian family), or None.
     smooths
         The mean's penalised smooths: their null spaces are the last fixed-effect columns,
-        their penalised parts dense blocks of random-effect columns.
+        their penalised parts dense blocks of random-effect columns; then its Gaussian
+        processes (:class:`GPDesign`), one block each.
     monotonic
         The monotonic terms ``mo(x)`` of the mean's formula.
     """
@@ -448,7 +503,7 @@ class ModelSpec:
     data: pd.DataFrame
     parameters: tuple[ParameterDesign, ...] = ()
     residual: ResidualStructure | None = None
-    smooths: tuple[SmoothDesign, ...] = ()
+    smooths: tuple[SmoothDesign | GPDesign, ...] = ()
     monotonic: tuple[MonotonicDesign, ...] = ()
 
     suffix = ""
@@ -470,9 +525,14 @@ class ModelSpec:
         return tuple(group for part in self.linear_parts for group in part.groups)
 
     @property
-    def all_smooths(self) -> tuple[SmoothDesign, ...]:
-        """The smooths of the mean and of every modelled parameter."""
+    def all_smooths(self) -> tuple[SmoothDesign | GPDesign, ...]:
+        """The smooths and Gaussian processes of the mean and of every modelled parameter."""
         return tuple(smooth for part in self.linear_parts for smooth in part.smooths)
+
+    @property
+    def all_gps(self) -> tuple[GPDesign, ...]:
+        """The Gaussian processes of the mean and of every modelled parameter."""
+        return tuple(term for term in self.all_smooths if isinstance(term, GPDesign))
 
     @property
     def parameter_names(self) -> tuple[str, ...]:

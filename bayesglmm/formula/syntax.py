@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from bayesglmm.errors import FormulaError
 from bayesglmm.formula.expressions import expression_use
+from bayesglmm.formula.gp_syntax import GPSyntax, is_gp, parse_gp
 from bayesglmm.formula.monotonic import MonotonicSyntax, monotonic_call_at, parse_monotonic
 from bayesglmm.formula.scanner import (
     call_arguments,
@@ -138,6 +139,7 @@ class ParsedFormula:
     offsets: tuple[str, ...]
     smooths: tuple[SmoothSyntax, ...] = ()
     monotonic: tuple[MonotonicSyntax, ...] = ()
+    gps: tuple[GPSyntax, ...] = ()
 
 
 def parse_formula(formula: str) -> ParsedFormula:
@@ -186,6 +188,7 @@ def parse_formula(formula: str) -> ParsedFormula:
     offsets: list[str] = []
     smooths: list[SmoothSyntax] = []
     monotonic: list[MonotonicSyntax] = []
+    gps: list[GPSyntax] = []
     for sign, start, end in split_terms(formula, depth, tilde + 1, len(formula)):
         text = formula[start:end]
         inner_mo = monotonic_call_at(formula, depth, start, end)
@@ -208,6 +211,15 @@ def parse_formula(formula: str) -> ParsedFormula:
                     start,
                 )
             smooths.append(smooth)
+        elif is_gp(text):
+            if sign == "-":
+                raise FormulaError("a gp() term cannot be removed with '-'", formula, start)
+            term = parse_gp(formula, depth, start, end)
+            if any(other.label == term.label for other in gps):
+                raise FormulaError(
+                    f"the formula has two gp() terms of {term.variable}; keep one", formula, start
+                )
+            gps.append(term)
         elif inner_mo is not None:
             term = parse_monotonic(formula, depth, start, end, sign)
             if any(other.column == term.column for other in monotonic):
@@ -240,6 +252,7 @@ def parse_formula(formula: str) -> ParsedFormula:
         offsets=tuple(offsets),
         smooths=tuple(smooths),
         monotonic=tuple(monotonic),
+        gps=tuple(gps),
     )
 
 

@@ -110,8 +110,8 @@ def truth_draw(model: Model, truth: Mapping[str, float], rng: np.random.Generato
         )
     if spec.smooths:
         raise ArgumentError(
-            f"bg.power cannot simulate {spec.smooths[0].term}: a smooth has no known values "
-            "to simulate from; write the curve's shape as fixed terms (for example "
+            f"bg.power cannot simulate {spec.smooths[0].term}: a smooth or Gaussian process has no "
+            "known values to simulate from; write the curve's shape as fixed terms (for example "
             "'poly(x, 2)') for the power analysis."
         )
     if spec.monotonic:

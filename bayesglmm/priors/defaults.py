@@ -16,6 +16,13 @@ cloglog links, which are already on a standard scale):
 * ``sds[<block>]``, the sd of a smooth's penalised block (``sds[sx_1]`` for ``s(x)``):
   ``half_student_t(3, 2.5 s)``, as a group intercept's sd; the block's columns are scaled
   so that ``sds`` is the root mean square of the smooth's wiggly part over the data.
+* ``sdgp[<label>]``, the sd of a Gaussian process (``sdgp[gpx]`` for ``gp(x, k = 20)``):
+  ``half_student_t(3, 2.5 s)``, as a smooth's sd. ``lscale[<label>]``, its length scale on
+  the covariate as the basis sees it (scaled to unit range unless ``scale = FALSE``): an
+  inverse gamma with 1% of its mass below the half-period of the fastest basis function,
+  ``2 L / k``, and 1% above the covariate's range (brms tunes its inverse gamma in the same
+  way, to the shortest and longest distances in the data; the basis cannot represent
+  length scales shorter than ``2 L / k``, so this one starts there).
 * ``cor[g]``: ``lkj(1)``, uniform over correlation matrices.
 * A monotonic term ``mo(x)`` (Bürkner & Charpentier 2020): ``b[mo(x)]`` as the slope of
   a column of its category numbers ``0..D`` (the shape of equal increments), and
@@ -63,10 +70,12 @@ from bayesglmm.priors.distributions import (
     Beta,
     Dirichlet,
     HalfStudentT,
+    InverseGamma,
     Normal,
     Prior,
     StudentT,
 )
+from bayesglmm.smooths.hsgp import HSGPBasis, default_lscale_range, inverse_gamma_between
 
 if TYPE_CHECKING:
     from bayesglmm.families.family import Family
@@ -171,6 +180,13 @@ def _linear_part_priors(part, location: float, scale: float) -> dict[str, Prior]
         if group.structure is not None:
             priors[naming.rho_key(group.name)] = Beta(1, 1)
     for smooth in getattr(part, "smooths", ()):
+        if isinstance(getattr(smooth, "basis", None), HSGPBasis):
+            priors[naming.gp_sd_key(smooth.label)] = HalfStudentT(3, scale)
+            lower, upper = default_lscale_range(smooth.basis)
+            priors[naming.gp_lscale_key(smooth.label)] = InverseGamma(
+                *inverse_gamma_between(lower, upper)
+            )
+            continue
         for block in smooth.blocks:
             priors[naming.smooth_sd_key(block)] = HalfStudentT(3, scale)
     return priors

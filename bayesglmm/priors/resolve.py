@@ -8,6 +8,8 @@ Keys, most specific first:
   then ``"b_zi"``; its groups are named ``<group>__zi`` in the ``sd`` and ``cor`` keys.
 * ``"sd[<group>][<term>]"``, then ``"sd[<group>]"``, then ``"sd"``.
 * ``"sds[<block>]"`` (a smooth's sd, ``sds[sx_1]`` for ``s(x)``), then ``"sds"``.
+* ``"sdgp[<label>]"`` and ``"lscale[<label>]"`` (a Gaussian process's sd and length
+  scale, ``sdgp[gpx]`` for ``gp(x, k = 20)``), then ``"sdgp"`` and ``"lscale"``.
 * ``"cor[<group>]"``, then ``"cor"``.
 * A monotonic term ``mo(x)``: its coefficient ``"b[mo(x)]"`` (then ``"b"``, as brms's class
   ``b``) and its simplex ``"simo[mo(x)]"``, then ``"simo"`` (a ``Dirichlet``).

@@ -20,7 +20,7 @@ import pandas as pd
 import xarray as xr
 
 from bayesglmm import naming
-from bayesglmm.formula.spec import GroupDesign
+from bayesglmm.formula.spec import GPDesign, GroupDesign
 from bayesglmm.results.tables import correlation_pairs, pair_draws, stat_columns, summarize
 
 if TYPE_CHECKING:
@@ -194,7 +194,41 @@ def smooth_draws(fit: Fit) -> LabelledDraws:
 
 
 def _smooth_blocks(fit: Fit) -> list[str]:
-    return [block for smooth in fit.spec.all_smooths for block in smooth.blocks]
+    return [
+        block
+        for smooth in fit.spec.all_smooths
+        if not isinstance(smooth, GPDesign)
+        for block in smooth.blocks
+    ]
+
+
+def _gp_variables(fit: Fit) -> list[tuple[str, str]]:
+    """``(variable, printout label)`` of every GP's sd and length scale, in order."""
+    return [
+        pair
+        for term in fit.spec.all_gps
+        for pair in (
+            (naming.gp_sd(term.label), naming.gp_sd_label(term.label)),
+            (naming.gp_lscale(term.label), naming.gp_lscale_label(term.label)),
+        )
+    ]
+
+
+def gp_draws(fit: Fit) -> LabelledDraws:
+    """Labels (``sdgp_<label>``, ``lscale_<label>``) and draws of the Gaussian processes'
+    sds and length scales."""
+    return [([name], fit.posterior[name]) for name, _ in _gp_variables(fit)]
+
+
+def gp_table(fit: Fit, ci_prob: float | None = None) -> pd.DataFrame | None:
+    """The sds and length scales of the Gaussian processes labelled as brms prints them,
+    ``sdgp(gpx)`` and ``lscale(gpx)``; None for a model without any."""
+    variables = _gp_variables(fit)
+    if not variables:
+        return None
+    return pd.concat(
+        [summarize(fit.posterior[name], ci_prob).set_axis([label]) for name, label in variables]
+    )
 
 
 def smooth_table(fit: Fit, ci_prob: float | None = None) -> pd.DataFrame | None:
@@ -238,6 +272,7 @@ def reported_draws(fit: Fit) -> LabelledDraws:
         if group.structure is not None:
             parts.append(([naming.group_rho(g)], posterior[naming.group_rho(g)]))
     parts.extend(smooth_draws(fit))
+    parts.extend(gp_draws(fit))
     parts.extend(dispersion_draws(fit))
     return parts
 
@@ -245,8 +280,9 @@ def reported_draws(fit: Fit) -> LabelledDraws:
 def summary(fit: Fit, ci_prob: float | None = None) -> pd.DataFrame:
     """Every parameter but the group-level effects, one row per element, labelled
     ``b[<coef>]`` (``b[mo(x)]`` for a monotonic term), ``simo_x[<low>-><high>]``,
-    ``sd_<group>[<term>]``, ``cor_<group>[<t1>,<t2>]``, ``sds_<block>`` (a smooth's sd)
-    and the family's parameter names."""
+    ``sd_<group>[<term>]``, ``cor_<group>[<t1>,<t2>]``, ``sds_<block>`` (a smooth's sd),
+    ``sdgp_<label>`` and ``lscale_<label>`` (a Gaussian process's) and the family's
+    parameter names."""
     return pd.concat(
         [summarize(draws, ci_prob).set_axis(labels) for labels, draws in reported_draws(fit)]
     )
@@ -266,6 +302,7 @@ def reported_names(fit: Fit) -> list[str]:
         names.append(naming.MONOTONIC_COEFFICIENTS)
         names.extend(naming.simplex(term.column) for term in fit.spec.monotonic)
     names.extend(naming.group_sd(group.name) for group in fit.spec.all_groups)
-    names.extend(naming.smooth_sd(b) for smooth in fit.spec.all_smooths for b in smooth.blocks)
+    names.extend(naming.smooth_sd(block) for block in _smooth_blocks(fit))
+    names.extend(name for name, _ in _gp_variables(fit))
     residual = [naming.RESIDUAL_RHO] if fit.spec.residual is not None else []
     return names + constant_parameters(fit) + residual

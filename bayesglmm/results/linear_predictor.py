@@ -67,7 +67,11 @@ def modelled_parameters(
 
 
 def smooth_coefficients(posterior: xr.Dataset, block: str) -> np.ndarray:
-    """Draws ``(samples, columns)`` of a smooth's penalised coefficients, ``sds * zs``."""
+    """Draws ``(samples, columns)`` of a smooth's penalised coefficients, ``sds * zs``; for a
+    Gaussian process (whose block is its label) the coefficients of its basis functions,
+    ``bgp``."""
+    if naming.gp_coefficients(block) in posterior:
+        return stacked_draws(posterior, naming.gp_coefficients(block))
     sds = stacked_draws(posterior, naming.smooth_sd(block))
     return sds[:, None] * stacked_draws(posterior, naming.smooth_standard_normal(block))
 

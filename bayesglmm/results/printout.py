@@ -20,6 +20,7 @@ from bayesglmm.results.display import Printout, model_header
 from bayesglmm.results.estimates import (
     dispersion_table,
     fixef,
+    gp_table,
     simplex_table,
     smooth_table,
     varcorr,
@@ -62,6 +63,9 @@ def fit_printout(fit: Fit) -> Printout:
     smooths = smooth_table(fit)
     if smooths is not None:
         sections.append(("Smooth Terms", [(None, smooths)]))
+    gps = gp_table(fit)
+    if gps is not None:
+        sections.append(("Gaussian Process Terms", [(None, gps)]))
     sections.append(("Regression Coefficients", [(None, fixef(fit))]))
     simplexes = simplex_table(fit)
     if simplexes is not None:

@@ -144,8 +144,13 @@ def _unsupported_features(spec) -> Iterator[str]:
             yield f"group '{group.name}' is a multi-membership term"
     if spec.residual is not None:
         yield f"the residuals are correlated ({spec.residual.text})"
-    for smooth in spec.smooths[:1]:
+    for smooth in [s for s in spec.smooths if s not in spec.all_gps][:1]:
         yield f"the formula has a penalised smooth ({smooth.term})"
+    for term in spec.all_gps[:1]:
+        yield (
+            f"the formula has a Gaussian process ({term.term}), whose length scale has no "
+            "conjugate update"
+        )
     for parameter in spec.parameters:
         yield f"'{parameter.name}' has a formula of its own"
     for term in spec.monotonic:

@@ -272,6 +272,7 @@ def test_power_refuses_a_smooth(data):
     with pytest.raises(ArgumentError) as caught:
         truth_draw(model, {"b[sx_1]": 1.0}, np.random.default_rng(0))
     assert str(caught.value) == (
-        "bg.power cannot simulate s(x): a smooth has no known values to simulate from; write "
-        "the curve's shape as fixed terms (for example 'poly(x, 2)') for the power analysis."
+        "bg.power cannot simulate s(x): a smooth or Gaussian process has no known values to "
+        "simulate from; write the curve's shape as fixed terms (for example 'poly(x, 2)') for "
+        "the power analysis."
     )
