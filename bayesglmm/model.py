@@ -30,10 +30,11 @@ from bayesglmm.backend import build_pymc_model
 from bayesglmm.backend.contract import graph_coords, graph_data, structural_dims
 from bayesglmm.backend.parameterisation import choose_centring
 from bayesglmm.errors import DataError, did_you_mean
-from bayesglmm.families import get_family
+from bayesglmm.families import Family, get_family
 from bayesglmm.formula import build_spec, parse_formula
 from bayesglmm.formula.design import OBSERVATION_FACTOR
 from bayesglmm.formula.distributional import BayesFormula
+from bayesglmm.formula.mixture import mixture_formula
 from bayesglmm.formula.spec import ModelSpec
 from bayesglmm.formula.syntax import parse_residual
 from bayesglmm.frames import as_pandas
@@ -64,7 +65,7 @@ class ModelArguments:
     be built on other data (``ModelArguments.build(data)``), in another process too."""
 
     formula: str | BayesFormula
-    family: str = "gaussian"
+    family: str | Family = "gaussian"
     link: str | None = None
     priors: Mapping[str, Prior] | None = None
     centered: bool | str | Iterable[str] = "auto"
@@ -145,7 +146,8 @@ class Model:
     data
         The data; it is never modified.
     family
-        One of :data:`bayesglmm.families.FAMILIES` (default ``"gaussian"``).
+        One of :data:`bayesglmm.families.FAMILIES` (default ``"gaussian"``), or a finite
+        mixture of them, :func:`bayesglmm.mixture`.
     link
         Link function; the family's default when None.
     priors
@@ -191,7 +193,7 @@ class Model:
         self,
         formula: str | BayesFormula,
         data: pd.DataFrame,
-        family: str = "gaussian",
+        family: str | Family = "gaussian",
         link: str | None = None,
         priors: Mapping[str, Prior] | None = None,
         centered: bool | str | Iterable[str] = "auto",
@@ -214,6 +216,7 @@ class Model:
         self.family, self.link = get_family(family, link)
         if not isinstance(formula, BayesFormula):
             formula = BayesFormula(formula)
+        formula, self.family = mixture_formula(formula, self.family)
         mean = formula.mean
         if not isinstance(overdispersion, bool | np.bool_):
             raise DataError(
