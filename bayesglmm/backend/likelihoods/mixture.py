@@ -86,9 +86,10 @@ class MixtureLikelihood(Likelihood):
         parts = self._parts(mu, params)
         draws = [likelihood.random(rng, at, own, trials) for likelihood, at, own in parts]
         draws = np.stack(np.broadcast_arrays(*draws), axis=0)
-        weights = np.stack(np.broadcast_arrays(*self._weights(params)), axis=0)
-        cumulative = np.cumsum(np.broadcast_to(weights, (len(parts), *draws.shape[1:])), axis=0)
-        u = rng.random(draws.shape[1:])
+        shape = draws.shape[1:]
+        weights = [np.broadcast_to(w, shape) for w in self._weights(params)]
+        cumulative = np.cumsum(np.stack(weights, axis=0), axis=0)
+        u = rng.random(shape)
         chosen = np.minimum((u[None] > cumulative).sum(axis=0), len(parts) - 1)
         return np.take_along_axis(draws, chosen[None], axis=0)[0]
 
