@@ -2,6 +2,9 @@
 mixture with a covariate, a Poisson mixture whose proportions depend on a covariate,
 random intercepts per component, LOO, predictions, checks, save/load and the report."""
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -158,3 +161,37 @@ def test_poisson_mixture_with_modelled_proportions_and_group_intercepts():
     assert {"r_g", "r_g__mu2", "sd_g", "sd_g__mu2"} <= set(post.data_vars)
     assert "theta2_x" in fit.fixef().index
     assert np.isfinite(fit.loo().elpd)
+
+
+REFERENCE = Path(__file__).resolve().parents[1] / "reference" / "mixture"
+
+
+def test_old_faithful_matches_brms():
+    """brms 2.18's mixture(gaussian, gaussian) on the eruption lengths, same priors
+    (tests/reference/mixture/make_reference.R): posterior means within 0.5 posterior sd."""
+    reference = json.loads((REFERENCE / "faithful.json").read_text())
+    brms = {row["variable"]: row for row in reference["summary"]}
+    data = pd.read_csv(REFERENCE / "faithful.csv")
+    priors = {
+        "Intercept": bg.priors.Normal(2, 1),
+        "Intercept_mu2": bg.priors.Normal(4.5, 1),
+        "sigma1": bg.priors.HalfNormal(1),
+        "sigma2": bg.priors.HalfNormal(1),
+        "theta": bg.priors.Dirichlet([1, 1]),
+    }
+    model = bg.Model(
+        "eruptions ~ 1", data, family=bg.mixture("gaussian", "gaussian"), priors=priors
+    )
+    fit = model.fit(draws=1000, tune=1000, chains=2, seed=3, progress=False)
+    post = fit.posterior
+    ours = {
+        "b_mu1_Intercept": post["b"].sel(coef="Intercept"),
+        "b_mu2_Intercept": post["b_mu2"].sel(coef_mu2="Intercept"),
+        "sigma1": post["sigma1"],
+        "sigma2": post["sigma2"],
+        "theta1": post["theta"].sel(component="1"),
+        "theta2": post["theta"].sel(component="2"),
+    }
+    for name, draws in ours.items():
+        gap = abs(float(draws.mean()) - brms[name]["mean"]) / brms[name]["sd"]
+        assert gap < 0.5, (name, gap)
