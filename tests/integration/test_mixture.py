@@ -72,6 +72,7 @@ def test_printout_names_rows_as_brms(fit):
     table = fit.fixef()
     assert list(table.index) == ["mu1_Intercept", "mu1_x", "mu2_Intercept", "mu2_x"]
     text = str(fit)
+    assert "Links: mu1 = identity; mu2 = identity" in text
     for label in ("sigma1", "sigma2", "theta1", "theta2", "mixture(gaussian, gaussian)"):
         assert label in text
     summary = fit.summary()
@@ -160,6 +161,7 @@ def test_poisson_mixture_with_modelled_proportions_and_group_intercepts():
     _check(post["b_theta2"].sel(coef_theta2="x"), 1.5)
     assert {"r_g", "r_g__mu2", "sd_g", "sd_g__mu2"} <= set(post.data_vars)
     assert "theta2_x" in fit.fixef().index
+    assert "Links: mu1 = log; theta2 = softmax; mu2 = log" in str(fit)
     assert np.isfinite(fit.loo().elpd)
 
 
