@@ -31,7 +31,7 @@ from bayesglmm.errors import (
     SamplingInterrupted,
     StoreError,
 )
-from bayesglmm.families import FAMILIES, LINKS
+from bayesglmm.families import FAMILIES, LINKS, mixture
 from bayesglmm.formula.distributional import BayesFormula, formula
 from bayesglmm.model import Model
 from bayesglmm.options import options
@@ -68,6 +68,7 @@ __all__ = [
     "fit_many",
     "formula",
     "load",
+    "mixture",
     "options",
     "power",
     "priors",

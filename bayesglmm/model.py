@@ -30,11 +30,12 @@ from bayesglmm.backend import build_pymc_model
 from bayesglmm.backend.contract import graph_coords, graph_data, structural_dims
 from bayesglmm.backend.parameterisation import centered_groups, choose_centring
 from bayesglmm.errors import DataError
-from bayesglmm.families import get_family
+from bayesglmm.families import Family, get_family
 from bayesglmm.formula import build_spec, parse_formula
 from bayesglmm.formula.compatibility import check_same_structure
 from bayesglmm.formula.design import with_observation_effect
 from bayesglmm.formula.distributional import BayesFormula
+from bayesglmm.formula.mixture import mixture_formula
 from bayesglmm.formula.spec import ModelSpec
 from bayesglmm.formula.syntax import parse_residual
 from bayesglmm.frames import as_pandas
@@ -65,7 +66,7 @@ class ModelArguments:
     be built on other data (``ModelArguments.build(data)``), in another process too."""
 
     formula: str | BayesFormula
-    family: str = "gaussian"
+    family: str | Family = "gaussian"
     link: str | None = None
     priors: Mapping[str, Prior] | None = None
     centered: bool | str | Iterable[str] = "auto"
@@ -95,7 +96,8 @@ class Model:
     data
         The data; it is never modified.
     family
-        One of :data:`bayesglmm.families.FAMILIES` (default ``"gaussian"``).
+        One of :data:`bayesglmm.families.FAMILIES` (default ``"gaussian"``), or a finite
+        mixture of them, :func:`bayesglmm.mixture`.
     link
         Link function; the family's default when None.
     priors
@@ -141,7 +143,7 @@ class Model:
         self,
         formula: str | BayesFormula,
         data: pd.DataFrame,
-        family: str = "gaussian",
+        family: str | Family = "gaussian",
         link: str | None = None,
         priors: Mapping[str, Prior] | None = None,
         centered: bool | str | Iterable[str] = "auto",
@@ -164,6 +166,7 @@ class Model:
         self.family, self.link = get_family(family, link)
         if not isinstance(formula, BayesFormula):
             formula = BayesFormula(formula)
+        formula, self.family = mixture_formula(formula, self.family)
         mean = formula.mean
         if not isinstance(overdispersion, bool | np.bool_):
             raise DataError(

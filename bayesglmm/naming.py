@@ -397,3 +397,34 @@ def gp_sd_label(label: str) -> str:
 def gp_lscale_label(label: str) -> str:
     """The printout label of a GP's length scale, as brms prints it: ``lscale(gpx)``."""
     return f"{GP_LSCALE_CLASS}({label})"
+
+
+MIXTURE_DIM = "component"
+"""The dimension of a finite mixture's components: its mixing proportions ``theta`` and
+its ordered intercepts, coordinates ``1..K``."""
+MIXING = "theta"
+"""A mixture's mixing proportions (brms's class ``theta``), a simplex over
+:data:`MIXTURE_DIM` when no ``theta<k>`` has a formula; also their prior key."""
+ORDERED_INTERCEPTS = "Intercept_ordered"
+"""The increasing vector of a mixture's component intercepts (brms's ``order = "mu"``),
+whose elements are reported as ``Intercept``, ``Intercept_mu2``, ..."""
+
+
+def component(parameter: str, k: int) -> str:
+    """Parameter ``parameter`` of mixture component ``k`` (from 1), as brms names it:
+    ``mu2``, ``sigma1``, ``theta2``.
+
+    >>> component("sigma", 1), component("mu", 2), component(MIXING, 3)
+    ('sigma1', 'mu2', 'theta3')
+    """
+    return f"{parameter}{k}"
+
+
+def split_component(name: str) -> tuple[str, int] | None:
+    """The parameter and component of a name built by :func:`component`, or None.
+
+    >>> split_component("sigma2"), split_component("theta10"), split_component("sigma")
+    (('sigma', 2), ('theta', 10), None)
+    """
+    match = re.fullmatch(r"([A-Za-z_]*[A-Za-z_])([1-9][0-9]*)", name)
+    return None if match is None else (match.group(1), int(match.group(2)))

@@ -21,7 +21,9 @@ import pytensor.tensor as pt
 
 from bayesglmm import naming
 from bayesglmm.backend.likelihoods.additions import Additions
+from bayesglmm.errors import FormulaError, PriorError
 from bayesglmm.families.family import Family
+from bayesglmm.families.mixture import Mixture
 from bayesglmm.formula.spec import FixedDesign, GPDesign, ModelSpec, ParameterDesign
 from bayesglmm.priors.distributions import Prior
 from bayesglmm.priors.resolve import Priors
@@ -152,6 +154,41 @@ def _gp_data(term: GPDesign, priors: Priors) -> dict[str, np.ndarray]:
     return data
 
 
+def ordered_parts(spec: ModelSpec, family: Family, priors: Priors) -> list[LinearPart]:
+    """The linear predictors of a mixture's component means, component 1 first, when their
+    intercepts are ordered (``order = "mu"``); empty otherwise.
+
+    Raises
+    ------
+    FormulaError
+        When a component's formula has no intercept.
+    PriorError
+        When the intercepts' priors are of different classes, which one ordered vector
+        cannot take.
+    """
+    if not isinstance(family, Mixture) or not family.order_means:
+        return []
+    by_name = {part.name: part for part in spec.parameters}
+    parts = [spec, *(by_name[naming.component("mu", k)] for k in range(2, family.n_components + 1))]
+    lacking = [
+        naming.component("mu", k) for k, p in enumerate(parts, 1) if not p.fixed.has_intercept
+    ]
+    if lacking:
+        raise FormulaError(
+            f"{family.name} orders the components by their intercepts, but the formula of "
+            f"{lacking[0]} has none; give every component an intercept, or pass "
+            "order=None to bg.mixture()."
+        )
+    keys = [naming.intercept(part.suffix) for part in parts]
+    if len({type(priors[key]) for key in keys}) > 1:
+        shown = ", ".join(f"{key} ~ {priors[key]}" for key in keys)
+        raise PriorError(
+            f"the ordered intercepts of {family.name} need priors of one class, not {shown}; "
+            "use one class with other parameters, or pass order=None to bg.mixture()."
+        )
+    return parts
+
+
 def graph_data(spec: ModelSpec, family: Family, priors: Priors) -> dict[str, np.ndarray]:
     """Every value the graph holds as ``pm.Data``, by name.
 
@@ -161,6 +198,15 @@ def graph_data(spec: ModelSpec, family: Family, priors: Priors) -> dict[str, np.
     data: dict[str, np.ndarray] = {}
     for part in spec.linear_parts:
         data.update(_part_data(part, priors))
+    ordered = ordered_parts(spec, family, priors)
+    if ordered:
+        keys = [naming.intercept(part.suffix) for part in ordered]
+        for key in keys:
+            for name in prior_data(key, [priors[key]], vector=False):
+                del data[name]
+        data.update(
+            prior_data(naming.ORDERED_INTERCEPTS, [priors[key] for key in keys], vector=True)
+        )
     for name in family.dispersion_names:
         if name not in spec.parameter_names:
             data.update(prior_data(name, [priors[name]], vector=False))

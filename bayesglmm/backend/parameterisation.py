@@ -44,10 +44,11 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize
 
-from bayesglmm.backend.likelihoods import LIKELIHOODS, Additions, Mu
+from bayesglmm.backend.likelihoods import Additions, Mu, likelihood_of
 from bayesglmm.errors import DataError, did_you_mean
 from bayesglmm.families.family import Family
 from bayesglmm.families.links import Link
+from bayesglmm.families.mixture import Mixture
 from bayesglmm.formula.spec import GPDesign, GroupDesign, ModelSpec
 from bayesglmm.priors.defaults import response_location_and_spread, typical_value
 
@@ -121,6 +122,8 @@ def _fixed_reason(group: GroupDesign, family: Family) -> str:
         return "non-centred: multi-membership effects are always non-centred"
     if family.thresholds is not None:
         return "non-centred: ordinal models keep group effects non-centred"
+    if isinstance(family, Mixture):
+        return "non-centred: mixture models keep group effects non-centred"
     return ""
 
 
@@ -149,7 +152,7 @@ def _pooled_fit(spec: ModelSpec, family: Family, link: Link) -> tuple[np.ndarray
     eta = offset + response_location_and_spread(spec, family, link)[0]
     for _ in range(IRLS_ITERATIONS):
         if "sigma" in params:
-            spread = float(np.std(y - LIKELIHOODS[family.name].mean(Mu.of(eta, link), params)))
+            spread = float(np.std(y - likelihood_of(family).mean(Mu.of(eta, link), params)))
             params["sigma"] = np.asarray(max(spread, 1e-8))
         weights, residuals = _working(y, eta, family, link, params, trials, additions)
         gram = x.T @ (weights[:, None] * x) + 1e-8 * np.eye(x.shape[1])
@@ -174,7 +177,7 @@ def _working(
     """Working weights ``(dmu/deta)^2 / Var(y)`` and residuals ``(y - mu) / (dmu/deta)``,
     with the response's known standard errors in ``Var(y)``."""
     step = 1e-5
-    likelihood = LIKELIHOODS[family.name]
+    likelihood = likelihood_of(family)
 
     def mean_at(at: np.ndarray) -> np.ndarray:
         return likelihood.mean(Mu.of(at, link), params)

@@ -51,11 +51,12 @@ from bayesglmm.backend.contract import (
     fixed_priors,
     graph_coords,
     graph_data,
+    ordered_parts,
     prior_variable,
     structural_dims,
 )
 from bayesglmm.backend.gp import gp_names, gp_part
-from bayesglmm.backend.likelihoods import LIKELIHOODS, Additions, Mu, observe
+from bayesglmm.backend.likelihoods import Additions, Mu, likelihood_of, observe
 from bayesglmm.backend.links import TENSOR_LINKS
 from bayesglmm.backend.monotonic import monotonic_part
 from bayesglmm.backend.parameterisation import smooth_centring
@@ -64,6 +65,7 @@ from bayesglmm.backend.terms import group_names, group_part
 from bayesglmm.errors import DataError
 from bayesglmm.families.family import DispersionParameter, Family
 from bayesglmm.families.links import Link
+from bayesglmm.families.mixture import Mixture
 from bayesglmm.formula.spec import GPDesign, ModelSpec
 from bayesglmm.priors.resolve import Priors
 from bayesglmm.structures import STRUCTURE_KINDS
@@ -106,7 +108,12 @@ class PyMCGraph:
 def _dispersion_variable(
     parameter: DispersionParameter, priors: Priors, data: dict[str, np.ndarray], model: pm.Model
 ) -> pt.TensorVariable:
-    """A family parameter; ordered ones are increasing vectors over dim ``cutpoint``."""
+    """A family parameter; ordered ones are increasing vectors over dim ``cutpoint``, a
+    mixture's proportions a simplex over its components."""
+    if parameter.simplex:
+        return prior_variable(
+            parameter.name, [priors[parameter.name]], data, dims=naming.MIXTURE_DIM
+        )
     if not parameter.ordered:
         return prior_variable(parameter.name, [priors[parameter.name]], data)
     count = model.dim_lengths[naming.CUTPOINT].eval()
@@ -120,8 +127,49 @@ def _dispersion_variable(
     )
 
 
-def _fixed_part(part: LinearPart, priors: Priors, data: dict[str, np.ndarray]) -> pt.TensorVariable:
-    """Add the fixed effects of one linear predictor and return their contribution to it."""
+def _ordered_intercepts(
+    parts: list[LinearPart],
+    spec: ModelSpec,
+    family: Family,
+    link: Link,
+    priors: Priors,
+    data: dict[str, np.ndarray],
+) -> dict[str, pt.TensorVariable]:
+    """The intercepts of a mixture's components as one increasing vector (brms's
+    ``order = "mu"``), by the suffix of their linear predictor; each is also reported
+    under its own name. They start at the link of quantiles of the response, in order."""
+    if not parts:
+        return {}
+    keys = [naming.intercept(part.suffix) for part in parts]
+    count = len(parts)
+    on_mean_scale = family.mean_scale(spec.response.values, spec.response.trials)
+    quantiles = np.quantile(on_mean_scale, (np.arange(count) + 0.5) / count)
+    low, high = link.mean_domain
+    width = high - low if np.isfinite(high - low) else 1.0
+    inside = np.clip(quantiles, low + 0.05 * width, high - 0.05 * width)
+    start = link.forward_np(inside) + 1e-3 * np.arange(count)
+    vector = prior_variable(
+        naming.ORDERED_INTERCEPTS,
+        [priors[key] for key in keys],
+        data,
+        dims=naming.MIXTURE_DIM,
+        transform=pm.distributions.transforms.ordered,
+        initval=np.maximum.accumulate(start) + 1e-3 * np.arange(count),
+    )
+    return {
+        part.suffix: pm.Deterministic(key, vector[k])
+        for k, (part, key) in enumerate(zip(parts, keys, strict=True))
+    }
+
+
+def _fixed_part(
+    part: LinearPart,
+    priors: Priors,
+    data: dict[str, np.ndarray],
+    ordered: pt.TensorVariable | None = None,
+) -> pt.TensorVariable:
+    """Add the fixed effects of one linear predictor and return their contribution to it;
+    ``ordered`` is its intercept when a mixture orders them."""
     fixed, suffix = part.fixed, part.suffix
     coef, b = naming.coefficient_dim(suffix), naming.coefficients(suffix)
     slope_name, slope_priors = fixed_priors(part, priors)
@@ -133,7 +181,11 @@ def _fixed_part(part: LinearPart, priors: Priors, data: dict[str, np.ndarray]) -
         return pt.dot(
             pm.Data(naming.fixed_design(suffix), data[naming.fixed_design(suffix)]), values
         )
-    intercept = prior_variable(naming.intercept(suffix), [priors[naming.intercept(suffix)]], data)
+    intercept = (
+        ordered
+        if ordered is not None
+        else prior_variable(naming.intercept(suffix), [priors[naming.intercept(suffix)]], data)
+    )
     if not slope_priors:
         pm.Deterministic(b, intercept[None], dims=coef)
         return intercept
@@ -157,9 +209,10 @@ def _linear_predictor(
     data: dict[str, np.ndarray],
     model: pm.Model,
     smooth_centred: dict[str, np.ndarray],
+    ordered: dict[str, pt.TensorVariable],
 ) -> tuple[pt.TensorVariable, list[str]]:
     """Add one linear predictor's variables; return it over dim ``obs`` and its public names."""
-    eta = _fixed_part(part, priors, data)
+    eta = _fixed_part(part, priors, data, ordered.get(part.suffix))
     public = [naming.coefficients(part.suffix)]
     monotonic, names = monotonic_part(part, priors, data)
     if monotonic is not None:
@@ -270,7 +323,10 @@ def build_pymc_model(
     }
     if spec.monotonic:
         monotonic.update({naming.MONOTONIC_COEFFICIENTS, naming.MONOTONIC_DIM})
-    taken = RESERVED_DIMS | reserved | monotonic | {*family.dispersion_names, *data}
+    mixed = (
+        {naming.MIXTURE_DIM, naming.ORDERED_INTERCEPTS} if isinstance(family, Mixture) else set()
+    )
+    taken = RESERVED_DIMS | reserved | monotonic | mixed | {*family.dispersion_names, *data}
     claimed: dict[str, str] = {}
     for group in spec.all_groups:
         for dim in naming.group_dims(group.name):
@@ -302,12 +358,19 @@ def build_pymc_model(
                 else pytensor.shared(len(values), name=naming.graph_data(dim, "length"))
             )
             model.add_coord(dim, values, length=length)
+        if isinstance(family, Mixture):
+            labels = [str(k) for k in range(1, family.n_components + 1)]
+            model.add_coord(naming.MIXTURE_DIM, labels)
         smooth_centred = smooth_centring(spec, family, link)
-        eta, public = _linear_predictor(spec, priors, centered, data, model, smooth_centred)
+        parts = ordered_parts(spec, family, priors)
+        ordered = _ordered_intercepts(parts, spec, family, link, priors, data)
+        eta, public = _linear_predictor(
+            spec, priors, centered, data, model, smooth_centred, ordered
+        )
         dispersion = {}
         for parameter in spec.parameters:
             parameter_eta, names = _linear_predictor(
-                parameter, priors, centered, data, model, smooth_centred
+                parameter, priors, centered, data, model, smooth_centred, ordered
             )
             dispersion[parameter.name] = TENSOR_LINKS[parameter.link].inverse(parameter_eta)
             public.extend(names)
@@ -330,14 +393,14 @@ def build_pymc_model(
             )
             observe(
                 observed_name,
-                LIKELIHOODS[family.name],
+                likelihood_of(family),
                 mu,
                 dispersion,
                 row_data["trials"],
                 observed,
                 additions,
                 naming.OBS,
-                vector_parameters=[family.thresholds.name] if family.thresholds else [],
+                vector_parameters=[p.name for p in family.dispersion if p.ordered or p.simplex],
             )
         else:
             public.append(naming.RESIDUAL_RHO)

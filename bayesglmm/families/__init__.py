@@ -16,6 +16,7 @@ from bayesglmm.errors import FamilyError
 from bayesglmm.families.catalog import FAMILIES
 from bayesglmm.families.family import SPREAD, DispersionParameter, Family, PriorSpec
 from bayesglmm.families.links import LINKS, Link
+from bayesglmm.families.mixture import Mixture, is_mixture_name, mixture, parse_mixture
 
 __all__ = [
     "FAMILIES",
@@ -24,18 +25,21 @@ __all__ = [
     "DispersionParameter",
     "Family",
     "Link",
+    "Mixture",
     "PriorSpec",
     "get_family",
+    "mixture",
 ]
 
 
-def get_family(name: str, link: str | None = None) -> tuple[Family, Link]:
+def get_family(name: str | Mixture, link: str | None = None) -> tuple[Family, Link]:
     """Look up a family and one of its links.
 
     Parameters
     ----------
     name
-        Family name, for example ``"binomial"``.
+        Family name, for example ``"binomial"``; a :func:`mixture`, or its name
+        (``"mixture(gaussian, gaussian)"``).
     link
         Link name; the family's default link when None.
 
@@ -48,16 +52,23 @@ def get_family(name: str, link: str | None = None) -> tuple[Family, Link]:
     --------
     >>> get_family("gamma", "identity")[1].name
     'identity'
+    >>> get_family(mixture("poisson", nmix=2))[0].name
+    'mixture(poisson, poisson)'
     """
+    if isinstance(name, Mixture):
+        return _with_link(name, link)
     if not isinstance(name, str):
         raise FamilyError(_name_expected("family", name, "'poisson'"))
     if link is not None and not isinstance(link, str):
         raise FamilyError(_name_expected("link", link, "'log'"))
-    family = FAMILIES[name]
+    return _with_link(parse_mixture(name) if is_mixture_name(name) else FAMILIES[name], link)
+
+
+def _with_link(family: Family, link: str | None) -> tuple[Family, Link]:
     link = link or family.links[0]
     if link not in family.links:
         raise FamilyError(
-            f"family '{name}' does not support link '{link}'; "
+            f"family '{family.name}' does not support link '{link}'; "
             f"use one of: {', '.join(family.links)}."
         )
     return family, LINKS[link]

@@ -74,6 +74,13 @@ class DispersionParameter:
         A typical value of the parameter, or :data:`SPREAD` for the response's spread on
         the mean's scale; its link is the location of the default intercept prior of the
         parameter's linear predictor.
+    simplex
+        True for a vector of proportions summing to one (a mixture's ``theta`` over its
+        components); its default prior's arguments are the Dirichlet concentrations.
+    location
+        True for the mean of a mixture component after the first (``mu2``, ...): its
+        linear predictor is on the family's link scale and takes the mean's default
+        priors.
     """
 
     name: str
@@ -82,6 +89,8 @@ class DispersionParameter:
     ordered: bool = False
     link: str = "log"
     typical: float | str = 1.0
+    simplex: bool = False
+    location: bool = False
 
 
 @dataclass(frozen=True)

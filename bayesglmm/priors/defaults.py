@@ -34,6 +34,11 @@ cloglog links, which are already on a standard scale):
   own scale, ``nu ~ gamma(2, 0.1)``, gamma ``shape ~ gamma(0.01, 0.01)``,
   negative binomial ``shape ~ inv_gamma(0.4, 0.3)``, ``phi ~ gamma(0.01, 0.01)``,
   ``zi`` and ``hu ~ beta(1, 1)``.
+* A mixture (``bg.mixture(...)``): each component's mean ``mu<k>`` has the mean's
+  priors (``Intercept_mu2`` as ``Intercept``, ``b_mu2[x]`` as ``b[x]``), each component's
+  parameters their family's (``sigma1``, ``sigma2``), and the mixing proportions
+  ``theta ~ dirichlet(1, ..., 1)``, uniform over the simplex, or with ``theta2 ~ x``
+  ``Intercept_theta2 ~ student_t(3, 0, 2.5)`` on the log odds against component 1.
 * ``rho[residual]`` of ``Model(..., residual="ar1(time | subject)")``: ``beta(1, 1)``
   on the rescaled residual correlation, as for ``rho[g]``.
 * A modelled parameter (``bg.formula(..., zi="~ x")``) has its own linear predictor on
@@ -137,6 +142,8 @@ def dispersion_prior(parameter: DispersionParameter, on_mean_scale: np.ndarray) 
     """
     spec = parameter.default_prior
     args = [response_spread(on_mean_scale) if arg == SPREAD else arg for arg in spec.args]
+    if parameter.simplex:
+        return PRIORS[spec.prior](tuple(args))
     return PRIORS[spec.prior](*args)
 
 
@@ -210,6 +217,9 @@ def default_priors(spec: ModelSpec, family: Family, link: Link) -> dict[str, Pri
         design = next((p for p in spec.parameters if p.name == parameter.name), None)
         if design is None:
             priors[parameter.name] = dispersion_prior(parameter, on_mean_scale)
+            continue
+        if parameter.location:
+            priors.update(_linear_part_priors(design, location, SCALE_MULTIPLIER * spread))
             continue
         typical = LINKS[design.link].forward_np(np.asarray(typical_value(parameter, on_mean_scale)))
         priors.update(_linear_part_priors(design, float(typical), SCALE_MULTIPLIER))

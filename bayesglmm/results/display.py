@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from bayesglmm import naming
 from bayesglmm.results.intervals import interval_header, interval_of
 
 HEADERS = {
@@ -92,12 +93,34 @@ def format_estimates(table: pd.DataFrame, labels: list[str] | None = None) -> st
     return "\n".join(lines)
 
 
+def _mean_label(spec) -> str:
+    """``mu``, or ``mu1`` for a mixture (whose later components' means have formulas)."""
+    mixture = naming.component("mu", 2) in spec.parameter_names
+    return naming.component("mu", 1) if mixture else "mu"
+
+
+def _link_label(parameter, link: str) -> str:
+    """The link of a modelled parameter as printed: a mixture component's mean has the
+    family's link, its proportions' log odds a softmax."""
+    parts = naming.split_component(parameter.name)
+    if parts is not None and parts[0] == "mu":
+        return link
+    if parts is not None and parts[0] == naming.MIXING:
+        return "softmax"
+    return parameter.link
+
+
 def model_header(spec, family: str, link: str) -> list[tuple[str, str]]:
     """Family, link, formula, data and (for labelled binary responses) the coding."""
     data_line = f"{spec.n_obs} observations"
     if len(spec.dropped_rows):
         data_line += f" ({len(spec.dropped_rows)} rows with missing values dropped)"
-    links = "; ".join([f"mu = {link}", *(f"{p.name} = {p.link}" for p in spec.parameters)])
+    links = "; ".join(
+        [
+            f"{_mean_label(spec)} = {link}",
+            *(f"{p.name} = {_link_label(p, link)}" for p in spec.parameters),
+        ]
+    )
     formulas = "\n".join([spec.formula.text, *(p.formula.text for p in spec.parameters)])
     header = [
         ("Family", family),

@@ -20,6 +20,7 @@ import pandas as pd
 import xarray as xr
 
 from bayesglmm import naming
+from bayesglmm.families.mixture import Mixture
 from bayesglmm.formula.spec import GPDesign, GroupDesign
 from bayesglmm.results.tables import correlation_pairs, pair_draws, stat_columns, summarize
 
@@ -38,11 +39,16 @@ def constant_parameters(fit: Fit) -> list[str]:
 
 def fixef(fit: Fit, ci_prob: float | None = None) -> pd.DataFrame:
     """Population-level effects, indexed by coefficient; those of a modelled parameter are
-    prefixed with its name, as in brms (``zi_Intercept``). A monotonic term's coefficient
-    ``bsp`` follows the mean's, labelled ``mo(x)``."""
-    tables = (
-        [summarize(fit.posterior[naming.coefficients()], ci_prob)] if fit.spec.fixed.names else []
-    )
+    prefixed with its name, as in brms (``zi_Intercept``), and a mixture's first component
+    mean's with ``mu1``. A monotonic term's coefficient ``bsp`` follows the mean's, labelled
+    ``mo(x)``."""
+    tables = []
+    if fit.spec.fixed.names:
+        table = summarize(fit.posterior[naming.coefficients()], ci_prob)
+        if isinstance(fit.family, Mixture):
+            mean = naming.component("mu", 1)
+            table = table.set_axis([naming.parameter_coefficient(mean, n) for n in table.index])
+        tables.append(table)
     if fit.spec.monotonic:
         tables.append(summarize(fit.posterior[naming.MONOTONIC_COEFFICIENTS], ci_prob))
     for part in fit.spec.parameters:
@@ -150,6 +156,8 @@ def dispersion_draws(fit: Fit) -> LabelledDraws:
         if naming.CUTPOINT in draws.dims:
             cutpoints = draws[naming.CUTPOINT].to_numpy()
             labels = [naming.element_label(name, c) for c in cutpoints]
+        elif naming.MIXTURE_DIM in draws.dims:
+            labels = [naming.component(name, int(k)) for k in draws[naming.MIXTURE_DIM].values]
         else:
             labels = [name]
         parts.append((labels, draws))

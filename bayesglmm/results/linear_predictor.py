@@ -21,7 +21,7 @@ import numpy as np
 import xarray as xr
 
 from bayesglmm import naming
-from bayesglmm.backend.likelihoods import LIKELIHOODS, Additions, Mu, log_likelihood
+from bayesglmm.backend.likelihoods import Additions, Mu, likelihood_of, log_likelihood
 from bayesglmm.families.family import Family
 from bayesglmm.families.links import LINKS, Link
 from bayesglmm.formula.spec import ModelSpec, ParameterDesign
@@ -44,15 +44,16 @@ def parameter_draws(
     modelled: Mapping[str, np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
     """The family's parameters at the stacked samples, shaped to broadcast over rows:
-    ``(samples, 1)`` for constants, ``(samples, 1, K-1)`` for ordinal thresholds; the
-    values ``(samples, rows)`` of modelled parameters are given in ``modelled``."""
+    ``(samples, 1)`` for constants, ``(samples, 1, K-1)`` for ordinal thresholds and
+    ``(samples, 1, K)`` for a mixture's proportions; the values ``(samples, rows)`` of
+    modelled parameters are given in ``modelled`` (and returned with them)."""
     modelled = dict(modelled or {})
-    return {
-        name: modelled[name]
-        if name in modelled
-        else stacked_draws(posterior, name)[samples][:, None]
+    constant = {
+        name: stacked_draws(posterior, name)[samples][:, None]
         for name in family.dispersion_names
+        if name not in modelled
     }
+    return {**constant, **modelled}
 
 
 def modelled_parameters(
@@ -220,7 +221,7 @@ def pointwise_log_likelihood(
 ) -> np.ndarray:
     """Log-likelihood of each row at each draw, shape ``(chain, draw, rows)``."""
     y, trials = spec.response.values, spec.response.trials
-    likelihood = LIKELIHOODS[family.name]
+    likelihood = likelihood_of(family)
     additions = Additions.of(spec.response, family.support.discrete)
     chunks = []
     for samples in draw_chunks(posterior, spec):

@@ -41,7 +41,7 @@ import xarray as xr
 from scipy import special
 
 from bayesglmm import naming
-from bayesglmm.backend.likelihoods import LIKELIHOODS, Additions, Mu, draw, moments
+from bayesglmm.backend.likelihoods import Additions, Mu, draw, likelihood_of, moments
 from bayesglmm.backend.likelihoods import mean as response_mean
 from bayesglmm.errors import ArgumentError, DataError, did_you_mean
 from bayesglmm.families.family import Family
@@ -217,7 +217,7 @@ def _chunk_values(
         for name, part in design.parameters.items()
     }
     params = parameter_draws(posterior, family, modelled=modelled)
-    likelihood = LIKELIHOODS[family.name]
+    likelihood = likelihood_of(family)
     additions = Additions(
         **{name: values[rows] for name, values in design.response_rows.items()},
         se_sigma="sigma" in params,
@@ -361,7 +361,7 @@ def conditional_moments(fit: Fit) -> Iterator[tuple[slice, np.ndarray, np.ndarra
     posterior = fit.posterior
     modelled = modelled_parameters(posterior, fit.spec)
     trials = design.trials
-    likelihood = LIKELIHOODS[fit.family.name]
+    likelihood = likelihood_of(fit.family)
     for rows, eta in predict_draws(posterior, design, fit.family, fit.link, kind="linpred"):
         chunk = {name: values[:, rows] for name, values in modelled.items()}
         params = parameter_draws(posterior, fit.family, modelled=chunk)

@@ -36,16 +36,33 @@ from bayesglmm.backend.likelihoods.additions import (
 )
 from bayesglmm.backend.likelihoods.base import Likelihood, Mu, Params, Survival
 from bayesglmm.backend.likelihoods.counts import COUNTS
+from bayesglmm.backend.likelihoods.mixture import MixtureLikelihood
 from bayesglmm.backend.likelihoods.ordinal import ORDINAL
 from bayesglmm.backend.likelihoods.positive import POSITIVE
 from bayesglmm.backend.likelihoods.standard import STANDARD
 from bayesglmm.errors import FamilyError
+from bayesglmm.families.family import Family
+from bayesglmm.families.mixture import Mixture
 from bayesglmm.registry import Registry
 
 LIKELIHOODS: Registry[Likelihood] = Registry(
     "family", [*STANDARD, *COUNTS, *POSITIVE, *ORDINAL], FamilyError, plural="families"
 )
 """The likelihood of every family, by family name."""
+
+
+def likelihood_of(family: Family) -> Likelihood:
+    """The likelihood of ``family``: its registry entry, or for a :class:`Mixture` the
+    mixture of its components' entries.
+
+    >>> from bayesglmm.families import FAMILIES, mixture
+    >>> likelihood_of(FAMILIES["poisson"]), likelihood_of(mixture("poisson", nmix=2)).name
+    (Poisson('poisson'), 'mixture(poisson, poisson)')
+    """
+    if isinstance(family, Mixture):
+        return MixtureLikelihood(family, [LIKELIHOODS[c.name] for c in family.components])
+    return LIKELIHOODS[family.name]
+
 
 __all__ = [
     "LIKELIHOODS",
@@ -56,6 +73,7 @@ __all__ = [
     "Survival",
     "adjusted",
     "draw",
+    "likelihood_of",
     "log_likelihood",
     "mean",
     "moments",
