@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from bayesglmm import naming
 from bayesglmm.errors import FormulaError
-from bayesglmm.formula.scanner import NAME, call_arguments, call_name
+from bayesglmm.formula.scanner import NAME, call_name, covariates_and_options
 from bayesglmm.smooths.hsgp import KERNELS
 
 GP_FUNCTION = "gp"
@@ -107,34 +107,9 @@ def parse_gp(formula: str, depth: list[int], start: int, end: int) -> GPSyntax:
         With a caret under the argument at fault.
     """
     text = formula[start:end]
-    variables: list[str] = []
-    options: dict[str, tuple[int, str]] = {}
-    for lo, _, argument in call_arguments(formula, depth, start, end):
-        key, equals, value = argument.partition("=")
-        if not equals or value.startswith("="):
-            if options:
-                raise FormulaError(
-                    "in gp(), the covariate comes before the named arguments, as in "
-                    "'gp(x, k = 20)'",
-                    formula,
-                    lo,
-                )
-            if not NAME.match(argument):
-                raise FormulaError(
-                    "gp() takes a data column name as its covariate; transform the column in "
-                    "the data first, for example data['log_x'] = np.log(data['x'])",
-                    formula,
-                    lo,
-                )
-            variables.append(argument.strip("`"))
-            continue
-        key = key.strip()
-        if key not in _ARGUMENTS:
-            known = ", ".join(f"{name} ({role})" for name, role in _ARGUMENTS.items())
-            raise FormulaError(f"gp() has no argument '{key}'; it takes {known}", formula, lo)
-        if key in options:
-            raise FormulaError(f"'{key}' is given twice in gp()", formula, lo)
-        options[key] = (lo, value.strip())
+    variables, options = covariates_and_options(
+        formula, depth, start, end, _ARGUMENTS, "gp(x, k = 20)"
+    )
     if not variables:
         raise FormulaError("expected a covariate in gp(), as in 'gp(x, k = 20)'", formula, start)
     if len(variables) > 1:

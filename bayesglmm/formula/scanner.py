@@ -121,6 +121,58 @@ def call_arguments(
     return pieces
 
 
+def covariates_and_options(
+    formula: str,
+    depth: list[int],
+    start: int,
+    end: int,
+    arguments: dict[str, str],
+    example: str,
+) -> tuple[list[str], dict[str, tuple[int, str]]]:
+    """The covariates (column names) and the named options, with their positions, of a
+    term call such as ``s(x, k = 5)`` or ``gp(x, k = 20)``; ``arguments`` maps each option
+    to its role, and ``example`` is a correct call for the messages.
+
+    Raises
+    ------
+    FormulaError
+        With a caret under a covariate after an option, a covariate that is not a column
+        name, an unknown option or an option given twice.
+    """
+    function = call_name(formula[start:end])
+    variables: list[str] = []
+    options: dict[str, tuple[int, str]] = {}
+    for lo, _, argument in call_arguments(formula, depth, start, end):
+        key, equals, value = argument.partition("=")
+        if not equals or value.startswith("="):
+            if options:
+                raise FormulaError(
+                    f"in {function}(), the covariates come before the named arguments, as in "
+                    f"'{example}'",
+                    formula,
+                    lo,
+                )
+            if not NAME.match(argument):
+                raise FormulaError(
+                    f"{function}() takes data column names as covariates; transform the column "
+                    "in the data first, for example data['log_x'] = np.log(data['x'])",
+                    formula,
+                    lo,
+                )
+            variables.append(argument.strip("`"))
+            continue
+        key = key.strip()
+        if key not in arguments:
+            known = ", ".join(f"{name} ({role})" for name, role in arguments.items())
+            raise FormulaError(
+                f"{function}() has no argument '{key}'; it takes {known}", formula, lo
+            )
+        if key in options:
+            raise FormulaError(f"'{key}' is given twice in {function}()", formula, lo)
+        options[key] = (lo, value.strip())
+    return variables, options
+
+
 def closing_bracket(formula: str, depth: list[int], open_at: int) -> int:
     """Index of the bracket closing the one at ``open_at``."""
     for i in range(open_at + 1, len(formula)):

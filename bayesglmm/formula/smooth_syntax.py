@@ -21,7 +21,7 @@ from types import MappingProxyType
 
 from bayesglmm import naming
 from bayesglmm.errors import FormulaError
-from bayesglmm.formula.scanner import NAME, call_arguments, call_name
+from bayesglmm.formula.scanner import NAME, call_name, covariates_and_options
 from bayesglmm.smooths.bases import BASES, smallest_k
 
 SMOOTHS: Mapping[str, str] = MappingProxyType(
@@ -104,36 +104,8 @@ def parse_smooth(formula: str, depth: list[int], start: int, end: int) -> Smooth
     """
     text = formula[start:end]
     function = call_name(text)
-    variables: list[str] = []
-    options: dict[str, tuple[int, str]] = {}
-    for lo, _, argument in call_arguments(formula, depth, start, end):
-        key, equals, value = argument.partition("=")
-        if not equals or value.startswith("="):
-            if options:
-                raise FormulaError(
-                    f"in {function}(), the covariates come before the named arguments, as in "
-                    f"'{function}(x{', z' if function == 't2' else ''}, k = 5)'",
-                    formula,
-                    lo,
-                )
-            if not NAME.match(argument):
-                raise FormulaError(
-                    f"{function}() takes data column names as covariates; transform the column "
-                    "in the data first, for example data['log_x'] = np.log(data['x'])",
-                    formula,
-                    lo,
-                )
-            variables.append(argument.strip("`"))
-            continue
-        key = key.strip()
-        if key not in _ARGUMENTS:
-            known = ", ".join(f"{name} ({role})" for name, role in _ARGUMENTS.items())
-            raise FormulaError(
-                f"{function}() has no argument '{key}'; it takes {known}", formula, lo
-            )
-        if key in options:
-            raise FormulaError(f"'{key}' is given twice in {function}()", formula, lo)
-        options[key] = (lo, value.strip())
+    example = f"{function}(x{', z' if function == 't2' else ''}, k = 5)"
+    variables, options = covariates_and_options(formula, depth, start, end, _ARGUMENTS, example)
     if not variables:
         example = "t2(x, z)" if function == "t2" else "s(x)"
         raise FormulaError(

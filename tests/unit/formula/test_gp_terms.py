@@ -68,7 +68,7 @@ def test_defaults_follow_brms():
         ),
         ("y ~ gp(k = 10)", r"expected a covariate in gp(), as in 'gp(x, k = 20)'"),
         ("y ~ gp(x, k = 10, m = 3)", r"gp() has no argument 'm'"),
-        ("y ~ gp(log(x), k = 10)", r"gp() takes a data column name as its covariate"),
+        ("y ~ gp(log(x), k = 10)", r"gp() takes data column names as covariates"),
         ("y ~ gp(x, k = 5) + gp(x, k = 9)", r"the formula has two gp() terms of x; keep one"),
         ("y ~ x - gp(x, k = 5)", r"a gp() term cannot be removed with '-'"),
     ],
