@@ -24,7 +24,8 @@ from bayesglmm.backend.likelihoods.additions import Additions
 from bayesglmm.errors import FormulaError, PriorError
 from bayesglmm.families.family import Family
 from bayesglmm.families.mixture import Mixture
-from bayesglmm.formula.spec import FixedDesign, GPDesign, ModelSpec, ParameterDesign
+from bayesglmm.formula.smooth_spec import GPDesign
+from bayesglmm.formula.spec import FixedDesign, ModelSpec, ParameterDesign
 from bayesglmm.priors.distributions import Prior
 from bayesglmm.priors.resolve import Priors
 from bayesglmm.structures.residual import sequential_data

@@ -13,7 +13,7 @@ import pytensor.tensor as pt
 
 from bayesglmm import naming
 from bayesglmm.backend.contract import prior_variable
-from bayesglmm.formula.spec import GPDesign
+from bayesglmm.formula.smooth_spec import GPDesign
 from bayesglmm.priors.resolve import Priors
 from bayesglmm.smooths.hsgp import spectral_density
 

@@ -49,7 +49,8 @@ from bayesglmm.errors import DataError, did_you_mean
 from bayesglmm.families.family import Family
 from bayesglmm.families.links import Link
 from bayesglmm.families.mixture import Mixture
-from bayesglmm.formula.spec import GPDesign, GroupDesign, ModelSpec
+from bayesglmm.formula.smooth_spec import GPDesign
+from bayesglmm.formula.spec import GroupDesign, ModelSpec
 from bayesglmm.priors.defaults import response_location_and_spread, typical_value
 
 KAPPA_THRESHOLD = 1.0

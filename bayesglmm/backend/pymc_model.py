@@ -66,7 +66,8 @@ from bayesglmm.errors import DataError
 from bayesglmm.families.family import DispersionParameter, Family
 from bayesglmm.families.links import Link
 from bayesglmm.families.mixture import Mixture
-from bayesglmm.formula.spec import GPDesign, ModelSpec
+from bayesglmm.formula.smooth_spec import GPDesign
+from bayesglmm.formula.spec import ModelSpec
 from bayesglmm.priors.resolve import Priors
 from bayesglmm.structures import STRUCTURE_KINDS
 from bayesglmm.structures.residual import sequential_draws, sequential_logp

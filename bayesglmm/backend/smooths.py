@@ -16,7 +16,7 @@ import pytensor.tensor as pt
 
 from bayesglmm import naming
 from bayesglmm.backend.contract import prior_variable
-from bayesglmm.formula.spec import SmoothDesign
+from bayesglmm.formula.smooth_spec import SmoothDesign
 from bayesglmm.priors.resolve import Priors
 
 

@@ -23,7 +23,7 @@ from bayesglmm.errors import DataError
 from bayesglmm.formula.frame import is_factor
 from bayesglmm.formula.gp_syntax import GPSyntax
 from bayesglmm.formula.groups import level_labels
-from bayesglmm.formula.spec import GPDesign
+from bayesglmm.formula.smooth_spec import GPDesign
 from bayesglmm.formula.syntax import ParsedFormula
 from bayesglmm.smooths.hsgp import hsgp_basis
 

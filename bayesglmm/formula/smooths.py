@@ -24,8 +24,9 @@ from bayesglmm.errors import DataError
 from bayesglmm.formula.fixed import check_rank
 from bayesglmm.formula.frame import is_factor
 from bayesglmm.formula.groups import level_labels
+from bayesglmm.formula.smooth_spec import SmoothDesign
 from bayesglmm.formula.smooth_syntax import SmoothSyntax
-from bayesglmm.formula.spec import FixedDesign, SmoothDesign
+from bayesglmm.formula.spec import FixedDesign
 from bayesglmm.formula.syntax import ParsedFormula
 from bayesglmm.smooths.bases import distinct_needed, marginal_basis
 from bayesglmm.smooths.mixed import mixed_form, tensor_mixed_form

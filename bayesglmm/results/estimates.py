@@ -21,7 +21,8 @@ import xarray as xr
 
 from bayesglmm import naming
 from bayesglmm.families.mixture import Mixture
-from bayesglmm.formula.spec import GPDesign, GroupDesign
+from bayesglmm.formula.smooth_spec import GPDesign
+from bayesglmm.formula.spec import GroupDesign
 from bayesglmm.results.tables import correlation_pairs, pair_draws, stat_columns, summarize
 
 if TYPE_CHECKING:

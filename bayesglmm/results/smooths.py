@@ -29,7 +29,8 @@ import pandas as pd
 
 from bayesglmm import naming
 from bayesglmm.errors import ArgumentError, did_you_mean
-from bayesglmm.formula.spec import ModelSpec, ParameterDesign, SmoothDesign
+from bayesglmm.formula.smooth_spec import SmoothDesign
+from bayesglmm.formula.spec import ModelSpec, ParameterDesign
 from bayesglmm.results.intervals import interval_bounds, interval_columns, resolve_ci_prob
 from bayesglmm.results.linear_predictor import (
     draw_chunks,
