@@ -16,14 +16,15 @@ Examples
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pymc as pm
 import xarray as xr
-from pymc.sampling.parallel import Draw
+from pymc.sampling.parallel import Draw, ParallelSamplingError
 
 from bayesglmm.backend import PyMCGraph
 from bayesglmm.compile_cache import reproducible_compile
+from bayesglmm.samplers.nutpie_chains import chain_seeds
 from bayesglmm.samplers.options import SamplingOptions
 from bayesglmm.samplers.stopping import (
     INTERRUPTED,
@@ -31,6 +32,7 @@ from bayesglmm.samplers.stopping import (
     TIME_LIMIT,
     Deadline,
     Stop,
+    kept_chains,
     record_stop,
     warmup_unfinished,
 )
@@ -57,11 +59,11 @@ class _Watch:
     and would go on to the next.
     """
 
-    def __init__(self, options: SamplingOptions):
+    def __init__(self, options: SamplingOptions, deadline: Deadline):
         self.total = options.tune + options.draws
         self.tune = options.tune
         self.sequential = options.cores == 1
-        self.deadline = Deadline(options.time_limit)
+        self.deadline = deadline
         self.iterations = [0] * options.chains
         self.reason: str | None = None
 
@@ -88,7 +90,11 @@ def sample_pymc(graph: PyMCGraph, options: SamplingOptions) -> xr.DataTree:
     """Draw from the posterior with PyMC's NUTS; returns ``posterior`` and ``sample_stats``.
 
     The graph is compiled with :func:`~bayesglmm.compile_cache.reproducible_compile`, so a
-    seed gives the same draws on a cold and a warm compile cache.
+    seed gives the same draws on a cold and a warm compile cache. Each chain has its own
+    seed (:func:`~bayesglmm.samplers.nutpie_chains.chain_seeds`). When a chain raises, PyMC
+    stops them all, so the other chains are sampled again without it, from their own seeds,
+    and the fit names the failed chain. Their draws are not those of a run without the
+    failure: PyMC's warm-up starts from the mean of every chain's starting point.
 
     Ctrl-C or the end of ``options.time_limit`` stops every chain; PyMC keeps the
     chains that give the most draws, trimmed to a common length, as
@@ -98,34 +104,71 @@ def sample_pymc(graph: PyMCGraph, options: SamplingOptions) -> xr.DataTree:
     ------
     SamplingInterrupted
         When the run was stopped before any chain finished warm-up.
+    SamplerError
+        When every chain failed.
     """
-    watch = _Watch(options)
-    with graph.model, reproducible_compile(), warnings.catch_warnings():
-        warnings.filterwarnings("ignore", SHORT_TRACE_NOTICE, UserWarning)
+    seeds = chain_seeds(options.seed, options.chains)
+    running = list(range(options.chains))
+    failed: dict[int, BaseException] = {}
+    deadline = Deadline(options.time_limit)
+    while True:
+        subset = replace(options, chains=len(running))
+        watch = _Watch(subset, deadline)
         try:
-            trace = pm.sample(
-                options.draws,
-                tune=options.tune,
-                chains=options.chains,
-                cores=options.cores,
-                random_seed=options.seed,
-                progressbar=options.progress,
-                nuts_sampler="pymc",
-                target_accept=options.target_accept,
-                var_names=list(graph.public_names),
-                compute_convergence_checks=False,
-                callback=watch,
-            )
-        except ValueError:
+            trace = _sample(graph, subset, [seeds[c] for c in running], watch)
+            break
+        except Exception as error:
             stop = watch.stop()
-            if stop is not None and not any(stop.drawn):
+            stopped = watch.reason is not None or isinstance(error, ValueError)
+            if stopped and stop is not None and not any(stop.drawn):
                 raise warmup_unfinished(stop.reason, options) from None
-            raise
+            position = _failed_position(error, watch)
+            if position is None:
+                raise
+            failed[running.pop(position)] = error.__cause__ or error
+            if not running:
+                kept_chains(Stop(None, [0] * options.chains, failed), options)
+    stop = watch.stop()
+    positions = range(len(running)) if stop is None else kept_chains(stop, subset)[0]
+    chains = [running[position] for position in positions]
     tree = xr.DataTree.from_dict(
         {
-            "posterior": trace["posterior"].to_dataset(),
-            "sample_stats": trace["sample_stats"].to_dataset(),
+            group: trace[group].to_dataset().assign_coords(chain=chains)
+            for group in ("posterior", "sample_stats")
         }
     )
-    stop = watch.stop()
-    return tree if stop is None else record_stop(tree, stop, options)
+    if stop is None and not failed:
+        return tree
+    drawn = [0] * options.chains
+    for position, chain in enumerate(running):
+        drawn[chain] = options.draws if stop is None else stop.drawn[position]
+    return record_stop(tree, Stop(None if stop is None else stop.reason, drawn, failed), options)
+
+
+def _sample(graph: PyMCGraph, options: SamplingOptions, seeds: list[int], watch: _Watch):
+    with graph.model, reproducible_compile(), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", SHORT_TRACE_NOTICE, UserWarning)
+        return pm.sample(
+            options.draws,
+            tune=options.tune,
+            chains=options.chains,
+            cores=options.cores,
+            random_seed=seeds,
+            progressbar=options.progress,
+            nuts_sampler="pymc",
+            target_accept=options.target_accept,
+            var_names=list(graph.public_names),
+            compute_convergence_checks=False,
+            callback=watch,
+        )
+
+
+def _failed_position(error: Exception, watch: _Watch) -> int | None:
+    """The position of the chain whose error ``error`` is, or None for an error of the
+    whole run (one raised before any chain drew). PyMC names the chain of a parallel run;
+    run one after another, the failed chain is the first one left unfinished."""
+    if isinstance(error, ParallelSamplingError):
+        return error._chain
+    if not any(watch.iterations):
+        return None
+    return next(c for c, n in enumerate(watch.iterations) if n < watch.total)

@@ -24,11 +24,13 @@ from bayesglmm.samplers import (
     gibbs,
     nutpie_chains,
     nutpie_sampler,
+    pymc_sampler,
     stopping,
 )
 from bayesglmm.samplers.gibbs.chain import run_chain
 from bayesglmm.samplers.gibbs.design import gibbs_design
 from bayesglmm.samplers.pymc_sampler import _Watch
+from bayesglmm.samplers.stopping import Deadline
 
 nutpie_sample = importlib.import_module("nutpie.sample")
 
@@ -202,7 +204,8 @@ def test_pymc_time_limit_on_a_counting_clock(monkeypatch, infection):
 def test_pymc_ctrl_c_in_one_chain_stops_the_next_chains():
     """Run one after the other, PyMC ends only the running chain at Ctrl-C; the callback
     stops each later chain at its first iteration."""
-    watch = _Watch(SamplingOptions(draws=100, tune=50, chains=3, cores=1, seed=1).resolved())
+    options = SamplingOptions(draws=100, tune=50, chains=3, cores=1, seed=1).resolved()
+    watch = _Watch(options, Deadline(None))
     for index in range(80):
         watch(None, Draw(0, False, index, index < 50, {}, {}))
     with pytest.raises(KeyboardInterrupt):
@@ -364,6 +367,58 @@ def test_every_nutpie_chain_failing_is_one_sampler_error(monkeypatch, sleep):
     explode_nutpie_chains(monkeypatch, sleep, {0, 1}, options)
     with pytest.raises(bg.SamplerError, match=r"^every chain failed, so there are no draws"):
         sleep.fit(progress=False, **options)
+
+
+def explode_pymc_chains(monkeypatch, failing: set[int], options: dict, parallel: bool):
+    """Make PyMC's run fail, as a chain whose log density raised does, whenever it holds a
+    chain at a position in ``failing`` (found by its seed): run in parallel, PyMC raises
+    a ParallelSamplingError naming the chain; one after another, the chain's own error
+    after the chains before it finished."""
+    seeds = nutpie_chains.chain_seeds(options["seed"], options["chains"])
+    doomed = {seeds[c] for c in failing}
+    real_sample = pymc_sampler.pm.sample
+
+    def sample(*args, random_seed, callback, **settings):
+        position = next((i for i, s in enumerate(random_seed) if s in doomed), None)
+        if position is None:
+            return real_sample(*args, random_seed=random_seed, callback=callback, **settings)
+        cause = FloatingPointError("chain exploded")
+        if parallel:
+            raise pymc_sampler.ParallelSamplingError("Chain failed", position) from cause
+        for chain in range(position):
+            for index in range(options["tune"] + options["draws"]):
+                callback(None, Draw(chain, False, index, index < options["tune"], {}, {}))
+        callback(None, Draw(position, False, 0, True, {}, {}))
+        raise cause
+
+    monkeypatch.setattr(pymc_sampler.pm, "sample", sample)
+
+
+@pytest.mark.parametrize("parallel", [True, False], ids=["parallel", "one-after-another"])
+def test_a_failed_pymc_chain_keeps_the_other_chains(monkeypatch, infection, parallel):
+    options = {"draws": 40, "tune": 40, "chains": 3, "seed": 5, "sampler": "pymc"}
+    options["cores"] = 3 if parallel else 1
+    full = quiet(infection, **options)
+    explode_pymc_chains(monkeypatch, {1}, options, parallel)
+    with pytest.warns(
+        bg.IncompleteSamplingWarning,
+        match=re.escape("chain 1 failed (FloatingPointError: chain exploded); 2 of 3 chains kept"),
+    ):
+        fit = quiet(infection, **options)
+    assert fit.idata.attrs["stop_reason"] == "chain failed"
+    assert fit.idata.attrs["failed_chains"] == ["chain 1: FloatingPointError: chain exploded"]
+    assert fit.posterior["chain"].to_numpy().tolist() == [0, 2]
+    # Sampled again without chain 1: the same posterior, not the same draws.
+    b, reference = fit.posterior["b"], full.posterior["b"]
+    error = np.abs(b.mean(["chain", "draw"]) - reference.mean(["chain", "draw"]))
+    assert (error < 0.5 * reference.std(["chain", "draw"])).all()
+
+
+def test_every_pymc_chain_failing_is_one_sampler_error(monkeypatch, infection):
+    options = {"draws": 20, "tune": 20, "chains": 2, "seed": 1, "sampler": "pymc", "cores": 2}
+    explode_pymc_chains(monkeypatch, {0, 1}, options, parallel=True)
+    with pytest.raises(bg.SamplerError, match=r"^every chain failed, so there are no draws"):
+        infection.fit(progress=False, **options)
 
 
 @pytest.mark.parametrize("value", [0, -1, "abc", float("nan"), True])
