@@ -109,7 +109,8 @@ def check_incomplete(
         chains = attrs["chains_kept"]
     assert attrs["chains_kept"] == fit.posterior.sizes["chain"] == chains
     assert not np.isnan(fit.posterior["b"].to_numpy()).any()
-    assert np.isfinite(fit.summary()["rhat"]).all()
+    if chains > 1:  # R-hat needs two chains
+        assert np.isfinite(fit.summary()["rhat"]).all()
     assert np.isfinite(fit.summary()["ess_bulk"]).all()
     printout = str(fit)
     assert printout.splitlines()[0].startswith(f"INCOMPLETE: {attrs['stop_message'][:40]}")
