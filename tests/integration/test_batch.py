@@ -2,7 +2,12 @@
 structure and worker, failures and dead workers that cost only their fit, resuming from a
 store, and the batch's tables."""
 
+import json
 import os
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -13,6 +18,10 @@ from bayesglmm.batch.engine import named_datasets
 from tests.conftest import quiet_fit
 
 OPTIONS = {"draws": 100, "tune": 100, "chains": 2, "progress": False}
+DASK = (sys.executable, "-m", "dask")
+SCHEDULER_OPTIONS = ("--host", "127.0.0.1", "--port", "0", "--no-dashboard")
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+WORKER_OPTIONS = ("--nthreads", "1", "--nworkers", "1", "--no-dashboard")
 FORMULA = "favorable | trials(n) ~ treatment + (1 | clinic)"
 
 
@@ -156,3 +165,51 @@ def test_a_cluster_without_workers_stops_the_batch_with_an_error(monkeypatch, tm
         ):
             bg.fit_many(_model(), _datasets(2), client=empty, store=tmp_path / "b", **OPTIONS)
     assert bg.Batch(bg.batch.store.BatchStore.open(tmp_path / "b"), ["trial_0"]).ok() == []
+
+
+@pytest.fixture
+def scheduler_address(tmp_path):
+    """A scheduler and two workers started by ``dask scheduler`` / ``dask worker`` as
+    separate processes that share only a TCP address, as on separate machines; the
+    address is read from the scheduler file."""
+    pytest.importorskip("distributed", reason="fit_many needs the batch extra")
+    scheduler_file = tmp_path / "scheduler.json"
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    scheduler = subprocess.Popen(
+        [*DASK, "scheduler", *SCHEDULER_OPTIONS, "--scheduler-file", str(scheduler_file)],
+        **quiet,
+    )
+    workers = []
+    try:
+        deadline = time.monotonic() + 60
+        while not scheduler_file.exists() or not scheduler_file.read_text():
+            assert time.monotonic() < deadline, "the scheduler wrote no address in 60 s"
+            time.sleep(0.2)
+        address = json.loads(scheduler_file.read_text())["address"]
+        for name in ("machine-a", "machine-b"):
+            command = [*DASK, "worker", address, *WORKER_OPTIONS, "--name", name]
+            command.extend(["--local-directory", str(tmp_path / name)])
+            workers.append(subprocess.Popen(command, cwd=PROJECT_ROOT, **quiet))
+        yield address
+    finally:
+        for process in [*workers, scheduler]:
+            process.terminate()
+        for process in [*workers, scheduler]:
+            process.wait(timeout=30)
+
+
+def test_a_scheduler_address_runs_the_batch_on_separate_worker_processes(scheduler_address):
+    distributed = pytest.importorskip("distributed")
+    with distributed.Client(scheduler_address) as watcher:
+        watcher.wait_for_workers(2, timeout=60)
+        names = sorted(info["name"] for info in watcher.scheduler_info()["workers"].values())
+    assert names == ["machine-a", "machine-b"]
+    batch = bg.fit_many(_model(), _datasets(2), client=scheduler_address, seed=11, **OPTIONS)
+    status = batch.status().set_index("fit")
+    assert status["status"].tolist() == ["ok", "ok"]
+    for name, data in _datasets(2).items():
+        options = {key: value for key, value in OPTIONS.items() if key != "progress"}
+        single = quiet_fit(
+            _model().arguments.build(data), seed=int(status.loc[name, "seed"]), cores=1, **options
+        )
+        assert batch[name].posterior["b"].equals(single.posterior["b"])
