@@ -43,3 +43,15 @@ def dask_client():
         )
         with cluster, distributed.Client(cluster) as client:
             yield client
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Mark the tests of :data:`tests.slow_tests.SLOW_TESTS` ``slow``, before ``-m`` selects."""
+    from tests.slow_tests import SLOW_TESTS
+
+    for item in items:
+        path, _, name = item.nodeid.partition("::")
+        names = SLOW_TESTS.get(path, ())
+        if name in names or name.split("[")[0] in names:
+            item.add_marker(pytest.mark.slow)
