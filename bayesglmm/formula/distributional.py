@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from bayesglmm.errors import FormulaError
 from bayesglmm.formula.syntax import ParsedFormula, parse_formula
+from bayesglmm.formula.unsupported import unsupported_feature
 
 _PARAMETER = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*~(.*)$", re.DOTALL)
 
@@ -45,6 +46,12 @@ class BayesFormula:
     def parsed_parameters(self) -> dict[str, ParsedFormula]:
         """Each parameter's formula parsed like a model formula whose response is its name."""
         return {name: parse_formula(f"{name} ~ {rhs}") for name, rhs in self.parameters}
+
+    def __add__(self, other: object) -> BayesFormula:
+        """Refused: adding formulas asks for a multivariate model, not supported yet."""
+        raise unsupported_feature(
+            "+", f"bg.formula({self.mean!r}) + bg.formula({getattr(other, 'mean', other)!r})"
+        )
 
     def __str__(self) -> str:
         width = max([len(name) for name, _ in self.parameters], default=0)

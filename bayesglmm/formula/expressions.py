@@ -33,6 +33,7 @@ from formulaic.errors import FormulaicError
 from formulaic.parser.types import Factor
 
 from bayesglmm.errors import FormulaError, did_you_mean
+from bayesglmm.formula.unsupported import unsupported_feature
 
 _NUMPY_FUNCTIONS = ("log", "log1p", "log2", "log10", "exp", "expm1", "sqrt", "abs", "square")
 
@@ -213,6 +214,8 @@ def _check_python(code: str, where: str) -> ExpressionUse:
                     "own: add it to the formula, as in 'y ~ x + gp(z, k = 20)', not inside "
                     "another expression, an interaction or a random term"
                 )
+            if (error := unsupported_feature(name, where)) is not None:
+                raise error
             if name not in FORMULA_FUNCTIONS:
                 raise refuse(node.func, name, did_you_mean(name, FORMULA_FUNCTIONS))
             functions.add(name)

@@ -40,6 +40,7 @@ from bayesglmm.formula.terms import (
     parse_structure,
     reject_stray_bar,
 )
+from bayesglmm.formula.unsupported import unsupported_feature
 from bayesglmm.structures import RESIDUAL_KINDS
 
 
@@ -309,6 +310,8 @@ def _parse_helper(
 ) -> tuple[str, tuple[tuple[str, str], ...]]:
     """One response helper call, its arguments matched to its parameters."""
     name = call_name(formula[lo:hi])
+    if (error := unsupported_feature(name, formula, lo)) is not None:
+        raise error
     if name not in RESPONSE_HELPERS:
         known = ", ".join(f"{key}()" for key in RESPONSE_HELPERS)
         raise FormulaError(

@@ -1,0 +1,69 @@
+"""brms formula features that bayesglmm does not support yet, each refused with its remedy.
+
+One table, read wherever such a feature can appear (a formula call, a response helper,
+``bg.formula(...) + bg.formula(...)``), so every refusal names the feature the same way.
+
+Examples
+--------
+>>> import textwrap
+>>> print(textwrap.fill(str(unsupported_feature("mvbind", "mvbind(y1, y2) ~ x")), 88))
+mvbind() in 'mvbind(y1, y2) ~ x' asks for a multivariate model (several responses fitted
+jointly, as brms's mvbind() or bf() + bf()), which bayesglmm does not support yet: fit
+each response in its own model, e.g. bg.Model('y1 ~ x + (1 | g)', data) and bg.Model('y2
+~ x + (1 | g)', data)
+>>> unsupported_feature("log", "y ~ log(x)") is None
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from bayesglmm.errors import FormulaError
+
+
+@dataclass(frozen=True)
+class UnsupportedFeature:
+    """A brms feature not supported yet: what it asks for and what to do instead."""
+
+    meaning: str
+    remedy: str
+
+
+_MULTIVARIATE = UnsupportedFeature(
+    "a multivariate model (several responses fitted jointly, as brms's mvbind() or bf() + bf())",
+    "fit each response in its own model, e.g. bg.Model('y1 ~ x + (1 | g)', data) and "
+    "bg.Model('y2 ~ x + (1 | g)', data)",
+)
+
+UNSUPPORTED_FEATURES = MappingProxyType(
+    {
+        "mvbind": _MULTIVARIATE,
+        "+": _MULTIVARIATE,
+        "mi": UnsupportedFeature(
+            "missing values modelled inside the fit (brms's mi())",
+            "impute the missing values before fitting, or drop their rows with "
+            "na_action='drop' (the fit reports how many)",
+        ),
+    }
+)
+"""Each unsupported feature by the call (or operator) that asks for it."""
+
+
+def unsupported_feature(name: str, where: str, position: int | None = None) -> FormulaError | None:
+    """The error for ``name`` in ``where`` when it is an unsupported brms feature, else None.
+
+    ``position``, when given, is where in the formula ``where`` the caret goes.
+    """
+    feature = UNSUPPORTED_FEATURES.get(name)
+    if feature is None:
+        return None
+    shown = "adding formulas" if name == "+" else f"{name}()"
+    place = "" if position is not None else f" in '{where}'"
+    return FormulaError(
+        f"{shown}{place} asks for {feature.meaning}, which bayesglmm does not support "
+        f"yet: {feature.remedy}",
+        where if position is not None else None,
+        position,
+    )
