@@ -158,9 +158,14 @@ def coefficient_key(coefficient: str, suffix: str = "") -> str:
     return f"b{suffix}[{coefficient}]"
 
 
+def group_sd_key(group: str) -> str:
+    """The prior key of every sd of one grouping factor: ``sd[<group>]``."""
+    return f"sd[{group}]"
+
+
 def sd_key(group: str, term: str) -> str:
     """The prior key of one group-level sd: ``sd[<group>][<term>]``."""
-    return f"sd[{group}][{term}]"
+    return f"{group_sd_key(group)}[{term}]"
 
 
 def correlation_key(group: str) -> str:
@@ -183,7 +188,7 @@ def broader_keys(key: str) -> list[str]:
     """
     match = re.fullmatch(r"sd\[(.+?)\]\[(.+)\]", key)
     if match:
-        return [f"sd[{match.group(1)}]", "sd"]
+        return [group_sd_key(match.group(1)), "sd"]
     match = re.fullmatch(r"(b(?:_[A-Za-z][A-Za-z0-9]*)?)\[.+\]", key)
     if match:
         return [match.group(1)]

@@ -16,6 +16,7 @@ Examples
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +29,8 @@ from bayesglmm.results.intervals import interval_bounds, interval_columns, resol
 
 RHAT_MAX = 1.01
 ESS_MIN = 400
+FEW_LEVELS = 5
+"""Grouping factors with fewer levels get the prior remedy when transitions diverge."""
 
 
 def _count(n: int, noun: str) -> str:
@@ -46,7 +49,24 @@ def _low_ess(ess: pd.Series, kind: str, consequence: str) -> str | None:
     )
 
 
-def convergence_messages(table: pd.DataFrame, sample_stats: xr.Dataset) -> list[str]:
+def _few_levels_remedy(levels: Mapping[str, int]) -> str:
+    """The prior remedy for groups with fewer than :data:`FEW_LEVELS` levels, or ''."""
+    few = {group: n for group, n in levels.items() if n < FEW_LEVELS}
+    if not few:
+        return ""
+    named = ", ".join(f"'{group}' ({n} levels)" for group, n in few.items())
+    group = next(iter(few))
+    return (
+        f" The sds of {named} rest on fewer than {FEW_LEVELS} levels, so the default prior "
+        "leaves them free to approach 0, where the sampler cannot follow (a funnel that no "
+        "centring removes); say how large those effects can plausibly be, on the link scale, "
+        f"e.g. priors={{'{naming.group_sd_key(group)}': bg.priors.HalfNormal(0.5)}}."
+    )
+
+
+def convergence_messages(
+    table: pd.DataFrame, sample_stats: xr.Dataset, levels: Mapping[str, int] | None = None
+) -> list[str]:
     """Messages for every convergence problem in ``table`` and ``sample_stats``.
 
     Parameters
@@ -55,6 +75,9 @@ def convergence_messages(table: pd.DataFrame, sample_stats: xr.Dataset) -> list[
         One row per parameter element, with columns ``rhat`` and ``ess_bulk``.
     sample_stats
         The sampler's statistics; ``diverging`` is used when present.
+    levels
+        Number of levels of each grouping factor, to name the prior remedy for groups
+        with few levels when transitions diverge.
     """
     messages = []
     if "diverging" in sample_stats:
@@ -73,6 +96,7 @@ def convergence_messages(table: pd.DataFrame, sample_stats: xr.Dataset) -> list[
                     if any(str(label).startswith(naming.smooth_sd("")) for label in table.index)
                     else ""
                 )
+                + _few_levels_remedy(levels or {})
             )
     rhat = table["rhat"].dropna()
     high = rhat[rhat > RHAT_MAX]
@@ -175,6 +199,7 @@ def diagnosis(
     sample_stats: xr.Dataset,
     bfmi: np.ndarray | None,
     scales: dict[str, np.ndarray],
+    levels: Mapping[str, int] | None = None,
 ) -> Diagnosis:
     """Run every check.
 
@@ -191,8 +216,10 @@ def diagnosis(
     scales
         Draws ``(chain, draw)`` of the sds and dispersion parameters, by label, to
         locate divergences.
+    levels
+        Number of levels of each grouping factor (see :func:`convergence_messages`).
     """
-    problems = convergence_messages(everything, sample_stats)
+    problems = convergence_messages(everything, sample_stats, levels)
     fine = []
     tail = _low_ess(
         reported["ess_tail"],

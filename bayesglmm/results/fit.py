@@ -118,7 +118,9 @@ class Fit:
         if "log_likelihood" not in groups:
             comparison.store_log_likelihood_if_small(self)
         self.warnings = convergence_messages(
-            self.all_parameters, self.idata.sample_stats.to_dataset()
+            self.all_parameters,
+            self.idata.sample_stats.to_dataset(),
+            {group.name: group.n_levels for group in spec.groups},
         )
         self._record_incomplete()
         if not warn_convergence:
