@@ -411,6 +411,11 @@ class ModelSpec:
         return tuple(group for part in self.linear_parts for group in part.groups)
 
     @property
+    def levels_per_group(self) -> dict[str, int]:
+        """Number of levels of each grouping factor of the mean, by name."""
+        return {group.name: group.n_levels for group in self.groups}
+
+    @property
     def all_smooths(self) -> tuple[SmoothDesign | GPDesign, ...]:
         """The smooths and Gaussian processes of the mean and of every modelled parameter."""
         return tuple(smooth for part in self.linear_parts for smooth in part.smooths)

@@ -67,8 +67,9 @@ def diagnose(fit: Fit) -> Diagnosis:
     )
     stats = fit.idata.sample_stats.to_dataset()
     bfmi = azs.bfmi(fit.idata)["energy"].to_numpy() if "energy" in stats else None
-    levels = {group.name: group.n_levels for group in fit.spec.groups}
-    result = diagnosis(reported, fit.all_parameters, stats, bfmi, _sd_draws(fit), levels)
+    result = diagnosis(
+        reported, fit.all_parameters, stats, bfmi, _sd_draws(fit), fit.spec.levels_per_group
+    )
     if not dispersion_checkable(fit):
         return result
     table, message = pearson(fit)

@@ -120,7 +120,7 @@ class Fit:
         self.warnings = convergence_messages(
             self.all_parameters,
             self.idata.sample_stats.to_dataset(),
-            {group.name: group.n_levels for group in spec.groups},
+            spec.levels_per_group,
         )
         self._record_incomplete()
         if not warn_convergence:
