@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 import bayesglmm as bg
+from tests.slow_tests import SLOW_TESTS
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 BUNDLED_REFERENCE = Path(__file__).resolve().parent / "reference"
@@ -48,8 +49,6 @@ def dask_client():
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     """Mark the tests of :data:`tests.slow_tests.SLOW_TESTS` ``slow``, before ``-m`` selects."""
-    from tests.slow_tests import SLOW_TESTS
-
     for item in items:
         path, _, name = item.nodeid.partition("::")
         names = SLOW_TESTS.get(path, ())
