@@ -27,11 +27,18 @@ import pymc as pm
 
 from bayesglmm import templates
 from bayesglmm.backend import build_pymc_model
-from bayesglmm.backend.contract import graph_coords, graph_data, structural_dims
+from bayesglmm.backend.contract import (
+    graph_coords,
+    graph_data,
+    in_display_order,
+    structural_dims,
+)
 from bayesglmm.backend.parameterisation import centered_groups, choose_centring
 from bayesglmm.errors import DataError
 from bayesglmm.families import Family, get_family
 from bayesglmm.formula import build_spec, parse_formula
+from bayesglmm.formula.canonical import canonical_order
+from bayesglmm.formula.collapse import collapse, collapsible
 from bayesglmm.formula.compatibility import check_same_structure
 from bayesglmm.formula.design import with_observation_effect
 from bayesglmm.formula.distributional import BayesFormula
@@ -189,13 +196,16 @@ class Model:
         self.residual = None if residual is None else parse_residual(residual)
         self._user_priors = user_priors(priors)
         self.spec = self._build_spec(data)
+        self.canonical = canonical_order(self.spec)
+        canonical = self.canonical.spec
         if self.spec.response.se is not None and not self.spec.response.se_sigma:
             self.family = self.family.without("sigma")
+        self.collapsed = collapsible(canonical, self.family, self.link)
         self.priors = resolve_priors(
-            default_priors(self.spec, self.family, self.link), self._user_priors
+            default_priors(canonical, self.family, self.link), self._user_priors
         )
         self.centring = (
-            choose_centring(self.spec, self.family, self.link)
+            choose_centring(canonical, self.family, self.link)
             if isinstance(centered, str) and centered == "auto"
             else None
         )
@@ -204,8 +214,16 @@ class Model:
             if self.centring is not None
             else centered_groups(centered, self.spec)
         )
-        self.graph = build_pymc_model(self.spec, self.family, self.link, self.priors, self.centered)
+        self.sampled_spec, self.sampled_family = self._sampled(canonical)
+        self.graph = build_pymc_model(
+            self.sampled_spec, self.sampled_family, self.link, self.priors, self.centered
+        )
         self._prepared: dict[tuple[str, str], object] = {}
+
+    def _sampled(self, canonical: ModelSpec) -> tuple[ModelSpec, Family]:
+        """The spec and family the sampler sees: the canonical rows, collapsed where
+        :mod:`~bayesglmm.formula.collapse` applies."""
+        return collapse(canonical, self.family) if self.collapsed else (canonical, self.family)
 
     def _build_spec(self, data: pd.DataFrame) -> ModelSpec:
         return build_spec(
@@ -299,14 +317,19 @@ class Model:
             _, data = with_observation_effect(self.formula, data, self.family.name)
         spec = self._build_spec(data)
         check_same_structure(self.spec, spec)
-        priors = resolve_priors(default_priors(spec, self.family, self.link), self._user_priors)
+        canonical = canonical_order(spec)
+        priors = resolve_priors(
+            default_priors(canonical.spec, self.family, self.link), self._user_priors
+        )
+        sampled, _ = self._sampled(canonical.spec)
         model = self.graph.model
-        for dim, values in graph_coords(spec).items():
-            if dim not in structural_dims(spec):
+        for dim, values in graph_coords(sampled).items():
+            if dim not in structural_dims(sampled):
                 model.set_dim(dim, len(values), coord_values=values)
         with model:
-            pm.set_data(graph_data(spec, self.family, priors))
-        self.spec, self.priors = spec, priors
+            pm.set_data(graph_data(sampled, self.sampled_family, priors))
+        self.spec, self.canonical, self.sampled_spec = spec, canonical, sampled
+        self.priors = priors
         self._prepared = {
             (sampler, backend): prepared
             for (sampler, backend), prepared in self._prepared.items()
@@ -392,7 +415,9 @@ class Model:
         check_names(sampler, backend)
         start = time.perf_counter()
         if (sampler, backend) not in self._prepared:
-            parts = ModelParts(self.graph, self.spec, self.family, self.link, self.priors)
+            parts = ModelParts(
+                self.graph, self.sampled_spec, self.sampled_family, self.link, self.priors
+            )
             self._prepared[sampler, backend] = prepare_sampler(sampler, backend, parts)
         prepared = self._prepared[sampler, backend]
         if progress and isinstance(prepared, AutoChoice):
@@ -403,6 +428,7 @@ class Model:
         prepared_at = time.perf_counter()
         raw = prepared.run(options)
         finished = time.perf_counter()
+        raw["posterior"] = in_display_order(raw["posterior"], self.spec)
         posterior = raw["posterior"]
         posterior.attrs.setdefault("incomplete", False)
         posterior.attrs.update(
@@ -446,15 +472,24 @@ class Model:
         forward = logging.getLogger("pymc.sampling.forward")
         level = forward.level
         forward.setLevel(logging.WARNING)  # its "Sampling: [...]" line names internal variables
+        graph = (
+            build_pymc_model(
+                self.canonical.spec, self.family, self.link, self.priors, self.centered
+            )
+            if self.collapsed
+            else self.graph
+        )
         try:
-            with self.graph.model:
+            with graph.model:
                 with quiet_compile():
                     tree = pm.sample_prior_predictive(
                         draws=draws, var_names=[name], random_seed=seed
                     )
         finally:
             forward.setLevel(level)
-        values = tree["prior_predictive"][name].to_numpy().reshape(-1, self.spec.n_obs)
+        values = self.canonical.original_rows(
+            tree["prior_predictive"][name].to_numpy().reshape(-1, self.spec.n_obs)
+        )
         trials = self.spec.response.trials
         return PredictiveCheck(
             response_scale(self.spec.response.values, trials),

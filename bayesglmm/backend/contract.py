@@ -18,6 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
+import xarray as xr
 
 from bayesglmm import naming
 from bayesglmm.backend.likelihoods.additions import Additions
@@ -64,7 +65,7 @@ def centred_slopes(fixed: FixedDesign) -> tuple[np.ndarray, np.ndarray]:
     >>> means.tolist(), float(centred.mean())
     ([4.5], 0.0)
     """
-    means = fixed.matrix[:, 1:].mean(axis=0)
+    means = fixed.column_means[1:]
     return fixed.matrix[:, 1:] - means, means
 
 
@@ -332,3 +333,34 @@ def prior_variable(
         data_name = naming.graph_data(name, f"prior_{key}")
         parameters[key] = pm.Data(data_name, data[data_name])
     return type(priors[0]).pymc_class(name, **parameters, dims=dims, **options)
+
+
+def in_display_order(posterior: xr.DataTree, spec: ModelSpec) -> xr.DataTree:
+    """The draws with every group dimension in ``spec``'s level order, whatever order the
+    sampled spec had (see :mod:`bayesglmm.formula.canonical`); levels are matched by label,
+    and the arrays are laid out in C order.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> import bayesglmm as bg
+    >>> spec = bg.Model("Reaction ~ Days + (1 | Subject)", bg.datasets.load("sleepstudy")).spec
+    >>> levels = list(spec.groups[0].levels)
+    >>> draws = xr.DataTree(xr.Dataset({"r_Subject": ("Subject", np.arange(18.0))},
+    ...                                coords={"Subject": levels[::-1]}))
+    >>> in_display_order(draws, spec)["r_Subject"].to_numpy()[:3].tolist()
+    [17.0, 16.0, 15.0]
+    """
+    present = {
+        group.name: list(group.levels) for group in spec.all_groups if group.name in posterior.dims
+    }
+    if not present:
+        return posterior
+    draws = posterior.to_dataset().sel(present)
+    return xr.DataTree(draws.map(_contiguous, keep_attrs=True).assign_attrs(draws.attrs))
+
+
+def _contiguous(variable: xr.DataArray) -> xr.DataArray:
+    """``variable`` in C order, as a saved and loaded fit holds it, so that sums over draws
+    round the same way."""
+    return variable.copy(data=np.ascontiguousarray(variable.values))

@@ -44,6 +44,9 @@ class FixedDesign:
     smooth_columns
         The names of the last columns, which are the null spaces of the smooths (see
         :class:`SmoothDesign`) rather than formulaic's.
+    row_means
+        The means of the columns over the rows the design stands for, when its rows stand
+        for several each (see :mod:`~bayesglmm.formula.collapse`); None: over its rows.
     """
 
     matrix: np.ndarray
@@ -51,6 +54,12 @@ class FixedDesign:
     has_intercept: bool
     formulaic_spec: FormulaicSpec
     smooth_columns: tuple[str, ...] = ()
+    row_means: np.ndarray | None = None
+
+    @property
+    def column_means(self) -> np.ndarray:
+        """The means of the columns over the rows the design stands for."""
+        return self.matrix.mean(axis=0) if self.row_means is None else self.row_means
 
     @property
     def formulaic_names(self) -> tuple[str, ...]:

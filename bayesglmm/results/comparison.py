@@ -67,9 +67,10 @@ def loo_result(idata: xr.DataTree, row_labels: pd.Index) -> tuple[azs.ELPDData, 
     if not bad.size:
         return result, None
     worst = bad[np.argmax(k[bad])]
+    label = row_labels[worst : worst + 1].tolist()[0]
     message = (
         f"Pareto k is above {result.good_k:.2f} for {bad.size} of {k.size} rows (worst: row "
-        f"{row_labels[worst]!r}, k = {k[worst]:.2f}): PSIS-LOO is unreliable there, because "
+        f"{label!r}, k = {k[worst]:.2f}): PSIS-LOO is unreliable there, because "
         "leaving one of those rows out changes the posterior a lot. This is common when "
         "groups have few rows. Compare models with K-fold cross-validation instead, or "
         "check whether the model misfits those rows (for example overdispersion)."

@@ -16,8 +16,11 @@ STUDIES = sorted((Path(__file__).parents[2] / "case_studies").glob("*.py"))
 
 @pytest.mark.parametrize("script", STUDIES, ids=[path.stem for path in STUDIES])
 def test_case_study_runs_and_its_checks_pass(script, monkeypatch):
-    # sleepstudy's correlation reaches a tail ESS of 400 only with the full 1000 draws
-    monkeypatch.setenv("BAYESGLMM_CASE_DRAWS", "1000" if script.stem == "sleepstudy" else "500")
+    # The full 1000 draws where 500 fall short: sleepstudy's correlation reaches a tail ESS
+    # of 400 only with them, and infection's intercept has R-hat 1.013 with 500 draws at the
+    # study's seed 1 (1.000-1.006 at seeds 2-6, 1.001-1.002 at all six with 1000).
+    full = script.stem in ("sleepstudy", "infection")
+    monkeypatch.setenv("BAYESGLMM_CASE_DRAWS", "1000" if full else "500")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         runpy.run_path(str(script), run_name="__main__")

@@ -97,13 +97,19 @@ def test_identity_covariance_gives_the_plain_random_intercept_density():
     identity = pd.DataFrame(np.eye(4), index=list("abcd"), columns=list("abcd"))
     known = bg.Model("y ~ 1 + (1 | gr(g, cov = I))", data, covariances={"I": identity})
     plain = bg.Model("y ~ 1 + (1 | g)", data, centered=False)
-    point = {
-        "Intercept": 1.0,
-        "sd_g_log__": np.array([np.log(0.7)]),
-        "z_g": np.array([[0.3], [-1.0], [0.8], [0.1]]),
-        "sigma_log__": np.log(0.4),
-    }
-    densities = [model.pymc_model.compile_logp()(point) for model in (known, plain)]
+    effects = {"a": 0.3, "b": -1.0, "c": 0.8, "d": 0.1}
+
+    def point(model):
+        """The same point, its effects in the level order of the model's graph."""
+        levels = model.sampled_spec.group("g").levels
+        return {
+            "Intercept": 1.0,
+            "sd_g_log__": np.array([np.log(0.7)]),
+            "z_g": np.array([[effects[level]] for level in levels]),
+            "sigma_log__": np.log(0.4),
+        }
+
+    densities = [model.pymc_model.compile_logp()(point(model)) for model in (known, plain)]
     assert densities[0] == pytest.approx(densities[1], rel=1e-12)
 
 

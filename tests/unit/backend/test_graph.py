@@ -307,8 +307,9 @@ POINT = {
 
 
 def by_hand_mean(model) -> np.ndarray:
-    x = model.spec.fixed.matrix[:, 1]
-    index = model.spec.group("g").index
+    """The mean at POINT, over the rows and levels in the order the graph has them."""
+    x = model.sampled_spec.fixed.matrix[:, 1]
+    index = model.sampled_spec.group("g").index
     return 2.0 + 0.4 * (x - x.mean()) + 0.7 * np.array([0.5, -1.0, 0.2])[index]
 
 
@@ -321,7 +322,7 @@ def test_observed_log_likelihood_equals_scipy(tiny):
     model = tiny.graph.model
     observed = model[tiny.graph.observed_name]
     logp = model.compile_logp(vars=[observed])
-    y = tiny.spec.response.values
+    y = tiny.sampled_spec.response.values
     expected = stats.norm.logpdf(y, by_hand_mean(tiny), 1.3).sum()
     assert logp(POINT) == pytest.approx(expected, rel=1e-12)
 
@@ -338,7 +339,7 @@ def test_joint_log_density_equals_scipy(tiny):
     def half_t(x, prior):
         return np.log(2) + stats.t.logpdf(x, prior.nu, 0, prior.sigma)
 
-    y = tiny.spec.response.values
+    y = tiny.sampled_spec.response.values
     expected = (
         stats.t.logpdf(2.0, intercept.nu, intercept.mu, intercept.sigma)
         + stats.norm.logpdf(0.4, slope.mu, slope.sigma)
