@@ -15,7 +15,6 @@ Formula: favorable | trials(n) ~ treatment + (1 | clinic)
 
 from __future__ import annotations
 
-import logging
 import sys
 import time
 from collections.abc import Iterable, Mapping
@@ -49,7 +48,13 @@ from bayesglmm.frames import as_pandas
 from bayesglmm.priors import Prior, default_priors, resolve_priors
 from bayesglmm.priors.resolve import user_priors
 from bayesglmm.results import Fit
-from bayesglmm.results.display import STYLE, format_header, html_header, model_header
+from bayesglmm.results.display import (
+    STYLE,
+    format_header,
+    groups_text,
+    html_header,
+    model_header,
+)
 from bayesglmm.results.ppc import PredictiveCheck, response_scale
 from bayesglmm.samplers import (
     AutoChoice,
@@ -58,8 +63,8 @@ from bayesglmm.samplers import (
     check_names,
     prepare_sampler,
 )
-from bayesglmm.samplers.nutpie_sampler import quiet_compile
 from bayesglmm.samplers.options import check_draw_storage
+from bayesglmm.samplers.prior_predictive import prior_predictive_draws
 
 DATA_HOLDING_SAMPLERS = frozenset({"gibbs", "auto"})
 """Samplers whose prepared form holds the data and priors (the Gibbs design; ``"auto"``
@@ -195,17 +200,13 @@ class Model:
         self.covariances = dict(covariances or {})
         self.residual = None if residual is None else parse_residual(residual)
         self._user_priors = user_priors(priors)
-        self.spec = self._build_spec(data)
-        self.canonical = canonical_order(self.spec)
-        canonical = self.canonical.spec
-        if self.spec.response.se is not None and not self.spec.response.se_sigma:
+        spec = self._build_spec(data)
+        if spec.response.se is not None and not spec.response.se_sigma:
             self.family = self.family.without("sigma")
-        self.collapsed = collapsible(canonical, self.family, self.link)
-        self.priors = resolve_priors(
-            default_priors(canonical, self.family, self.link), self._user_priors
-        )
+        self.collapsed = collapsible(spec, self.family, self.link)
+        self._use(spec)
         self.centring = (
-            choose_centring(canonical, self.family, self.link)
+            choose_centring(self.canonical.spec, self.family, self.link)
             if isinstance(centered, str) and centered == "auto"
             else None
         )
@@ -214,16 +215,22 @@ class Model:
             if self.centring is not None
             else centered_groups(centered, self.spec)
         )
-        self.sampled_spec, self.sampled_family = self._sampled(canonical)
         self.graph = build_pymc_model(
             self.sampled_spec, self.sampled_family, self.link, self.priors, self.centered
         )
         self._prepared: dict[tuple[str, str], object] = {}
 
-    def _sampled(self, canonical: ModelSpec) -> tuple[ModelSpec, Family]:
-        """The spec and family the sampler sees: the canonical rows, collapsed where
-        :mod:`~bayesglmm.formula.collapse` applies."""
-        return collapse(canonical, self.family) if self.collapsed else (canonical, self.family)
+    def _use(self, spec: ModelSpec) -> None:
+        """Take ``spec`` as the model's rows: their canonical order, the default priors
+        autoscaled to them, and the rows the sampler sees (collapsed where
+        :mod:`~bayesglmm.formula.collapse` applies)."""
+        self.spec, self.canonical = spec, canonical_order(spec)
+        canonical = self.canonical.spec
+        defaults = default_priors(canonical, self.family, self.link)
+        self.priors = resolve_priors(defaults, self._user_priors)
+        self.sampled_spec, self.sampled_family = (
+            collapse(canonical, self.family) if self.collapsed else (canonical, self.family)
+        )
 
     def _build_spec(self, data: pd.DataFrame) -> ModelSpec:
         return build_spec(
@@ -317,19 +324,14 @@ class Model:
             _, data = with_observation_effect(self.formula, data, self.family.name)
         spec = self._build_spec(data)
         check_same_structure(self.spec, spec)
-        canonical = canonical_order(spec)
-        priors = resolve_priors(
-            default_priors(canonical.spec, self.family, self.link), self._user_priors
-        )
-        sampled, _ = self._sampled(canonical.spec)
+        self._use(spec)
+        sampled = self.sampled_spec
         model = self.graph.model
         for dim, values in graph_coords(sampled).items():
             if dim not in structural_dims(sampled):
                 model.set_dim(dim, len(values), coord_values=values)
         with model:
-            pm.set_data(graph_data(sampled, self.sampled_family, priors))
-        self.spec, self.canonical, self.sampled_spec = spec, canonical, sampled
-        self.priors = priors
+            pm.set_data(graph_data(sampled, self.sampled_family, self.priors))
         self._prepared = {
             (sampler, backend): prepared
             for (sampler, backend), prepared in self._prepared.items()
@@ -468,10 +470,6 @@ class Model:
         >>> check.replicated.shape
         (100, 56)
         """
-        name = self.graph.observed_name
-        forward = logging.getLogger("pymc.sampling.forward")
-        level = forward.level
-        forward.setLevel(logging.WARNING)  # its "Sampling: [...]" line names internal variables
         graph = (
             build_pymc_model(
                 self.canonical.spec, self.family, self.link, self.priors, self.centered
@@ -479,45 +477,22 @@ class Model:
             if self.collapsed
             else self.graph
         )
-        try:
-            with graph.model:
-                with quiet_compile():
-                    tree = pm.sample_prior_predictive(
-                        draws=draws, var_names=[name], random_seed=seed
-                    )
-        finally:
-            forward.setLevel(level)
-        values = self.canonical.original_rows(
-            tree["prior_predictive"][name].to_numpy().reshape(-1, self.spec.n_obs)
-        )
+        values = self.canonical.original_rows(prior_predictive_draws(graph, draws, seed))
         trials = self.spec.response.trials
         return PredictiveCheck(
             response_scale(self.spec.response.values, trials),
             response_scale(values, trials),
-            name,
+            graph.observed_name,
             self.family.support.name,
         )
 
-    def _groups_text(self) -> str:
-        lines = []
-        for group in self.spec.all_groups:
-            kind = "correlated" if group.correlated_blocks else "uncorrelated"
-            if len(group.terms) == 1:
-                kind = "intercept" if group.constant_terms.all() else "slope"
-            if group.structure is not None:
-                kind = f"{group.structure.kind} over {len(group.structure.times)} times"
-            if self.centring is not None:
-                centred = f", {self.centring[group.name].reason}"
-            else:
-                centred = ", centred" if group.name in self.centered else ""
-            terms = ", ".join(group.terms)
-            lines.append(f"{group.name} ({group.n_levels} levels): {terms} [{kind}{centred}]")
-        return "\n".join(lines)
-
     def _header(self) -> list[tuple[str, str]]:
         header = model_header(self.spec, self.family.name, self.link.name)
+        if self.collapsed:
+            rows = f"{self.sampled_spec.n_obs} {self.sampled_family.name} rows"
+            header.append(("Sampled as", f"{rows}: rows with one linear predictor merged"))
         if self.spec.all_groups:
-            header.append(("Groups", self._groups_text()))
+            header.append(("Groups", groups_text(self.spec, self.centring, self.centered)))
         return header
 
     def __repr__(self) -> str:

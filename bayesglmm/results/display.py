@@ -16,6 +16,7 @@ from __future__ import annotations
 import html
 import math
 import textwrap
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -135,6 +136,25 @@ def model_header(spec, family: str, link: str) -> list[tuple[str, str]]:
         coding = f"{response.name}: '{response.event_level}' = 1, '{response.other_level}' = 0"
         header.append(("Response", coding))
     return header
+
+
+def groups_text(spec, centring: Mapping | None, centered: Collection[str]) -> str:
+    """One line per grouping factor: levels, terms, kind and parameterisation, with the
+    reason for it when ``centered="auto"`` chose it (``centring``)."""
+    lines = []
+    for group in spec.all_groups:
+        kind = "correlated" if group.correlated_blocks else "uncorrelated"
+        if len(group.terms) == 1:
+            kind = "intercept" if group.constant_terms.all() else "slope"
+        if group.structure is not None:
+            kind = f"{group.structure.kind} over {len(group.structure.times)} times"
+        if centring is not None:
+            centred = f", {centring[group.name].reason}"
+        else:
+            centred = ", centred" if group.name in centered else ""
+        terms = ", ".join(group.terms)
+        lines.append(f"{group.name} ({group.n_levels} levels): {terms} [{kind}{centred}]")
+    return "\n".join(lines)
 
 
 def format_header(items: list[tuple[str, str]]) -> str:
