@@ -83,12 +83,12 @@ def canonical_order(spec: ModelSpec) -> CanonicalOrder:
     plain = [group for group in groups if reorderable(group)]
     colours = ranks(row_content(spec, [g for g in groups if not reorderable(g)]))
     level_colours = _refine(colours, plain)
-    rows = np.lexsort((np.arange(spec.n_obs), colours_of(colours, plain, level_colours)))
+    rows = np.lexsort((np.arange(spec.n_obs), _refined_by_levels(colours, plain, level_colours)))
     levels = {group.name: np.argsort(level_colours[group.name], kind="stable") for group in plain}
     return CanonicalOrder(spec=reordered_spec(spec, rows, levels), rows=rows)
 
 
-def colours_of(
+def _refined_by_levels(
     colours: np.ndarray, plain: list[GroupDesign], level_colours: dict[str, np.ndarray]
 ) -> np.ndarray:
     """Row colours refined once by the colours of their levels."""
@@ -100,7 +100,7 @@ def _refine(colours: np.ndarray, plain: list[GroupDesign]) -> dict[str, np.ndarr
     """Level colours of the plain groups, each level its own, after colour refinement."""
     while True:
         level_colours = {g.name: _level_colours(g.index, colours, g.n_levels) for g in plain}
-        refined = colours_of(colours, plain, level_colours)
+        refined = _refined_by_levels(colours, plain, level_colours)
         if refined.max() > colours.max():
             colours = refined
             continue
