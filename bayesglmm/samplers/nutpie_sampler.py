@@ -97,6 +97,10 @@ class CompiledGraph:
         ``precompute_fn(*data) -> hoisted terms``, appended to the data of ``logp_fn``.
     point_fn
         ``point_fn(seed) -> {value name: array}``, a jittered starting point.
+    point_lock
+        Held while ``point_fn`` runs: a compiled PyTensor function keeps its inputs and
+        outputs in storage of its own, so chains on other threads must take turns, also
+        when two nutpie models share this graph.
     shared
         The model's shared variables, in the order data are passed.
     """
@@ -108,6 +112,7 @@ class CompiledGraph:
     point_fn: Callable[[int], dict[str, np.ndarray]]
     shared: list[SharedVariable]
     description: str = "NUTS (nutpie)"
+    point_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def run(self, options: SamplingOptions) -> xr.DataTree:
         """Draw from the posterior with nutpie (see :func:`sample_nutpie`)."""
@@ -193,13 +198,13 @@ def _nutpie_model(compiled: CompiledGraph):
     graph = compiled.graph
     model = graph.model
     value_names = [v.name for v in model.value_vars]
-    point = compiled.point_fn(0)
+    with compiled.point_lock:
+        point = compiled.point_fn(0)
     split = _splitter([point[name].shape for name in value_names])
     data, logp_data = compiled.arguments()
     logp_fn, expand_fn = compiled.logp_fn, compiled.expand_fn
     names = list(graph.public_names)
     output_shapes = [np.shape(out) for out in expand_fn(*[point[n] for n in value_names], *data)]
-    lock = threading.Lock()
 
     def make_logp():
         def logp(x: np.ndarray) -> tuple[float, np.ndarray]:
@@ -216,7 +221,7 @@ def _nutpie_model(compiled: CompiledGraph):
         return expand
 
     def initial_point(seed: int) -> np.ndarray:
-        with lock:
+        with compiled.point_lock:
             start = compiled.point_fn(seed)
         return np.concatenate([np.asarray(start[n], dtype=float).ravel() for n in value_names])
 
