@@ -31,6 +31,7 @@ from bayesglmm.backend.contract import (
     graph_data,
     in_display_order,
     structural_dims,
+    sweep_plans,
 )
 from bayesglmm.backend.parameterisation import centered_groups, choose_centring
 from bayesglmm.errors import DataError
@@ -324,6 +325,20 @@ class Model:
             _, data = with_observation_effect(self.formula, data, self.family.name)
         spec = self._build_spec(data)
         check_same_structure(self.spec, spec)
+        before = sweep_plans(self.spec, self.family, self.priors)
+        after = sweep_plans(spec, self.family, self.priors)
+        changed = [
+            group
+            for suffix, plans in before.items()
+            for group in {*plans, *after[suffix]}
+            if plans.get(group) != after[suffix].get(group)
+        ]
+        if changed:
+            raise DataError(
+                f"the new data change which fixed effects are constant within the levels of "
+                f"'{sorted(changed)[0]}', which shapes the graph (bayesglmm.backend.sweep); "
+                "build a new Model for them."
+            )
         self._use(spec)
         sampled = self.sampled_spec
         model = self.graph.model

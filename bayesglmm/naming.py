@@ -123,6 +123,24 @@ def block_effects(group: str, block: int) -> str:
     return f"r_{group}__{block}"
 
 
+def swept_deviations(group: str, block: int | None = None) -> str:
+    """The free draws behind effects swept into the fixed effects (see
+    :mod:`bayesglmm.backend.sweep`): their deviations from the span of the factor's
+    covariates, in ``levels - p`` coordinates."""
+    return f"dev_{group}" if block is None else f"dev_{group}__{block}"
+
+
+def swept_projection(group: str, block: int | None = None) -> str:
+    """The standard normal draws of the part of a grouping factor's effects along its
+    covariates, which is swept into the fixed effects."""
+    return f"proj_{group}" if block is None else f"proj_{group}__{block}"
+
+
+def swept_level(variable: str) -> str:
+    """The fixed effect plus the means swept into it, as the sampler sees it."""
+    return f"{variable}__level"
+
+
 def block_cholesky(group: str, block: int) -> str:
     """The Cholesky factor of one block's correlation matrix."""
     return f"L_{group}__{block}"

@@ -11,6 +11,7 @@ rounds within one process so that load on the machine hits both alike.
 
     bash tools/run python -m benchmarks.hand_written             # per-gradient cost
     bash tools/run python -m benchmarks.hand_written --sample    # also ESS/s end to end
+    bash tools/run python -m benchmarks.hand_written --sample --model crossed   # one model
 """
 
 from __future__ import annotations
@@ -181,8 +182,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--sample", action="store_true", help="also ESS/s end to end")
+    parser.add_argument(
+        "--model", choices=["crossed", "slopes"], help="only this model (default: both)"
+    )
     args = parser.parse_args()
     models = cases()
+    if args.model is not None:
+        models = [models[0 if args.model == "crossed" else 1]]
     rows = [compare(name, ours, hand, args.rounds) for name, ours, hand, _ in models]
     print(pd.DataFrame(rows).to_markdown(index=False))
     if args.sample:

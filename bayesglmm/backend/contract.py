@@ -22,6 +22,7 @@ import xarray as xr
 
 from bayesglmm import naming
 from bayesglmm.backend.likelihoods.additions import Additions
+from bayesglmm.backend.sweep import Sweep, sweep_data, sweep_plan
 from bayesglmm.errors import FormulaError, PriorError
 from bayesglmm.families.family import Family
 from bayesglmm.families.mixture import Mixture
@@ -77,8 +78,16 @@ def fixed_priors(part: LinearPart, priors: Priors) -> tuple[str, list[Prior]]:
     return name, [priors[naming.coefficient_key(n, suffix)] for n in names]
 
 
-def _part_data(part: LinearPart, priors: Priors) -> dict[str, np.ndarray]:
-    """The data of one linear predictor: fixed design, group indices, offset, priors."""
+def sweep_plans(spec: ModelSpec, family: Family, priors: Priors) -> dict[str, dict[str, Sweep]]:
+    """The sweeps of the grouping factors (:mod:`bayesglmm.backend.sweep`) of every linear
+    predictor, by suffix; they shape the graph, so new data must keep them."""
+    suffixes = {part.suffix for part in ordered_parts(spec, family, priors)}
+    return {part.suffix: sweep_plan(part, part.suffix in suffixes) for part in spec.linear_parts}
+
+
+def _part_data(part: LinearPart, priors: Priors, sweeps: dict[str, Sweep]) -> dict[str, np.ndarray]:
+    """The data of one linear predictor: fixed design, group indices, offset, priors, and
+    the sweeps of its groups."""
     data: dict[str, np.ndarray] = {}
     fixed, suffix = part.fixed, part.suffix
     slope_name, slope_priors = fixed_priors(part, priors)
@@ -122,6 +131,8 @@ def _part_data(part: LinearPart, priors: Priors) -> dict[str, np.ndarray]:
         ones = group.constant_terms
         if not ones.all():
             data[naming.graph_data(g, "values")] = group.values[:, ~ones]
+        if g in sweeps:
+            data.update(sweep_data(group, fixed, sweeps[g]))
     for smooth in part.smooths:
         if isinstance(smooth, GPDesign):
             data.update(_gp_data(smooth, priors))
@@ -198,8 +209,9 @@ def graph_data(spec: ModelSpec, family: Family, priors: Priors) -> dict[str, np.
     data and the prior parameters, so they can be swapped without a rebuild.
     """
     data: dict[str, np.ndarray] = {}
+    sweeps = sweep_plans(spec, family, priors)
     for part in spec.linear_parts:
-        data.update(_part_data(part, priors))
+        data.update(_part_data(part, priors, sweeps[part.suffix]))
     ordered = ordered_parts(spec, family, priors)
     if ordered:
         keys = [naming.intercept(part.suffix) for part in ordered]
@@ -317,21 +329,35 @@ def prior_variable(
     priors: Sequence[Prior],
     data: dict[str, np.ndarray],
     dims: str | None = None,
+    shift: pt.TensorVariable | None = None,
+    priors_of: str | None = None,
     **options,
 ) -> pt.TensorVariable:
     """One random variable whose elements follow ``priors``, parameters read from ``data``.
 
+    ``shift`` moves the location ``mu`` of (location) priors, per element; ``priors_of``
+    names the variable whose prior parameters ``data`` holds, when not ``name``.
     ``options`` go to the PyMC distribution (a transform, an initial value).
     """
+    owner = name if priors_of is None else priors_of
     if len({type(prior) for prior in priors}) > 1:
         parts = [
-            prior_variable(naming.graph_data(name, str(i)), [p], data) for i, p in enumerate(priors)
+            prior_variable(
+                naming.graph_data(name, str(i)),
+                [p],
+                data,
+                shift=None if shift is None else shift[i],
+                priors_of=naming.graph_data(owner, str(i)),
+            )
+            for i, p in enumerate(priors)
         ]
         return pm.Deterministic(name, pt.stack(parts), dims=dims)
     parameters = {}
     for key in priors[0].parameters():
-        data_name = naming.graph_data(name, f"prior_{key}")
+        data_name = naming.graph_data(owner, f"prior_{key}")
         parameters[key] = pm.Data(data_name, data[data_name])
+    if shift is not None:
+        parameters["mu"] = parameters["mu"] + shift
     return type(priors[0]).pymc_class(name, **parameters, dims=dims, **options)
 
 

@@ -61,6 +61,7 @@ from bayesglmm.backend.links import TENSOR_LINKS
 from bayesglmm.backend.monotonic import monotonic_part
 from bayesglmm.backend.parameterisation import smooth_centring
 from bayesglmm.backend.smooths import smooth_names, smooth_part
+from bayesglmm.backend.sweep import sweep_plan
 from bayesglmm.backend.terms import group_names, group_part
 from bayesglmm.errors import DataError
 from bayesglmm.families.family import DispersionParameter, Family
@@ -163,44 +164,84 @@ def _ordered_intercepts(
     }
 
 
+def _swept_variable(
+    name: str,
+    priors: list,
+    data: dict[str, np.ndarray],
+    shift: pt.TensorVariable | None,
+    dims: str | None = None,
+) -> tuple[pt.TensorVariable, pt.TensorVariable]:
+    """Fixed effects ``name`` under their priors, and what the linear predictor takes: with
+    a ``shift`` (the group means swept into them, :mod:`bayesglmm.backend.sweep`) the
+    sampler moves the level ``name + shift``, which the linear predictor takes instead."""
+    if shift is None:
+        values = prior_variable(name, priors, data, dims=dims)
+        return values, values
+    level = prior_variable(
+        naming.swept_level(name), priors, data, dims=dims, shift=shift, priors_of=name
+    )
+    return pm.Deterministic(name, level - shift, dims=dims), level
+
+
 def _fixed_part(
     part: LinearPart,
     priors: Priors,
     data: dict[str, np.ndarray],
     ordered: pt.TensorVariable | None = None,
+    shifts: dict[int, pt.TensorVariable] | None = None,
 ) -> pt.TensorVariable:
     """Add the fixed effects of one linear predictor and return their contribution to it;
-    ``ordered`` is its intercept when a mixture orders them."""
+    ``ordered`` is its intercept when a mixture orders them, and ``shifts`` the group means
+    swept into coefficients, by position in the design (the contribution then holds them)."""
     fixed, suffix = part.fixed, part.suffix
+    shifts = shifts or {}
     coef, b = naming.coefficient_dim(suffix), naming.coefficients(suffix)
     slope_name, slope_priors = fixed_priors(part, priors)
+    first = 1 if fixed.has_intercept else 0
+    slope_shift = (
+        pt.stack([shifts.get(j, pt.zeros(())) for j in range(first, len(fixed.names))])
+        if any(j >= first for j in shifts)
+        else None
+    )
     if not fixed.has_intercept:
         if not slope_priors:
             pm.Deterministic(b, pt.zeros(0), dims=coef)
             return pt.zeros(())
-        values = prior_variable(b, slope_priors, data, dims=coef)
+        _, levels = _swept_variable(b, slope_priors, data, slope_shift, dims=coef)
         return pt.dot(
-            pm.Data(naming.fixed_design(suffix), data[naming.fixed_design(suffix)]), values
+            pm.Data(naming.fixed_design(suffix), data[naming.fixed_design(suffix)]), levels
         )
-    intercept = (
-        ordered
-        if ordered is not None
-        else prior_variable(naming.intercept(suffix), [priors[naming.intercept(suffix)]], data)
-    )
+    intercept_priors = [priors[naming.intercept(suffix)]]
     if not slope_priors:
+        intercept, level = (
+            (ordered, ordered)
+            if ordered is not None
+            else _swept_variable(naming.intercept(suffix), intercept_priors, data, shifts.get(0))
+        )
         pm.Deterministic(b, intercept[None], dims=coef)
-        return intercept
-    b_slopes = prior_variable(slope_name, slope_priors, data, dims=naming.slope_dim(suffix))
+        return level
     x_centred = pm.Data(
         naming.fixed_design(suffix, "centred"), data[naming.fixed_design(suffix, "centred")]
     )
     x_means = pm.Data(
         naming.fixed_design(suffix, "means"), data[naming.fixed_design(suffix, "means")]
     )
+    intercept_shift = shifts.get(0)
+    if slope_shift is not None:
+        moved = pt.dot(x_means, slope_shift)
+        intercept_shift = moved if intercept_shift is None else intercept_shift + moved
+    intercept, level = (
+        (ordered, ordered)
+        if ordered is not None
+        else _swept_variable(naming.intercept(suffix), intercept_priors, data, intercept_shift)
+    )
+    b_slopes, slope_levels = _swept_variable(
+        slope_name, slope_priors, data, slope_shift, dims=naming.slope_dim(suffix)
+    )
     pm.Deterministic(
         b, pt.concatenate([(intercept - pt.dot(x_means, b_slopes))[None], b_slopes]), dims=coef
     )
-    return intercept + pt.dot(x_centred, b_slopes)
+    return level + pt.dot(x_centred, slope_levels)
 
 
 def _linear_predictor(
@@ -212,17 +253,27 @@ def _linear_predictor(
     smooth_centred: dict[str, np.ndarray],
     ordered: dict[str, pt.TensorVariable],
 ) -> tuple[pt.TensorVariable, list[str]]:
-    """Add one linear predictor's variables; return it over dim ``obs`` and its public names."""
-    eta = _fixed_part(part, priors, data, ordered.get(part.suffix))
+    """Add one linear predictor's variables; return it over dim ``obs`` and its public names.
+
+    The grouping factors come first, so that the means swept out of their effects
+    (:mod:`bayesglmm.backend.sweep`) exist when the fixed effects take them in."""
+    sweeps = sweep_plan(part, ordered=part.suffix in ordered)
+    eta, group_public, shifts = 0.0, [], {}
+    for group in part.groups:
+        contribution, names, parts = group_part(
+            group, priors, group.name in centered, data, model, sweep=sweeps.get(group.name)
+        )
+        eta = eta + contribution
+        group_public.extend(names)
+        for position, shift in parts.items():
+            shifts[position] = shift if position not in shifts else shifts[position] + shift
+    eta = _fixed_part(part, priors, data, ordered.get(part.suffix), shifts) + eta
     public = [naming.coefficients(part.suffix)]
     monotonic, names = monotonic_part(part, priors, data)
     if monotonic is not None:
         eta = eta + monotonic
         public.extend(names)
-    for group in part.groups:
-        contribution, names = group_part(group, priors, group.name in centered, data, model)
-        eta = eta + contribution
-        public.extend(names)
+    public.extend(group_public)
     for smooth in part.smooths:
         if isinstance(smooth, GPDesign):
             contribution, names = gp_part(smooth, priors, data)

@@ -12,9 +12,22 @@ import pytensor.tensor as pt
 
 from bayesglmm import naming
 from bayesglmm.backend.contract import prior_variable
+from bayesglmm.backend.sweep import Sweep
 from bayesglmm.formula.spec import GroupDesign
 from bayesglmm.priors.resolve import Priors
 from bayesglmm.structures import STRUCTURE_KINDS
+
+
+def _lkj_cholesky(
+    group: GroupDesign, block_id: int, size: int, data: dict[str, np.ndarray]
+) -> pt.TensorVariable:
+    """The Cholesky factor of one block's LKJ correlation matrix."""
+    eta_name = naming.block_lkj_eta(group.name, block_id)
+    return pm.LKJCorr(
+        naming.block_cholesky(group.name, block_id),
+        n=size,
+        eta=pm.Data(eta_name, data[eta_name]),
+    )
 
 
 def _block_effects(
@@ -37,9 +50,7 @@ def _block_effects(
         else:
             effects = pm.Normal(naming.standard_normal(g, block_id), 0.0, 1.0, dims=g) * sd_block[0]
         return effects[:, None], pt.ones((1, 1))
-    cholesky = naming.block_cholesky(g, block_id)
-    eta_name = naming.block_lkj_eta(g, block_id)
-    chol = pm.LKJCorr(cholesky, n=size, eta=pm.Data(eta_name, data[eta_name]))
+    chol = _lkj_cholesky(group, block_id, size, data)
     if centered:
         effects = pm.MvNormal(
             naming.block_effects(g, block_id),
@@ -53,20 +64,96 @@ def _block_effects(
     return effects, pt.dot(chol, chol.T)
 
 
+def _swept_effects(
+    group: GroupDesign,
+    sd: pt.TensorVariable,
+    centered: bool,
+    sweep: Sweep,
+    data: dict[str, np.ndarray],
+    model: pm.Model,
+) -> tuple[pt.TensorVariable, pt.TensorVariable, pt.TensorVariable]:
+    """Effects split along the factor's covariates (see :mod:`bayesglmm.backend.sweep`):
+    per block, ``levels - p`` free rows, iid ``N(0, Sigma)`` (centred) or standard normal
+    times ``diag(sd) L`` (non-centred), and ``p`` non-centred rows ``W``; ``Q [0; F]`` are
+    the deviations and ``gamma = R^-1 W`` the coefficients on the covariates. Returns the
+    deviations ``(levels, terms)``, ``gamma`` ``(p, terms)`` and the terms' correlation."""
+    g = group.name
+    count = len(sweep.covariates)
+    blocks = group.blocks if group.correlated_blocks else (tuple(range(len(group.terms))),)
+    frees, projections, correlations = [], [], []
+    for block_id, block in enumerate(blocks):
+        label = block_id if group.correlated_blocks else None
+        size, sd_block = len(block), sd[list(block)]
+        correlated = size > 1 and label is not None
+        chol = _lkj_cholesky(group, block_id, size, data) if correlated else None
+        shape = (model.dim_lengths[g] - count, size)
+        name = naming.swept_deviations(g, label)
+        if centered and chol is not None:
+            free = pm.MvNormal(name, mu=pt.zeros(size), chol=sd_block[:, None] * chol, shape=shape)
+        elif centered:
+            free = pm.Normal(name, 0.0, sd_block, shape=shape)
+        else:
+            z = pm.Normal(name, 0.0, 1.0, shape=shape)
+            free = (z if chol is None else pt.dot(z, chol.T)) * sd_block
+        w = pm.Normal(naming.swept_projection(g, label), 0.0, 1.0, shape=(count, size))
+        frees.append(free)
+        projections.append((w if chol is None else pt.dot(w, chol.T)) * sd_block)
+        correlations.append(pt.eye(size) if chol is None else pt.dot(chol, chol.T))
+    correlation = correlations[0] if len(correlations) == 1 else pt.linalg.block_diag(*correlations)
+    vectors, t, r_inverse = (
+        pm.Data(name, data[name])
+        for name in (
+            naming.graph_data(g, "sweep_vectors"),
+            naming.graph_data(g, "sweep_t"),
+            naming.graph_data(g, "sweep_r_inverse"),
+        )
+    )
+    free = pt.concatenate(frees, axis=1)
+    padded = pt.concatenate([pt.zeros((count, free.shape[1])), free], axis=0)
+    rotated = padded - pt.dot(vectors, pt.dot(t, pt.dot(vectors[count:].T, free)))
+    gamma = pt.dot(r_inverse, pt.concatenate(projections, axis=1))
+    return rotated, gamma, correlation
+
+
 def group_part(
     group: GroupDesign,
     priors: Priors,
     centered: bool,
     data: dict[str, np.ndarray],
     model: pm.Model,
-) -> tuple[pt.TensorVariable, list[str]]:
-    """Add one grouping factor's effects; return their contribution to eta and public names."""
+    sweep: Sweep | None = None,
+) -> tuple[pt.TensorVariable, list[str], dict[int, pt.TensorVariable]]:
+    """Add one grouping factor's effects; return their contribution to eta, public names
+    and, with a ``sweep``, the parts of the effects the contribution leaves for fixed
+    effects to carry, summed by fixed position (:mod:`bayesglmm.backend.sweep`)."""
     g = group.name
     levels_and_terms = (g, naming.term_dim(g))
     sd_priors = [priors[naming.sd_key(g, t)] for t in group.terms]
     sd = prior_variable(naming.group_sd(g), sd_priors, data, dims=naming.term_dim(g))
     names = [naming.group_sd(g)]
-    if group.structure is not None:
+    in_eta, shifts = None, {}
+    if sweep is not None:
+        deviations, gamma, correlation = _swept_effects(group, sd, centered, sweep, data, model)
+        covariates = pm.Data(
+            naming.graph_data(g, "sweep_covariates"),
+            data[naming.graph_data(g, "sweep_covariates")],
+        )
+        effects = pm.Deterministic(
+            naming.group_effects(g), deviations + pt.dot(covariates, gamma), dims=levels_and_terms
+        )
+        kept = sweep.kept
+        in_eta = deviations + pt.dot(covariates, gamma * kept) if kept.any() else deviations
+        for k, row in enumerate(sweep.targets):
+            for t, position in enumerate(row):
+                if position is not None:
+                    part = gamma[k, t]
+                    shifts[position] = part if position not in shifts else shifts[position] + part
+        if group.correlated_blocks:
+            pm.Deterministic(
+                naming.group_correlation(g), correlation, dims=naming.group_dims(g)[1:]
+            )
+            names.append(naming.group_correlation(g))
+    elif group.structure is not None:
         effects = pm.Deterministic(
             naming.group_effects(g),
             _structured_effects(group, sd[0], priors, data),
@@ -103,12 +190,13 @@ def group_part(
     values = pm.Data(values_name, data[values_name]) if values_name in data else None
     weights = pm.Data(weights_name, data[weights_name]) if weights_name in data else None
     contribution = 0.0
+    in_eta = effects if in_eta is None else in_eta
     for term, column in enumerate(_value_columns(group.constant_terms)):
-        gathered = effects[:, term][index]
+        gathered = in_eta[:, term][index]
         if weights is not None:
             gathered = (gathered * weights).sum(axis=1)
         contribution = contribution + (gathered if column is None else values[:, column] * gathered)
-    return contribution, names
+    return contribution, names, shifts
 
 
 def _among_levels(
@@ -177,4 +265,8 @@ def group_names(group: GroupDesign) -> set[str]:
         *(naming.standard_normal(g, block) for block in blocks),
         *(naming.block_effects(g, block) for block in blocks),
         *(naming.block_cholesky(g, block) for block in blocks),
+        naming.swept_deviations(g),
+        naming.swept_projection(g),
+        *(naming.swept_deviations(g, block) for block in blocks),
+        *(naming.swept_projection(g, block) for block in blocks),
     }

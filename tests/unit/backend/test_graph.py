@@ -54,7 +54,13 @@ def test_public_and_observed_names(sleepstudy):
     assert graph.public_names == ("b", "sd_Subject", "cor_Subject", "r_Subject", "sigma")
     assert graph.observed_name == "Reaction"
     assert names(graph.model.observed_RVs) == ["Reaction"]
-    assert names(graph.model.deterministics) == ["b", "r_Subject", "cor_Subject"]
+    assert names(graph.model.deterministics) == [
+        "r_Subject",
+        "cor_Subject",
+        "Intercept",
+        "b_slopes",
+        "b",
+    ]
     assert graph.row_data == frozenset(
         {"Subject__index", "Subject__values", "X_centred", "y_observed"}
     )
@@ -65,30 +71,33 @@ def test_non_centred_variables(sleepstudy):
         sleepstudy.spec, sleepstudy.family, sleepstudy.link, sleepstudy.priors, centered=()
     )
     assert names(graph.model.free_RVs) == [
-        "Intercept",
-        "b_slopes",
         "sd_Subject",
         "L_Subject__0",
-        "z_Subject__0",
+        "dev_Subject__0",
+        "proj_Subject__0",
+        "Intercept__level",
+        "b_slopes__level",
         "sigma",
     ]
     assert names(graph.model.value_vars) == [
-        "Intercept",
-        "b_slopes",
         "sd_Subject_log__",
         "L_Subject__0_cholesky_corr__",
-        "z_Subject__0",
+        "dev_Subject__0",
+        "proj_Subject__0",
+        "Intercept__level",
+        "b_slopes__level",
         "sigma_log__",
     ]
     assert names(sleepstudy.graph.model.free_RVs) == names(graph.model.free_RVs)
 
 
 def test_centred_variables(sleepstudy):
-    graph = build_pymc_model(
-        sleepstudy.spec, sleepstudy.family, sleepstudy.link, sleepstudy.priors, ["Subject"]
-    )
-    expected = ["Intercept", "b_slopes", "sd_Subject", "L_Subject__0", "r_Subject__0", "sigma"]
+    parts = (sleepstudy.spec, sleepstudy.family, sleepstudy.link, sleepstudy.priors)
+    graph = build_pymc_model(*parts, ["Subject"])
+    expected = names(build_pymc_model(*parts, centered=()).model.free_RVs)
     assert names(graph.model.free_RVs) == expected
+    free = graph.model["dev_Subject__0"]
+    assert free.owner.op.name == "multivariate_normal"
     assert graph.public_names == sleepstudy.graph.public_names
     data = bg.datasets.load("sleepstudy")
     for centered in (True, ["Subject"]):
@@ -115,6 +124,10 @@ def test_graph_data_of_sleepstudy(sleepstudy):
         "Intercept__prior_nu",
         "Intercept__prior_sigma",
         "Subject__index",
+        "Subject__sweep_covariates",
+        "Subject__sweep_r_inverse",
+        "Subject__sweep_t",
+        "Subject__sweep_vectors",
         "Subject__values",
         "X_centred",
         "X_means",
@@ -254,17 +267,20 @@ def test_posterior_dims_with_groups_and_a_modelled_zero_inflation():
         "r_g__zi",
     )
     assert names(model.graph.model.free_RVs) == [
-        "Intercept",
-        "b_slopes",
         "sd_g",
-        "z_g",
+        "dev_g",
+        "proj_g",
         "sd_h",
         "L_h__0",
-        "z_h__0",
-        "Intercept_zi",
-        "b_zi_slopes",
+        "dev_h__0",
+        "proj_h__0",
+        "Intercept__level",
+        "b_slopes__level",
         "sd_g__zi",
-        "z_g__zi",
+        "dev_g__zi",
+        "proj_g__zi",
+        "Intercept_zi__level",
+        "b_zi_slopes",
     ]
     coords = graph_coords(model.spec)
     assert coords["coef_zi"] == ["Intercept", "x"] and coords["slope_zi"] == ["x"]
@@ -297,11 +313,20 @@ def test_a_group_named_like_a_reserved_dimension_is_refused(column):
 # --- log density ------------------------------------------------------------------------------
 
 
+Z = np.array([0.5, -1.0, 0.2])
+"""The standard normal draws of the non-centred effects at POINT, which gives them in the
+swept coordinates of bayesglmm.backend.sweep: ``Q' z`` for the Householder reflection ``Q``
+whose first column is ``1 / sqrt(3)`` up to sign, and the effects' mean added to the
+intercept's level."""
+
+_V = np.array([1.0, 1.0, 1.0]) / np.sqrt(3) - np.array([-1.0, 0.0, 0.0])
+_Q = np.eye(3) - 2 * np.outer(_V, _V) / (_V @ _V)
 POINT = {
-    "Intercept": 2.0,
-    "b_slopes": np.array([0.4]),
     "sd_g_log__": np.log(np.array([0.7])),
-    "z_g": np.array([[0.5], [-1.0], [0.2]]),
+    "dev_g": (_Q.T @ Z)[1:, None],
+    "proj_g": (_Q.T @ Z)[:1, None],
+    "Intercept__level": 2.0 + 0.7 * Z.mean(),
+    "b_slopes": np.array([0.4]),
     "sigma_log__": np.log(1.3),
 }
 
@@ -310,7 +335,7 @@ def by_hand_mean(model) -> np.ndarray:
     """The mean at POINT, over the rows and levels in the order the graph has them."""
     x = model.sampled_spec.fixed.matrix[:, 1]
     index = model.sampled_spec.group("g").index
-    return 2.0 + 0.4 * (x - x.mean()) + 0.7 * np.array([0.5, -1.0, 0.2])[index]
+    return 2.0 + 0.4 * (x - x.mean()) + 0.7 * Z[index]
 
 
 def test_value_variables_of_the_small_model(tiny):
@@ -345,7 +370,7 @@ def test_joint_log_density_equals_scipy(tiny):
         + stats.norm.logpdf(0.4, slope.mu, slope.sigma)
         + half_t(0.7, sd_prior)
         + np.log(0.7)
-        + stats.norm.logpdf([0.5, -1.0, 0.2]).sum()
+        + stats.norm.logpdf(Z).sum()
         + half_t(1.3, sigma_prior)
         + np.log(1.3)
         + stats.norm.logpdf(y, by_hand_mean(tiny), 1.3).sum()
@@ -359,7 +384,7 @@ def test_reported_coefficients_and_effects_at_a_point(tiny):
     b, r = model.compile_fn(outputs, inputs=model.value_vars, on_unused_input="ignore")(POINT)
     x_mean = tiny.spec.fixed.matrix[:, 1].mean()
     np.testing.assert_allclose(b, [2.0 - 0.4 * x_mean, 0.4], rtol=1e-12)
-    np.testing.assert_allclose(r, 0.7 * np.array([[0.5], [-1.0], [0.2]]), rtol=1e-12)
+    np.testing.assert_allclose(r, 0.7 * Z[:, None], rtol=1e-12)
 
 
 @pytest.mark.parametrize(
