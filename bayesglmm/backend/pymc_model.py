@@ -8,6 +8,10 @@ there, as in brms) and reported on the original scale as ``b``.
 Random effects are non-centred by default: per correlated block,
 ``r = (z @ L.T) * sd`` with ``z ~ N(0, 1)`` and ``L`` the Cholesky factor of an
 LKJ correlation matrix. ``centered`` groups instead draw ``r ~ MvNormal(0, diag(sd) L)``.
+For plain factors, the part of the effects that fixed effects shadow (their mean against
+the intercept, their regression on covariates constant within levels) is split off and
+swept into those fixed effects, whose sampled levels then carry it
+(:mod:`bayesglmm.backend.sweep`); the deviations are centred or not as above.
 
 Monotonic terms ``mo(x)`` add ``bsp`` and a simplex ``simo_x`` per term
 (:mod:`bayesglmm.backend.monotonic`).
