@@ -141,6 +141,13 @@ def swept_level(variable: str) -> str:
     return f"{variable}__level"
 
 
+def linked_block(factor: str, correlation_id: str) -> str:
+    """The joint block of the terms of ``factor`` that correlation ID ``correlation_id``
+    joins across linear predictors (``(1 | p | g)``): its correlation is
+    ``cor_<factor>__id_<id>``, over dims ``<factor>__id_<id>_term`` and ``..._term2``."""
+    return f"{factor}__id_{correlation_id}"
+
+
 def block_cholesky(group: str, block: int) -> str:
     """The Cholesky factor of one block's correlation matrix."""
     return f"L_{group}__{block}"

@@ -85,9 +85,15 @@ def sweep_plans(spec: ModelSpec, family: Family, priors: Priors) -> dict[str, di
     return {part.suffix: sweep_plan(part, part.suffix in suffixes) for part in spec.linear_parts}
 
 
-def _part_data(part: LinearPart, priors: Priors, sweeps: dict[str, Sweep]) -> dict[str, np.ndarray]:
+def _part_data(
+    part: LinearPart,
+    priors: Priors,
+    sweeps: dict[str, Sweep],
+    joined: frozenset[tuple[str, int]],
+) -> dict[str, np.ndarray]:
     """The data of one linear predictor: fixed design, group indices, offset, priors, and
-    the sweeps of its groups."""
+    the sweeps of its groups; ``joined`` blocks take their correlation's prior from their
+    joint block."""
     data: dict[str, np.ndarray] = {}
     fixed, suffix = part.fixed, part.suffix
     slope_name, slope_priors = fixed_priors(part, priors)
@@ -110,7 +116,7 @@ def _part_data(part: LinearPart, priors: Priors, sweeps: dict[str, Sweep]) -> di
             )
         )
         for i, block in enumerate(group.blocks):
-            if len(block) > 1:
+            if len(block) > 1 and (g, i) not in joined:
                 eta = np.array(float(priors[naming.correlation_key(g)].eta))
                 data[naming.block_lkj_eta(g, i)] = eta
         if group.structure is not None:
@@ -211,7 +217,10 @@ def graph_data(spec: ModelSpec, family: Family, priors: Priors) -> dict[str, np.
     data: dict[str, np.ndarray] = {}
     sweeps = sweep_plans(spec, family, priors)
     for part in spec.linear_parts:
-        data.update(_part_data(part, priors, sweeps[part.suffix]))
+        data.update(_part_data(part, priors, sweeps[part.suffix], spec.linked_members))
+    for link in spec.linked:
+        eta = float(priors[naming.correlation_key(link.factor)].eta)
+        data[naming.block_lkj_eta(link.name, 0)] = np.array(eta)
     ordered = ordered_parts(spec, family, priors)
     if ordered:
         keys = [naming.intercept(part.suffix) for part in ordered]
@@ -254,6 +263,9 @@ def graph_coords(spec: ModelSpec) -> dict[str, list]:
         coords[naming.coefficient_dim(part.suffix)] = names
         if part.fixed.has_intercept and len(names) > 1:
             coords[naming.slope_dim(part.suffix)] = names[1:]
+    for link in spec.linked:
+        coords[naming.term_dim(link.name)] = list(link.terms)
+        coords[naming.second_term_dim(link.name)] = list(link.terms)
     for group in spec.all_groups:
         coords[group.name] = list(group.levels)
         coords[naming.term_dim(group.name)] = list(group.terms)
@@ -295,6 +307,8 @@ def posterior_dims(spec: ModelSpec) -> dict[str, tuple[str, ...]]:
         dims[naming.group_effects(group.name)] = (levels, terms)
         if group.correlated_blocks:
             dims[naming.group_correlation(group.name)] = (terms, second_terms)
+    for link in spec.linked:
+        dims[naming.group_correlation(link.name)] = naming.group_dims(link.name)[1:]
     for smooth in spec.all_smooths:
         if isinstance(smooth, GPDesign):
             label = smooth.label

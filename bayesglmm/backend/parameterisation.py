@@ -83,9 +83,9 @@ class Centring:
 def choose_centring(spec: ModelSpec, family: Family, link: Link) -> dict[str, Centring]:
     """The parameterisation of every grouping factor of ``spec``, by name."""
     choices: dict[str, Centring] = {}
-    fixed_groups = [group for group in spec.all_groups if _fixed_reason(group, family)]
+    fixed_groups = [group for group in spec.all_groups if _fixed_reason(group, family, spec)]
     for group in fixed_groups:
-        choices[group.name] = Centring(False, None, _fixed_reason(group, family))
+        choices[group.name] = Centring(False, None, _fixed_reason(group, family, spec))
     for group in spec.groups:
         outer = _nested_in(group, spec.groups)
         if group.name not in choices and outer is not None:
@@ -111,8 +111,13 @@ def choose_centring(spec: ModelSpec, family: Family, link: Link) -> dict[str, Ce
     return {group.name: choices[group.name] for group in spec.all_groups}
 
 
-def _fixed_reason(group: GroupDesign, family: Family) -> str:
+def _fixed_reason(group: GroupDesign, family: Family, spec: ModelSpec) -> str:
     """Why a group is always non-centred, or the empty string."""
+    if _all_joined(group, spec):
+        return (
+            "non-centred: its terms share a correlation ID with another formula's, and "
+            "joined effects are always non-centred"
+        )
     if group.parameter is not None:
         return f"non-centred: effects on {group.parameter} are always non-centred"
     if group.structure is not None:
@@ -341,12 +346,20 @@ def _block_variance(estimate: np.ndarray, sampling: np.ndarray) -> float:
     return float(np.exp(found.x))
 
 
+def _all_joined(group: GroupDesign, spec: ModelSpec) -> bool:
+    """Whether a correlation ID joins every block of ``group`` to another group's."""
+    joined = spec.linked_members
+    return all((group.name, block) in joined for block in range(len(group.blocks)))
+
+
 def centered_groups(centered: bool | Iterable[str], spec: ModelSpec) -> frozenset[str]:
     """The grouping factors that ``centered=True``, ``False`` or a list of names centres
     (``centered="auto"`` is :func:`choose_centring`'s), checked against the spec."""
     names = [group.name for group in spec.all_groups]
     if isinstance(centered, bool):
-        plain = [g.name for g in spec.all_groups if g.covariance is None]
+        plain = [
+            g.name for g in spec.all_groups if g.covariance is None and not _all_joined(g, spec)
+        ]
         return frozenset(plain if centered else ())
     chosen = [centered] if isinstance(centered, str) else centered
     if not isinstance(chosen, Iterable) or not all(isinstance(name, str) for name in chosen):
@@ -366,5 +379,12 @@ def centered_groups(centered: bool | Iterable[str], spec: ModelSpec) -> frozense
         raise DataError(
             f"grouping factor '{known[0]}' has a known covariance (gr(..., cov = )), whose "
             "effects are always non-centred; leave it out of centered=."
+        )
+    joined = [g.name for g in spec.all_groups if _all_joined(g, spec) and g.name in chosen]
+    if joined:
+        raise DataError(
+            f"grouping factor '{joined[0]}' has only terms that a correlation ID joins to "
+            "another formula's, and joined effects are always non-centred; leave it out of "
+            "centered=."
         )
     return frozenset(chosen)

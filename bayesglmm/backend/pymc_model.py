@@ -8,10 +8,13 @@ there, as in brms) and reported on the original scale as ``b``.
 Random effects are non-centred by default: per correlated block,
 ``r = (z @ L.T) * sd`` with ``z ~ N(0, 1)`` and ``L`` the Cholesky factor of an
 LKJ correlation matrix. ``centered`` groups instead draw ``r ~ MvNormal(0, diag(sd) L)``.
-For plain factors, the part of the effects that fixed effects shadow (their mean against
-the intercept, their regression on covariates constant within levels) is split off and
-swept into those fixed effects, whose sampled levels then carry it
-(:mod:`bayesglmm.backend.sweep`); the deviations are centred or not as above.
+Blocks that a correlation ID joins across linear predictors (``(1 | p | g)`` in the
+mean's and a parameter's formula) share one LKJ correlation over all their terms,
+``cor_<g>__id_<p>``, and are non-centred. For plain factors without an ID, the part of
+the effects that fixed effects shadow (their mean against the intercept, their regression
+on covariates constant within levels) is split off and swept into those fixed effects,
+whose sampled levels then carry it (:mod:`bayesglmm.backend.sweep`); the deviations are
+centred or not as above.
 
 Monotonic terms ``mo(x)`` add ``bsp`` and a simplex ``simo_x`` per term
 (:mod:`bayesglmm.backend.monotonic`).
@@ -66,7 +69,7 @@ from bayesglmm.backend.monotonic import monotonic_part
 from bayesglmm.backend.parameterisation import smooth_centring
 from bayesglmm.backend.smooths import smooth_names, smooth_part
 from bayesglmm.backend.sweep import sweep_plan
-from bayesglmm.backend.terms import group_names, group_part
+from bayesglmm.backend.terms import group_names, group_part, linked_draws
 from bayesglmm.errors import DataError
 from bayesglmm.families.family import DispersionParameter, Family
 from bayesglmm.families.links import Link
@@ -256,16 +259,24 @@ def _linear_predictor(
     model: pm.Model,
     smooth_centred: dict[str, np.ndarray],
     ordered: dict[str, pt.TensorVariable],
+    linked: dict,
 ) -> tuple[pt.TensorVariable, list[str]]:
     """Add one linear predictor's variables; return it over dim ``obs`` and its public names.
 
     The grouping factors come first, so that the means swept out of their effects
-    (:mod:`bayesglmm.backend.sweep`) exist when the fixed effects take them in."""
+    (:mod:`bayesglmm.backend.sweep`) exist when the fixed effects take them in; ``linked``
+    holds the draws of blocks joined by correlation IDs (:func:`linked_draws`)."""
     sweeps = sweep_plan(part, ordered=part.suffix in ordered)
     eta, group_public, shifts = 0.0, [], {}
     for group in part.groups:
         contribution, names, parts = group_part(
-            group, priors, group.name in centered, data, model, sweep=sweeps.get(group.name)
+            group,
+            priors,
+            group.name in centered,
+            data,
+            model,
+            sweep=sweeps.get(group.name),
+            linked=linked,
         )
         eta = eta + contribution
         group_public.extend(names)
@@ -420,13 +431,15 @@ def build_pymc_model(
         smooth_centred = smooth_centring(spec, family, link)
         parts = ordered_parts(spec, family, priors)
         ordered = _ordered_intercepts(parts, spec, family, link, priors, data)
+        linked, joint_correlations = linked_draws(spec.linked, data, model)
         eta, public = _linear_predictor(
-            spec, priors, centered, data, model, smooth_centred, ordered
+            spec, priors, centered, data, model, smooth_centred, ordered, linked
         )
+        public.extend(joint_correlations)
         dispersion = {}
         for parameter in spec.parameters:
             parameter_eta, names = _linear_predictor(
-                parameter, priors, centered, data, model, smooth_centred, ordered
+                parameter, priors, centered, data, model, smooth_centred, ordered, linked
             )
             dispersion[parameter.name] = TENSOR_LINKS[parameter.link].inverse(parameter_eta)
             public.extend(names)

@@ -77,12 +77,12 @@ class Sweep:
 def sweep_plan(part, ordered: bool = False) -> dict[str, Sweep]:
     """The sweep of every grouping factor of a linear predictor that has one, by name;
     nothing is swept when a mixture's ordered intercepts (``ordered``) stand in for the
-    intercept."""
+    intercept, nor in a group whose terms have a correlation ID (``(1 | p | g)``)."""
     if ordered:
         return {}
     plans = {}
     for group in part.groups:
-        if group.structure is None and group.covariance_factor is None:
+        if group.structure is None and group.covariance_factor is None and not group.block_ids:
             if group.member_index is None:
                 sweep = _group_sweep(group, part.fixed)
                 if sweep is not None:

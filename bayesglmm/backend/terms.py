@@ -13,7 +13,7 @@ import pytensor.tensor as pt
 from bayesglmm import naming
 from bayesglmm.backend.contract import prior_variable
 from bayesglmm.backend.sweep import Sweep
-from bayesglmm.formula.spec import GroupDesign
+from bayesglmm.formula.spec import GroupDesign, LinkedBlock
 from bayesglmm.priors.resolve import Priors
 from bayesglmm.structures import STRUCTURE_KINDS
 
@@ -62,6 +62,40 @@ def _block_effects(
         z = pm.Normal(naming.standard_normal(g, block_id), 0.0, 1.0, shape=(n_levels, size))
         effects = pt.dot(z, chol.T) * sd_block
     return effects, pt.dot(chol, chol.T)
+
+
+def linked_draws(
+    linked: tuple[LinkedBlock, ...], data: dict[str, np.ndarray], model: pm.Model
+) -> tuple[dict[tuple[str, int], tuple[pt.TensorVariable, pt.TensorVariable]], list[str]]:
+    """The unit-scale draws of the blocks that correlation IDs join, and the joint
+    correlations' names.
+
+    Per joint block, ``u = z L'`` with ``z ~ N(0, 1)`` over ``(levels, terms)`` and ``L``
+    the Cholesky factor of an LKJ correlation over all its terms: each member block takes
+    its columns of ``u`` (times its own sds) and its sub-block of the correlation. The
+    joint block is always non-centred, since its scales belong to several groups.
+    """
+    draws, names = {}, []
+    for link in linked:
+        name = link.name
+        chol = pm.LKJCorr(
+            naming.block_cholesky(name, 0),
+            n=len(link.terms),
+            eta=pm.Data(naming.block_lkj_eta(name, 0), data[naming.block_lkj_eta(name, 0)]),
+        )
+        levels = model.dim_lengths[link.members[0][0]]
+        z = pm.Normal(naming.standard_normal(name), 0.0, 1.0, shape=(levels, len(link.terms)))
+        pm.Deterministic(
+            naming.group_correlation(name), pt.dot(chol, chol.T), dims=naming.group_dims(name)[1:]
+        )
+        names.append(naming.group_correlation(name))
+        start = 0
+        for member, size in zip(link.members, link.sizes, strict=True):
+            columns = slice(start, start + size)
+            rows = chol[columns]
+            draws[member] = (pt.dot(z, rows.T), pt.dot(rows, rows.T))
+            start += size
+    return draws, names
 
 
 def _swept_effects(
@@ -122,11 +156,16 @@ def group_part(
     data: dict[str, np.ndarray],
     model: pm.Model,
     sweep: Sweep | None = None,
+    linked: dict[tuple[str, int], tuple[pt.TensorVariable, pt.TensorVariable]] | None = None,
 ) -> tuple[pt.TensorVariable, list[str], dict[int, pt.TensorVariable]]:
     """Add one grouping factor's effects; return their contribution to eta, public names
     and, with a ``sweep``, the parts of the effects the contribution leaves for fixed
-    effects to carry, summed by fixed position (:mod:`bayesglmm.backend.sweep`)."""
+    effects to carry, summed by fixed position (:mod:`bayesglmm.backend.sweep`).
+
+    ``linked`` holds the unit-scale draws and correlations of blocks that correlation IDs
+    join across groups (:func:`linked_draws`), by ``(group, block)``."""
     g = group.name
+    linked = linked or {}
     levels_and_terms = (g, naming.term_dim(g))
     sd_priors = [priors[naming.sd_key(g, t)] for t in group.terms]
     sd = prior_variable(naming.group_sd(g), sd_priors, data, dims=naming.term_dim(g))
@@ -160,7 +199,9 @@ def group_part(
             dims=levels_and_terms,
         )
         names.append(naming.group_rho(g))
-    elif not group.correlated_blocks:
+    elif not group.correlated_blocks and not any(
+        (g, i) in linked for i in range(len(group.blocks))
+    ):
         if centered:
             effects = pm.Normal(naming.group_effects(g), 0.0, sd, dims=levels_and_terms)
         else:
@@ -170,7 +211,9 @@ def group_part(
             )
     else:
         parts = [
-            _block_effects(group, i, block, sd, centered, data, model)
+            (linked[g, i][0] * sd[list(block)], linked[g, i][1])
+            if (g, i) in linked
+            else _block_effects(group, i, block, sd, centered, data, model)
             for i, block in enumerate(group.blocks)
         ]
         effects = pm.Deterministic(
@@ -181,8 +224,11 @@ def group_part(
         correlation = (
             parts[0][1] if len(parts) == 1 else pt.linalg.block_diag(*[p[1] for p in parts])
         )
-        pm.Deterministic(naming.group_correlation(g), correlation, dims=naming.group_dims(g)[1:])
-        names.append(naming.group_correlation(g))
+        if group.correlated_blocks:
+            pm.Deterministic(
+                naming.group_correlation(g), correlation, dims=naming.group_dims(g)[1:]
+            )
+            names.append(naming.group_correlation(g))
     names.append(naming.group_effects(g))
     index_name, values_name = naming.graph_data(g, "index"), naming.graph_data(g, "values")
     weights_name = naming.graph_data(g, "member_weights")

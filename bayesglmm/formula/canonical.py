@@ -11,6 +11,7 @@ one grouping factor at a time are broken by their first row, and refinement goes
 Levels are reordered for plain grouping factors only. Those whose order carries meaning
 (a known covariance ``gr(cov = A)``, a time structure ``ar1()``/``cs()``, members of
 ``mm()``) keep their label order, and their level index then enters each row's content.
+Groups that a correlation ID joins share one draw per level, so they take one order.
 
 The spec given to the sampler is :attr:`CanonicalOrder.spec`; draws are mapped back to
 the caller's labels by the level coordinates, which carry the labels.
@@ -85,6 +86,9 @@ def canonical_order(spec: ModelSpec) -> CanonicalOrder:
     level_colours = _refine(colours, plain)
     rows = np.lexsort((np.arange(spec.n_obs), _refined_by_levels(colours, plain, level_colours)))
     levels = {group.name: np.argsort(level_colours[group.name], kind="stable") for group in plain}
+    for link in spec.linked:
+        first = link.members[0][0]
+        levels.update({name: levels[first] for name, _ in link.members[1:]})
     return CanonicalOrder(spec=reordered_spec(spec, rows, levels), rows=rows)
 
 

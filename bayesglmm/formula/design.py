@@ -41,6 +41,7 @@ from bayesglmm.formula.spec import (
     MonotonicDesign,
     ParameterDesign,
     ResidualStructure,
+    linked_blocks,
 )
 from bayesglmm.formula.syntax import ParsedFormula
 from bayesglmm.formula.terms import RandomTermSyntax
@@ -172,6 +173,7 @@ def build_spec(
         smooths=(*smooths, *gp_designs(parsed, frame)),
         monotonic=monotonic_designs(parsed, frame),
     )
+    linked_blocks(spec.all_groups)
     warn_degenerate(spec, family)
     return spec
 

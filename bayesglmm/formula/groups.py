@@ -121,6 +121,7 @@ def group_designs(
                 "terms": [],
                 "columns": [],
                 "blocks": [],
+                "ids": [],
                 "specs": [],
                 "factor": factor,
                 "members": members,
@@ -136,7 +137,15 @@ def group_designs(
                 )
         start = len(entry["terms"])
         positions = tuple(range(start, start + matrix.shape[1]))
-        entry["blocks"].extend([positions] if term.correlated else [(i,) for i in positions])
+        if not _add_blocks(entry, positions, term):
+            raise FormulaError(
+                f"'{term.text}' shares correlation ID '{term.correlation_id}' with an earlier "
+                f"term of '{term.group_name}' that another term of it follows; write the "
+                "terms with that ID next to each other, or as one term such as "
+                f"'(1 + x | {term.correlation_id} | {term.group_name})'",
+                parsed.text,
+                term.position,
+            )
         entry["terms"].extend(str(name) for name in matrix.columns)
         entry["columns"].append(matrix.to_numpy(dtype=float))
         entry["specs"].append(matrix.model_spec)
@@ -149,6 +158,7 @@ def group_designs(
             terms=tuple(entry["terms"]),
             values=np.column_stack(entry["columns"]),
             blocks=tuple(entry["blocks"]),
+            block_ids=tuple(entry["ids"]) if any(entry["ids"]) else (),
             formulaic_specs=tuple(entry["specs"]),
             structure=_time_structure(entry["term"], frame),
             parameter=parameter,
@@ -159,6 +169,21 @@ def group_designs(
         )
         for name, entry in merged.items()
     )
+
+
+def _add_blocks(entry: dict, positions: tuple[int, ...], term: RandomTermSyntax) -> bool:
+    """Add a term's columns to a group's blocks: one correlated block, a block per column
+    for ``||``, or the group's last block when it has the same correlation ID. False when
+    an earlier block has that ID (the blocks' columns must stay in order)."""
+    if term.correlation_id is not None and term.correlation_id in entry["ids"]:
+        if entry["ids"][-1] != term.correlation_id:
+            return False
+        entry["blocks"][-1] = (*entry["blocks"][-1], *positions)
+        return True
+    blocks = [positions] if term.correlated else [(i,) for i in positions]
+    entry["blocks"].extend(blocks)
+    entry["ids"].extend([term.correlation_id] * len(blocks))
+    return True
 
 
 def _memberships(

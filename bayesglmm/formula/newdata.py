@@ -44,6 +44,7 @@ from bayesglmm.formula.monotonic import category_codes
 from bayesglmm.formula.smooths import new_smooth_columns
 from bayesglmm.formula.spec import (
     GroupDesign,
+    LinkedBlock,
     ModelSpec,
     ParameterDesign,
     ResidualStructure,
@@ -136,6 +137,9 @@ class NewDataDesign:
     monotonic
         Per monotonic term ``mo(x)``: its column and each row's position among the fitted
         categories.
+    linked
+        The blocks that correlation IDs join across formulas, whose effects at new levels
+        are drawn together.
     """
 
     fixed: np.ndarray
@@ -150,6 +154,7 @@ class NewDataDesign:
     response_rows: Mapping[str, np.ndarray] = field(default_factory=dict)
     smooths: tuple[tuple[str, np.ndarray], ...] = ()
     monotonic: tuple[tuple[str, np.ndarray], ...] = ()
+    linked: tuple[LinkedBlock, ...] = ()
 
     @property
     def n_rows(self) -> int:
@@ -274,6 +279,7 @@ def new_data_design(spec: ModelSpec, data: pd.DataFrame, trials: bool = False) -
         parameters={
             part.name: _parameter_design(part, frame, data.index) for part in spec.parameters
         },
+        linked=spec.linked,
     )
 
 

@@ -1,6 +1,6 @@
 """Random terms: ``(x | g)``, ``(x || g)``, nesting ``g1/g2``, ``gr(g, cov = A)``,
-multi-membership ``mm(g1, g2)`` and the structured terms ``ar1()``, ``cs()`` and ``us()``,
-parsed into :class:`RandomTermSyntax`.
+multi-membership ``mm(g1, g2)``, correlation IDs ``(1 | p | g)`` and the structured terms
+``ar1()``, ``cs()`` and ``us()``, parsed into :class:`RandomTermSyntax`.
 
 Examples
 --------
@@ -11,6 +11,7 @@ Examples
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from bayesglmm import naming
@@ -31,6 +32,8 @@ STRUCTURES: dict[str, str] = {
     "us": "unstructured: a free correlation matrix over the time levels within subject",
 }
 """Covariance structures written ``structure(time | subject)``."""
+
+_ID = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,10 @@ class RandomTermSyntax:
     scale_weights
         For ``mm(..., scale = TRUE)`` (the default): the weights are divided by their sum
         in each row.
+    correlation_id
+        For ``(1 | p | g)``: the ID ``p``. Terms of the same grouping factor with the same
+        ID are correlated, also across the formulas of a model's parameters (brms's
+        ``|p|``); None without one.
     """
 
     text: str
@@ -78,6 +85,7 @@ class RandomTermSyntax:
     members: bool = False
     member_weights: tuple[str, ...] = ()
     scale_weights: bool = True
+    correlation_id: str | None = None
 
     @property
     def group_name(self) -> str:
@@ -199,18 +207,29 @@ def parse_random_term(
 ) -> list[RandomTermSyntax]:
     inner = depth[start] + 1
     bars = [i for i in range(start + 1, end - 1) if formula[i] == "|" and depth[i] == inner]
+    correlation_id, expr_end = None, bars[0]
+    with_id = len(bars) == 2 or (len(bars) == 3 and bars[2] == bars[1] + 1)
+    if with_id and bars[1] > bars[0] + 1:
+        correlation_id = _correlation_id(formula, bars[0], bars[1])
+        bars = bars[1:]
     bar = bars[0]
     double = len(bars) > 1 and bars[1] == bar + 1
     extra = [i for i in bars if i not in (bar, bar + 1)] if double else bars[1:]
     if extra:
         raise FormulaError(
-            "expected one '|' in a random term; correlation IDs such as '(1 | p | g)' "
-            "are not supported",
+            "expected one '|' in a random term, or two around a correlation ID as in '(1 | p | g)'",
             formula,
             extra[0],
         )
+    if correlation_id is not None and double:
+        raise FormulaError(
+            "a correlation ID correlates the term's columns, which '||' keeps apart; write "
+            "'(1 + x | p | g)', or '(1 + x || g)' without the ID",
+            formula,
+            bar,
+        )
     bar_end = bar + (2 if double else 1)
-    e_lo, e_hi = strip_span(formula, start + 1, bar)
+    e_lo, e_hi = strip_span(formula, start + 1, expr_end)
     if e_lo == e_hi:
         raise FormulaError(
             "expected random-effect terms before '|', such as '1' for an intercept",
@@ -223,6 +242,15 @@ def parse_random_term(
     if g_lo == g_hi:
         raise FormulaError(
             "expected a grouping factor after '|', as in '(1 | subject)'", formula, g_lo
+        )
+    if correlation_id is not None and (
+        call_name(formula[g_lo:g_hi]) in ("mm", "gr") or "/" in formula[g_lo:g_hi]
+    ):
+        raise FormulaError(
+            "a correlation ID needs a plain grouping factor, as in '(1 | p | g)'; it is not "
+            "supported with mm(), gr() or nesting '/'",
+            formula,
+            g_lo,
         )
     if call_name(formula[g_lo:g_hi]) == "mm":
         members, weights, scale = _parse_mm(formula, depth, g_lo, g_hi)
@@ -270,6 +298,26 @@ def parse_random_term(
     text = formula[start:end]
     groups = [sum(nesting[: k + 1], ()) for k in range(len(nesting))]
     return [
-        RandomTermSyntax(text=text, expr=expr, group=group, correlated=not double, position=start)
+        RandomTermSyntax(
+            text=text,
+            expr=expr,
+            group=group,
+            correlated=not double,
+            position=start,
+            correlation_id=correlation_id,
+        )
         for group in groups
     ]
+
+
+def _correlation_id(formula: str, first: int, second: int) -> str:
+    """The ID between the two bars of ``(terms | id | g)``: a name."""
+    lo, hi = strip_span(formula, first + 1, second)
+    if not _ID.fullmatch(formula[lo:hi]):
+        raise FormulaError(
+            "expected a correlation ID between the bars: letters, digits and '_', starting "
+            "with a letter, as in '(1 | p | g)'",
+            formula,
+            lo,
+        )
+    return formula[lo:hi]

@@ -161,7 +161,9 @@ def _column_scale(column: np.ndarray, centred: bool) -> float:
     return sd if centred and sd > 0 else float(np.sqrt(np.mean(column**2)))
 
 
-def _linear_part_priors(part, location: float, scale: float) -> dict[str, Prior]:
+def _linear_part_priors(
+    part, location: float, scale: float, joined: frozenset[tuple[str, int]] = frozenset()
+) -> dict[str, Prior]:
     """Priors of one linear predictor's intercept, slopes and group terms."""
     priors: dict[str, Prior] = {}
     fixed, suffix = part.fixed, part.suffix
@@ -182,7 +184,10 @@ def _linear_part_priors(part, location: float, scale: float) -> dict[str, Prior]
             priors[naming.sd_key(group.name, term)] = HalfStudentT(
                 3, scale / _column_scale(group.values[:, j], centred=True)
             )
-        if group.correlated_blocks:
+        own = [
+            i for i, b in enumerate(group.blocks) if len(b) > 1 and (group.name, i) not in joined
+        ]
+        if own:
             priors[naming.correlation_key(group.name)] = LKJ(1)
         if group.structure is not None:
             priors[naming.rho_key(group.name)] = Beta(1, 1)
@@ -211,7 +216,8 @@ def default_priors(spec: ModelSpec, family: Family, link: Link) -> dict[str, Pri
     ['Intercept', 'b[treatment[T.drug]]', 'sd[clinic][Intercept]']
     """
     location, spread = response_location_and_spread(spec, family, link)
-    priors = _linear_part_priors(spec, location, SCALE_MULTIPLIER * spread)
+    joined = spec.linked_members
+    priors = _linear_part_priors(spec, location, SCALE_MULTIPLIER * spread, joined)
     on_mean_scale = family.mean_scale(spec.response.values, spec.response.trials)
     for parameter in family.dispersion:
         design = next((p for p in spec.parameters if p.name == parameter.name), None)
@@ -219,10 +225,12 @@ def default_priors(spec: ModelSpec, family: Family, link: Link) -> dict[str, Pri
             priors[parameter.name] = dispersion_prior(parameter, on_mean_scale)
             continue
         if parameter.location:
-            priors.update(_linear_part_priors(design, location, SCALE_MULTIPLIER * spread))
+            priors.update(_linear_part_priors(design, location, SCALE_MULTIPLIER * spread, joined))
             continue
         typical = LINKS[design.link].forward_np(np.asarray(typical_value(parameter, on_mean_scale)))
-        priors.update(_linear_part_priors(design, float(typical), SCALE_MULTIPLIER))
+        priors.update(_linear_part_priors(design, float(typical), SCALE_MULTIPLIER, joined))
+    for link in spec.linked:
+        priors[naming.correlation_key(link.factor)] = LKJ(1)
     if spec.residual is not None:
         priors[naming.RESIDUAL_RHO_KEY] = Beta(1, 1)
     return priors

@@ -154,6 +154,12 @@ def groups_text(spec, centring: Mapping | None, centered: Collection[str]) -> st
             centred = ", centred" if group.name in centered else ""
         terms = ", ".join(group.terms)
         lines.append(f"{group.name} ({group.n_levels} levels): {terms} [{kind}{centred}]")
+    for link in spec.linked:
+        members = " and ".join(f"'{name}'" for name, _ in link.members)
+        lines.append(
+            f"ID '{link.correlation_id}' correlates {', '.join(link.terms)} across {members} "
+            f"({naming.group_correlation(link.name)})"
+        )
     return "\n".join(lines)
 
 

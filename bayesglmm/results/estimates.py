@@ -86,6 +86,14 @@ def varcorr(fit: Fit, ci_prob: float | None = None) -> pd.DataFrame:
         correlations = _correlation_rows(fit, group, ci_prob)
         if correlations is not None:
             parts.append(correlations)
+    for link in fit.spec.linked:
+        pairs = link.cross_pairs
+        draws = pair_draws(fit.posterior[naming.group_correlation(link.name)], pairs)
+        parts.append(
+            summarize(draws, ci_prob).assign(
+                group=link.name, term=[a for a, _ in pairs], term2=[b for _, b in pairs]
+            )
+        )
     if fit.family.residual_sd and "sigma" in constant_parameters(fit):
         sigma = summarize(fit.posterior["sigma"], ci_prob)
         parts.append(sigma.assign(group="Residual", term="sigma", term2=""))
@@ -280,6 +288,11 @@ def reported_draws(fit: Fit) -> LabelledDraws:
             parts.append((labels, pair_draws(posterior[naming.group_correlation(g)], pairs)))
         if group.structure is not None:
             parts.append(([naming.group_rho(g)], posterior[naming.group_rho(g)]))
+    for link in fit.spec.linked:
+        pairs = link.cross_pairs
+        labels = [naming.correlation_label(link.name, a, b) for a, b in pairs]
+        draws = pair_draws(posterior[naming.group_correlation(link.name)], pairs)
+        parts.append((labels, draws))
     parts.extend(smooth_draws(fit))
     parts.extend(gp_draws(fit))
     parts.extend(dispersion_draws(fit))
@@ -289,7 +302,8 @@ def reported_draws(fit: Fit) -> LabelledDraws:
 def summary(fit: Fit, ci_prob: float | None = None) -> pd.DataFrame:
     """Every parameter but the group-level effects, one row per element, labelled
     ``b[<coef>]`` (``b[mo(x)]`` for a monotonic term), ``simo_x[<low>-><high>]``,
-    ``sd_<group>[<term>]``, ``cor_<group>[<t1>,<t2>]``, ``sds_<block>`` (a smooth's sd),
+    ``sd_<group>[<term>]``, ``cor_<group>[<t1>,<t2>]`` (``cor_<group>__id_<id>[...]``
+    between formulas that a correlation ID joins), ``sds_<block>`` (a smooth's sd),
     ``sdgp_<label>`` and ``lscale_<label>`` (a Gaussian process's) and the family's
     parameter names."""
     return pd.concat(

@@ -274,7 +274,8 @@ def plot_smooth(
 
 def reported_tree(fit: Fit, var_names: list[str] | None = None) -> xr.DataTree:
     """The reported parameters as a DataTree for arviz-plots: fixed effects, group sds, the
-    correlations between distinct terms (dim ``<group>_pair``), ``ar1``/``cs`` correlations
+    correlations between distinct terms (dim ``<group>_pair``; between formulas joined by a
+    correlation ID, ``<group>__id_<id>_pair``), ``ar1``/``cs`` correlations
     and the family's parameters, with the sample stats for divergences."""
     posterior = fit.posterior
     variables = {name: posterior[name] for name in reported_names(fit)}
@@ -286,6 +287,10 @@ def reported_tree(fit: Fit, var_names: list[str] | None = None) -> xr.DataTree:
             variables[name] = draws.rename(pair=f"{group.name}_pair")
         if group.structure is not None:
             variables[naming.group_rho(group.name)] = posterior[naming.group_rho(group.name)]
+    for link in fit.spec.linked:
+        name = naming.group_correlation(link.name)
+        draws = pair_draws(posterior[name], link.cross_pairs)
+        variables[name] = draws.rename(pair=f"{link.name}_pair")
     if var_names is not None:
         unknown = [name for name in var_names if name not in variables]
         if unknown:

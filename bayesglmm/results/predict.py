@@ -17,7 +17,8 @@ fitted curve and enter every prediction, whatever ``re``.
 
 A level that the fit has not seen gets, with ``new_levels="population"``, effects drawn
 from ``N(0, Sigma_g)`` at every posterior draw (one draw per new level, shared by its
-rows); ``new_levels="error"`` refuses it.
+rows; jointly for the groups that a correlation ID joins); ``new_levels="error"`` refuses
+it.
 
 Examples
 --------
@@ -151,10 +152,56 @@ def _new_level_effects(
                 "to draw their effects from the fitted population distribution, or "
                 "re='none' to predict for a typical group."
             )
-        factor = np.linalg.cholesky(group_covariance(posterior, group.name))
-        noise = rng.standard_normal((factor.shape[0], len(group.new_levels), factor.shape[1]))
-        effects[group.name] = np.einsum("sij,slj->sli", factor, noise)
+    drawn = [group for group in [*design.groups, *parameter_groups] if group.new_levels]
+    for names in _joined_groups(design.linked, [group.name for group in drawn]):
+        factor = np.linalg.cholesky(_joint_covariance(posterior, design.linked, names))
+        count = len(next(g for g in drawn if g.name == names[0]).new_levels)
+        noise = rng.standard_normal((factor.shape[0], count, factor.shape[1]))
+        joint, start = np.einsum("sij,slj->sli", factor, noise), 0
+        for name in names:
+            size = posterior.sizes[naming.term_dim(name)]
+            effects[name] = joint[:, :, start : start + size]
+            start += size
     return effects
+
+
+def _joined_groups(linked, names: list[str]) -> list[list[str]]:
+    """``names`` in sets whose effects are drawn together: groups that correlation IDs join
+    (:attr:`~bayesglmm.formula.spec.ModelSpec.linked`) share a set, the others are alone."""
+    sets = [[name] for name in names]
+    for link in linked:
+        members = {group for group, _ in link.members}
+        joined = [s for s in sets if members & set(s)]
+        sets = [s for s in sets if not members & set(s)]
+        sets.append([name for s in joined for name in s])
+    return [s for s in sets if s]
+
+
+def _joint_covariance(posterior: xr.Dataset, linked, names: list[str]) -> np.ndarray:
+    """Draws ``(samples, terms, terms)`` of the covariance of the effects of groups
+    ``names`` together: each group's own covariance on the diagonal, and across groups
+    the correlations of their joined blocks times the sds."""
+    own = [group_covariance(posterior, name) for name in names]
+    sizes = [c.shape[1] for c in own]
+    starts = dict(zip(names, np.cumsum([0, *sizes[:-1]]), strict=True))
+    total = sum(sizes)
+    covariance = np.zeros((own[0].shape[0], total, total))
+    for name, block in zip(names, own, strict=True):
+        at = slice(starts[name], starts[name] + block.shape[1])
+        covariance[:, at, at] = block
+    for link in linked:
+        if link.members[0][0] not in starts:
+            continue
+        correlation = stacked_draws(posterior, naming.group_correlation(link.name))
+        positions, sds = [], []
+        for (group, _), terms in zip(link.members, link.columns, strict=True):
+            terms = list(terms)
+            positions.extend(starts[group] + t for t in terms)
+            sds.append(stacked_draws(posterior, naming.group_sd(group))[:, terms])
+        sd = np.concatenate(sds, axis=1)
+        rows, columns = np.ix_(positions, positions)
+        covariance[:, rows, columns] = sd[:, :, None] * sd[:, None, :] * correlation
+    return covariance
 
 
 def _row_chunks(n_samples: int, n_rows: int, whole: bool) -> Iterator[slice]:

@@ -68,6 +68,47 @@ ZI_TRUTH = {
 }
 
 
+LINKED_TRUTH = {
+    "b[Intercept]": 1.0,
+    "b[x]": 0.5,
+    "sd_g[Intercept]": 0.8,
+    "b_sigma[Intercept]": -0.3,
+    "sd_g__sigma[Intercept]": 0.4,
+    "cor_g__id_p[Intercept,sigma_Intercept]": 0.6,
+}
+
+
+@pytest.fixture(scope="module")
+def linked_fit() -> bg.Fit:
+    """Group effects on the mean and on sigma correlated through the ID ``p``."""
+    rng, frame = grouped_predictors(21)
+    g = frame["g"].str[1:].astype(int).to_numpy()
+    rho = LINKED_TRUTH["cor_g__id_p[Intercept,sigma_Intercept]"]
+    sds = np.array([LINKED_TRUTH["sd_g[Intercept]"], LINKED_TRUTH["sd_g__sigma[Intercept]"]])
+    effects = rng.multivariate_normal([0, 0], np.outer(sds, sds) * [[1, rho], [rho, 1]], GROUPS)
+    mean = 1.0 + 0.5 * frame["x"] + effects[g, 0]
+    sigma = np.exp(-0.3 + effects[g, 1])
+    data = frame.assign(y=rng.normal(mean, sigma))
+    model = bg.Model(bg.formula("y ~ x + (1 | p | g)", sigma="~ 1 + (1 | p | g)"), data)
+    return quiet_fit(model, draws=1000, tune=1000, chains=2, seed=5)
+
+
+def test_a_correlation_id_across_mean_and_sigma_is_recovered(linked_fit):
+    assert_recovered(linked_fit, LINKED_TRUTH)
+    row = linked_fit.varcorr().iloc[-1]
+    assert (row["group"], row["term"], row["term2"]) == ("g__id_p", "Intercept", "sigma_Intercept")
+    assert row["mean"] == pytest.approx(
+        linked_fit.summary().loc["cor_g__id_p[Intercept,sigma_Intercept]", "mean"]
+    )
+
+
+def test_a_saved_fit_with_a_correlation_id_loads_with_its_joint_correlation(linked_fit, tmp_path):
+    linked_fit.save(tmp_path / "linked")
+    loaded = bg.load(tmp_path / "linked")
+    assert [link.name for link in loaded.spec.linked] == ["g__id_p"]
+    pd.testing.assert_frame_equal(loaded.summary(), linked_fit.summary())
+
+
 @pytest.fixture(scope="module")
 def zi_data() -> pd.DataFrame:
     rng, frame = grouped_predictors(7)

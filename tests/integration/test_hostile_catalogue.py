@@ -405,10 +405,9 @@ BAD_NAMES_AND_FORMULAS = [
     Case(
         "two-bars-in-random-term",
         same,
-        model("y ~ x + (x | g | f)"),
+        model("y ~ x + (x | g | f | h)"),
         bg.FormulaError,
-        "expected one '|' in a random term; correlation IDs such as '(1 | p | g)' are not "
-        "supported",
+        "expected one '|' in a random term, or two around a correlation ID as in '(1 | p | g)'",
     ),
     Case(
         "gr-cov-not-given",

@@ -112,9 +112,9 @@ def test_offsets_are_taken_out_of_the_fixed_part():
             "'(1 + x | g)'\n  y ~ (1|g)*x\n        ^",
         ),
         (
-            "y ~ x + (1|p|g)",
-            "expected one '|' in a random term; correlation IDs such as '(1 | p | g)' are not "
-            "supported\n  y ~ x + (1|p|g)\n              ^",
+            "y ~ x + (1|p|g|h)",
+            "expected one '|' in a random term, or two around a correlation ID as in "
+            "'(1 | p | g)'\n  y ~ x + (1|p|g|h)\n              ^",
         ),
         (
             "y ~ x + (1|g+h)",
