@@ -238,6 +238,9 @@ def graph_data(spec: ModelSpec, family: Family, priors: Priors) -> dict[str, np.
     if spec.response.trials is not None:
         data["trials"] = spec.response.trials.astype(np.int64)
     data.update(Additions.of(spec.response).rows)
+    if spec.response.replicates is not None:
+        data[naming.REPLICATES] = spec.response.replicates
+        data[naming.WITHIN_SQUARES] = np.array(spec.response.within_squares)
     if spec.residual is not None:
         data.update(
             prior_data(

@@ -344,6 +344,19 @@ def _correlated_gaussian(
     )
 
 
+def _cell_sigma(
+    sigma: pt.TensorVariable, spec: ModelSpec, data: dict[str, np.ndarray]
+) -> pt.TensorVariable:
+    """The sd of each collapsed gaussian row's mean, ``sigma / sqrt(n)``, after adding the
+    rest of the rows' likelihood, ``-(N - C) log sigma - S / (2 sigma^2)``, as a potential
+    (see :mod:`bayesglmm.formula.collapse`)."""
+    replicates = pm.Data(naming.REPLICATES, data[naming.REPLICATES], dims=naming.OBS)
+    squares = pm.Data(naming.WITHIN_SQUARES, data[naming.WITHIN_SQUARES])
+    within = replicates.sum() - replicates.shape[0]
+    pm.Potential(naming.WITHIN_CELLS, -within * pt.log(sigma) - squares / (2 * sigma**2))
+    return sigma / pt.sqrt(replicates)
+
+
 def build_pymc_model(
     spec: ModelSpec, family: Family, link: Link, priors: Priors, centered: Collection[str] = ()
 ) -> PyMCGraph:
@@ -394,6 +407,7 @@ def build_pymc_model(
         {naming.MIXTURE_DIM, naming.ORDERED_INTERCEPTS} if isinstance(family, Mixture) else set()
     )
     taken = RESERVED_DIMS | reserved | monotonic | mixed | {*family.dispersion_names, *data}
+    taken |= {naming.WITHIN_CELLS}
     claimed: dict[str, str] = {}
     for group in spec.all_groups:
         for dim in naming.group_dims(group.name):
@@ -456,6 +470,8 @@ def build_pymc_model(
         taken = {*model.named_vars, *model.coords}
         observed_name = name if name not in taken else naming.FALLBACK_RESPONSE
         mu = Mu.tensor(eta, link)
+        if spec.response.replicates is not None:
+            dispersion["sigma"] = _cell_sigma(dispersion["sigma"], spec, data)
         if spec.residual is None:
             additions = Additions.of(spec.response, family.support.discrete).with_rows(
                 {key: row_data[key] for key in Additions.of(spec.response).rows}

@@ -47,7 +47,7 @@ from bayesglmm.formula.spec import (
     ResponseDesign,
 )
 
-ROW_ARRAYS = ("values", "trials", "censored", "weights", "lower", "upper", "se")
+ROW_ARRAYS = ("values", "trials", "censored", "weights", "lower", "upper", "se", "replicates")
 """The per-row arrays of :class:`ResponseDesign`."""
 
 

@@ -5,13 +5,16 @@ predictor, so the sampler may see them as one row.
   ``n`` trials. The likelihood of the parameters differs only by ``log C(n, k)``.
 - Poisson rows (log link) with the same linear predictor are one poisson row of their sum
   with ``log n`` added to the offset: ``sum y ~ Poisson(n mu)``, again up to a constant.
+- Gaussian rows (any link) with the same linear predictor are one row of their mean
+  ``ybar`` with sd ``sigma / sqrt(n)``; with the sum ``S`` of squared deviations from the
+  means over all rows, ``sum_i log N(y_i | mu, sigma) = sum_cells log N(ybar | mu,
+  sigma / sqrt(n)) - (N - C) log sigma - S / (2 sigma^2)`` up to a constant, for ``N``
+  rows in ``C`` cells (the sufficient statistics ``(n, ybar, S)``).
 
 The posterior is therefore unchanged: the slopes are still centred at their means over the
 original rows (:attr:`~bayesglmm.formula.spec.FixedDesign.row_means`). Only the sampler
 sees the collapsed rows; the fit's log-likelihood, LOO and predictive checks stay per
-original row, computed from the model's own spec. Gaussian rows have the sufficient
-statistics ``(n, mean, sum of squares)``, but the graph's likelihood takes one row per
-observation, so they are not collapsed.
+original row, computed from the model's own spec.
 
 Examples
 --------
@@ -28,6 +31,7 @@ Examples
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,20 +55,56 @@ class CollapseRule:
         The family of the rows.
     sampled_family
         The family of the collapsed rows.
+    response
+        The collapsed rows' spec from the first row of each cell, each original row's
+        cell and the original response: ``(spec, cell, values) -> spec``.
     links
         Links for which the collapse is exact; empty for any link.
     """
 
     family: str
     sampled_family: str
+    response: Callable[[ModelSpec, np.ndarray, np.ndarray], ModelSpec]
     links: tuple[str, ...] = ()
+
+
+def _successes(rows: ModelSpec, cell: np.ndarray, values: np.ndarray) -> ModelSpec:
+    """Bernoulli rows as one binomial row: successes of trials."""
+    response = dataclasses.replace(
+        rows.response,
+        values=np.bincount(cell, weights=values),
+        trials=np.bincount(cell).astype(float),
+    )
+    return dataclasses.replace(rows, response=response)
+
+
+def _total(rows: ModelSpec, cell: np.ndarray, values: np.ndarray) -> ModelSpec:
+    """Poisson rows as one row of their sum, with ``log n`` in the offset."""
+    offset = np.log(np.bincount(cell)) + (0.0 if rows.offset is None else rows.offset)
+    response = dataclasses.replace(rows.response, values=np.bincount(cell, weights=values))
+    return dataclasses.replace(rows, response=response, offset=offset)
+
+
+def _sufficient_statistics(rows: ModelSpec, cell: np.ndarray, values: np.ndarray) -> ModelSpec:
+    """Gaussian rows as one row of their mean, with their count and the sum of squared
+    deviations from the means."""
+    counts = np.bincount(cell).astype(float)
+    means = np.bincount(cell, weights=values) / counts
+    response = dataclasses.replace(
+        rows.response,
+        values=means,
+        replicates=counts,
+        within_squares=float(np.sum((values - means[cell]) ** 2)),
+    )
+    return dataclasses.replace(rows, response=response)
 
 
 COLLAPSE_RULES: Registry[CollapseRule] = Registry(
     "collapse rule",
     [
-        CollapseRule("bernoulli", "binomial"),
-        CollapseRule("poisson", "poisson", links=("log",)),
+        CollapseRule("bernoulli", "binomial", _successes),
+        CollapseRule("poisson", "poisson", _total, links=("log",)),
+        CollapseRule("gaussian", "gaussian", _sufficient_statistics),
     ],
     FamilyError,
     key=lambda rule: rule.family,
@@ -82,6 +122,7 @@ def collapsible(spec: ModelSpec, family: Family, link: Link) -> bool:
         response.weights is None
         and response.lower is None
         and response.censored is None
+        and response.se is None
         and spec.residual is None
         and not spec.parameters
     )
@@ -101,18 +142,13 @@ def collapse(spec: ModelSpec, family: Family) -> tuple[ModelSpec, Family]:
     order = np.argsort(first)
     position = np.empty_like(order)
     position[order] = np.arange(len(order))
-    row = position[key]
-    counts = np.bincount(row).astype(float)
-    totals = np.bincount(row, weights=spec.response.values)
     rows = reordered_spec(spec, first[order], {})
     fixed = dataclasses.replace(rows.fixed, row_means=spec.fixed.column_means)
-    rows = dataclasses.replace(rows, fixed=fixed)
-    if rule.sampled_family == "binomial":
-        response = dataclasses.replace(rows.response, values=totals, trials=counts)
-        return dataclasses.replace(rows, response=response), FAMILIES[rule.sampled_family]
-    offset = np.log(counts) + (0.0 if rows.offset is None else rows.offset)
-    response = dataclasses.replace(rows.response, values=totals)
-    return dataclasses.replace(rows, response=response, offset=offset), family
+    rows = rule.response(
+        dataclasses.replace(rows, fixed=fixed), position[key], spec.response.values
+    )
+    same = rule.sampled_family == family.name
+    return rows, family if same else FAMILIES[rule.sampled_family]
 
 
 def _predictor_content(spec: ModelSpec) -> np.ndarray:

@@ -289,7 +289,6 @@ class LinkedBlock:
     correlation_id: str
     members: tuple[tuple[str, int], ...]
     terms: tuple[str, ...]
-
     columns: tuple[tuple[int, ...], ...]
 
     @property
@@ -389,6 +388,11 @@ class ResponseDesign:
     se_sigma
         For ``se(s, sigma = TRUE)``: True when a residual sd is estimated besides the known
         standard errors (the response's sd is then ``sqrt(sigma^2 + se^2)``).
+    replicates, within_squares
+        For gaussian rows collapsed to their sufficient statistics
+        (:mod:`~bayesglmm.formula.collapse`): how many rows each row stands for (its value
+        is their mean), and the sum over rows of their squared deviations from their mean.
+        None and 0 for rows as observed.
     """
 
     name: str
@@ -404,6 +408,8 @@ class ResponseDesign:
     upper: np.ndarray | None = None
     se: np.ndarray | None = None
     se_sigma: bool = False
+    replicates: np.ndarray | None = None
+    within_squares: float = 0.0
 
     @property
     def truncated(self) -> bool:

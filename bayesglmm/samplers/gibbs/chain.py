@@ -98,9 +98,13 @@ def _linear_predictor(design: GibbsDesign, state: ChainState) -> np.ndarray:
 def _working(
     design: GibbsDesign, state: ChainState, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray | float]:
-    """Working response (without the offset) and weights (one weight for all rows if gaussian)."""
+    """Working response (without the offset) and weights (one weight for all rows if gaussian,
+    unless its rows were collapsed)."""
     if design.kind == "gaussian":
-        return design.y - design.offset, state.dispersion**-2
+        precision = state.dispersion**-2
+        if design.replicates is not None:
+            precision = design.replicates * precision
+        return design.y - design.offset, precision
     eta = _linear_predictor(design, state)
     if design.kind == "binomial":
         counts, shift, kappa = design.trials, 0.0, design.y - design.trials / 2
@@ -114,6 +118,18 @@ def _working(
     working = np.zeros(design.n_obs)
     working[active] = kappa[active] / omega[active] + shift - design.offset[active]
     return working, omega
+
+
+def _residual_squares(
+    design: GibbsDesign, state: ChainState, working: np.ndarray
+) -> tuple[float, float]:
+    """The gaussian residuals' sum of squares and their number: of every original row when
+    rows were collapsed to their means, ``S + sum_i n_i (ybar_i - eta_i)^2`` over ``sum n_i``."""
+    errors = working - (_linear_predictor(design, state) - design.offset)
+    if design.replicates is None:
+        return float(errors @ errors), design.n_obs
+    squares = float(design.replicates @ errors**2) + design.within_squares
+    return squares, float(design.replicates.sum())
 
 
 def _negbinomial_shape(design: GibbsDesign, state: ChainState, rng: np.random.Generator) -> float:
@@ -234,9 +250,8 @@ def run_chain(
         location.draw(state, working, weights, rng)
         accepted = variances.draw(state, rng)
         if residual is not None:
-            errors = working - (_linear_predictor(design, state) - design.offset)
             state.dispersion = residual.draw(
-                float(errors @ errors), design.n_obs, state.dispersion, rng
+                *_residual_squares(design, state, working), state.dispersion, rng
             )
         elif design.kind == "negbinomial":
             state.dispersion = _negbinomial_shape(design, state, rng)

@@ -109,6 +109,10 @@ class GibbsDesign:
         The fixed effects and the grouping factors.
     dispersion
         ``(name, prior)`` of ``sigma`` or ``shape``, or None.
+    replicates, within_squares
+        For gaussian rows collapsed to their means: how many rows each stands for, and
+        the squared deviations of the rows from their means (see
+        :mod:`~bayesglmm.formula.collapse`); None and 0 otherwise.
     """
 
     kind: str
@@ -118,6 +122,8 @@ class GibbsDesign:
     fixed: FixedBlock
     groups: tuple[GroupBlock, ...]
     dispersion: tuple[str, Prior] | None
+    replicates: np.ndarray | None = None
+    within_squares: float = 0.0
 
     @property
     def n_obs(self) -> int:
@@ -220,4 +226,6 @@ def gibbs_design(parts: ModelParts) -> GibbsDesign:
         fixed=_fixed_block(parts),
         groups=groups,
         dispersion=None if dispersion is None else (dispersion, priors[dispersion]),
+        replicates=response.replicates,
+        within_squares=response.within_squares,
     )
