@@ -308,7 +308,8 @@ def offset(suffix: str = "") -> str:
 
 def smooth_label(function: str, variables: tuple[str, ...], level: str | None = None) -> str:
     """The label of a smooth, as brms writes it: ``sx`` for ``s(x)``, ``t2xz`` for
-    ``t2(x, z)``, and ``sx:fa`` for level ``a`` of ``s(x, by = f)``'s factor ``f``."""
+    ``t2(x, z)``, ``sx:fa`` for level ``a`` of ``s(x, by = f)``'s factor ``f``, and
+    ``sx:z`` for ``s(x, by = z)`` with a numeric ``z`` (level :func:`by_variable`)."""
     base = function + "".join(re.sub(r"[^A-Za-z0-9_.]", "", name) for name in variables)
     return base if level is None else f"{base}:{level}"
 
@@ -318,9 +319,14 @@ def smooth_base(label: str) -> str:
     return label.split(":", 1)[0]
 
 
+def by_variable(by: str) -> str:
+    """The part of a smooth's label naming a numeric ``by``: ``z``."""
+    return re.sub(r"[^A-Za-z0-9_.]", "", by)
+
+
 def by_level(by: str, level: str) -> str:
     """The part of a ``by`` smooth's label naming the factor and level: ``fa``."""
-    return re.sub(r"[^A-Za-z0-9_.]", "", by) + re.sub(r"[^A-Za-z0-9_.]", "", str(level))
+    return by_variable(by) + re.sub(r"[^A-Za-z0-9_.]", "", str(level))
 
 
 def smooth_column(label: str, index: int) -> str:

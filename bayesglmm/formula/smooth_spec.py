@@ -36,7 +36,7 @@ class SmoothDesign:
     variables
         The covariates.
     by, level
-        The ``by`` factor and this smooth's level of it, or None.
+        The ``by`` column and this smooth's level of it (a factor), or None.
     bases
         The fitted marginal basis of each covariate (knots, transforms).
     form
@@ -48,6 +48,9 @@ class SmoothDesign:
         modelled parameter's formula they end with the parameter, ``("sx_1__sigma",)``.
     values
         Per block, its ``(rows, columns)`` values at the data rows.
+    varying
+        True for ``s(x, by = z)`` with a numeric ``z``: the smooth ``f(x) z``, not centred,
+        with ``level`` None and label ``sx:z``.
     """
 
     term: str
@@ -60,6 +63,7 @@ class SmoothDesign:
     fixed_names: tuple[str, ...]
     blocks: tuple[str, ...]
     values: tuple[np.ndarray, ...]
+    varying: bool = False
 
     def columns(self, frame: pd.DataFrame) -> tuple[np.ndarray, list[np.ndarray]]:
         """The fixed columns and each block's columns at the rows of ``frame``, with the
@@ -76,8 +80,12 @@ class SmoothDesign:
         """:meth:`columns` from the marginal bases already evaluated at ``frame``'s rows."""
         fixed, blocks = self.form.columns(marginals)
         if self.by is not None:
-            inside = (frame[self.by].astype(str) == self.level).to_numpy(dtype=float)[:, None]
-            fixed, blocks = fixed * inside, [block * inside for block in blocks]
+            factor = (
+                frame[self.by].to_numpy(dtype=float)
+                if self.varying
+                else (frame[self.by].astype(str) == self.level).to_numpy(dtype=float)
+            )[:, None]
+            fixed, blocks = fixed * factor, [block * factor for block in blocks]
         return fixed, blocks
 
 

@@ -1,5 +1,6 @@
 """The syntax of penalised smooths in a formula: ``s(x)``, ``s(x, k = 5, bs = "cr")``,
-``s(x, by = f)`` and ``t2(x, z)``, as in mgcv and brms.
+``s(x, by = f)`` (one smooth per level of a factor ``f``, or a smooth multiplied by a
+numeric ``f``) and ``t2(x, z)``, as in mgcv and brms.
 
 Arguments are read as literals by the formula scanner, never evaluated: the covariates
 and ``by`` are column names, ``k`` a whole number and ``bs`` a quoted basis name.
@@ -41,7 +42,11 @@ DEFAULT_BASIS = {"s": "tp", "t2": "cr"}
 MAX_K = 200
 """Largest ``k`` accepted; a larger basis is rarely needed and makes the dense block big."""
 
-_ARGUMENTS = {"k": "the basis size, a whole number", "bs": "the basis", "by": "a factor column"}
+_ARGUMENTS = {
+    "k": "the basis size, a whole number",
+    "bs": "the basis",
+    "by": "a factor or numeric column",
+}
 _WHOLE = re.compile(r"^\d+$")
 _QUOTED = re.compile(r"^(['\"])([A-Za-z0-9]*)\1$")
 
@@ -63,7 +68,8 @@ class SmoothSyntax:
     bs
         Basis per covariate: ``"tp"``, ``"cr"`` or ``"ps"``.
     by
-        The factor column of ``by =``, one smooth per level, or None.
+        The column of ``by =``: a factor, one smooth per level, or a numeric column that
+        multiplies the smooth (checked against the data later); None without one.
     """
 
     text: str
@@ -155,7 +161,7 @@ def parse_smooth(formula: str, depth: list[int], start: int, end: int) -> Smooth
         lo, value = options["by"]
         if not NAME.match(value):
             raise FormulaError(
-                f"by = {value} must name a factor column, as in 's(x, by = group)'", formula, lo
+                f"by = {value} must name a column, as in 's(x, by = group)'", formula, lo
             )
         by = value.strip("`")
     return SmoothSyntax(text=text, function=function, variables=tuple(variables), k=k, bs=bs, by=by)

@@ -53,16 +53,29 @@ def _check_covariate(smooth: SmoothSyntax, frame: pd.DataFrame, name: str) -> np
 
 
 def _levels(smooth: SmoothSyntax, frame: pd.DataFrame) -> list[str | None]:
-    if smooth.by is None:
+    """The levels of a ``by`` factor, one smooth each; ``[None]`` without ``by`` or for a
+    numeric ``by``, which multiplies one smooth."""
+    if smooth.by is None or not is_factor(frame[smooth.by]):
         return [None]
-    column = frame[smooth.by]
-    if not is_factor(column):
+    return list(level_labels(frame[smooth.by])[1])
+
+
+def _multiplier(smooth: SmoothSyntax, frame: pd.DataFrame) -> np.ndarray | None:
+    """The values of a numeric ``by``, checked, or None."""
+    if smooth.by is None or is_factor(frame[smooth.by]):
+        return None
+    values = frame[smooth.by].to_numpy(dtype=float)
+    if not np.all(np.isfinite(values)):
         raise DataError(
-            f"by = {smooth.by} in {smooth.text} must be a factor (one smooth per level), but "
-            f"'{smooth.by}' holds numbers; convert it with data['{smooth.by}'].astype(str). "
-            "A smooth varying with a numeric by is not supported."
+            f"by = {smooth.by} in {smooth.text} has values that are not finite; a smooth "
+            "varying with a numeric by needs finite values."
         )
-    return list(level_labels(column)[1])
+    if np.ptp(values) == 0:
+        raise DataError(
+            f"by = {smooth.by} in {smooth.text} is constant, so the smooth would only be "
+            f"scaled; write s({smooth.variables[0]}) instead."
+        )
+    return values
 
 
 def _designs(
@@ -73,20 +86,25 @@ def _designs(
     values = [_check_covariate(smooth, frame, name) for name in smooth.variables]
     bases = tuple(marginal_basis(smooth.bs, x, smooth.k) for x in values)
     marginals = [basis.evaluate(x) for basis, x in zip(bases, values, strict=True)]
+    if smooth.function == "t2" and smooth.by is not None:
+        raise DataError(
+            f"{smooth.text}: by = is supported for s() only, not for a tensor product; fit "
+            f"one smooth per level of '{smooth.by}' with s(<covariate>, by = {smooth.by}), "
+            "or t2() without by."
+        )
+    multiplier = _multiplier(smooth, frame)
     designs = []
     for level in _levels(smooth, frame):
         inside = None if level is None else (frame[smooth.by].astype(str) == level).to_numpy()
         if smooth.function == "t2":
-            if inside is not None:
-                raise DataError(
-                    f"{smooth.text}: by = is supported for s() only, not for a tensor "
-                    f"product; fit one smooth per level of '{smooth.by}' with s(<covariate>, "
-                    f"by = {smooth.by}), or t2() without by."
-                )
             form = tensor_mixed_form(marginals, [basis.penalty for basis in bases])
         else:
-            form = mixed_form(marginals[0], bases[0].penalty, inside, orient=values[0])
-        label_level = None if level is None else naming.by_level(smooth.by, level)
+            form = mixed_form(
+                marginals[0], bases[0].penalty, inside, orient=values[0], multiplier=multiplier
+            )
+        label_level = naming.by_level(smooth.by, level) if level is not None else None
+        if multiplier is not None:
+            label_level = naming.by_variable(smooth.by)
         label = naming.smooth_label(smooth.function, smooth.variables, label_level)
         design = SmoothDesign(
             term=smooth.key,
@@ -104,6 +122,7 @@ def _designs(
                 for i in range(len(form.blocks))
             ),
             values=(),
+            varying=multiplier is not None,
         )
         fixed, blocks = design.columns_of(marginals, frame)
         designs.append((replace(design, values=tuple(blocks)), fixed))
@@ -119,8 +138,9 @@ def smooth_designs(
     Raises
     ------
     DataError
-        For a covariate that is a factor or has too few distinct values, a numeric ``by``,
-        or a null space that duplicates a fixed effect (as ``x + s(x)`` does).
+        For a covariate that is a factor or has too few distinct values, a numeric ``by``
+        that is constant or not finite, or a null space that duplicates a fixed effect (as
+        ``x + s(x)`` does).
     """
     if not parsed.smooths:
         return fixed, ()
@@ -146,9 +166,15 @@ def smooth_designs(
     try:
         check_rank(matrix, all_names)
     except DataError as error:
+        varying = (
+            " A smooth varying with a numeric by = z holds z and its line times z, so "
+            "'y ~ z + s(x, by = z)' has z twice: drop the z term."
+            if any(design.varying for design in designs)
+            else ""
+        )
         raise DataError(
             f"{error} A smooth's fixed columns hold its straight line, so a formula such as "
-            "'y ~ x + s(x)' has the line twice: drop the linear term."
+            f"'y ~ x + s(x)' has the line twice: drop the linear term.{varying}"
         ) from None
     return replace(fixed, matrix=matrix, names=all_names, smooth_columns=names), designs
 
@@ -180,7 +206,15 @@ def _check_new_rows(smooths: tuple[SmoothDesign, ...], frame: pd.DataFrame) -> N
                     f"rows {rows}; a smooth needs finite values."
                 )
     for smooth in smooths:
-        if smooth.by is None:
+        if smooth.varying:
+            values = frame[smooth.by].to_numpy(dtype=float)
+            if not np.all(np.isfinite(values)):
+                rows = frame.index[~np.isfinite(values)][:5].tolist()
+                raise DataError(
+                    f"newdata gives '{smooth.by}' (by = in {smooth.term}) values that are not "
+                    f"finite in rows {rows}; the smooth is multiplied by them."
+                )
+        if smooth.by is None or smooth.varying:
             continue
         fitted = {s.level for s in smooths if s.term == smooth.term}
         unseen = sorted(set(frame[smooth.by].astype(str)) - fitted)

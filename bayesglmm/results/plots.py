@@ -31,7 +31,7 @@ from bayesglmm.results.effects import effects
 from bayesglmm.results.estimates import coef, ranef, reported_names
 from bayesglmm.results.intervals import interval_of
 from bayesglmm.results.pooling import no_pooling_estimates
-from bayesglmm.results.smooths import partial_residuals, smooth_effect
+from bayesglmm.results.smooths import find_smooth, partial_residuals, smooth_effect
 from bayesglmm.results.tables import correlation_pairs, pair_draws
 
 if TYPE_CHECKING:
@@ -261,11 +261,13 @@ def plot_smooth(
     fit: Fit, term: str, parameter: str | None = None, residuals: bool = True
 ) -> Figure:
     """:func:`~bayesglmm.results.smooths.smooth_effect` of ``fit`` with its band and, for the
-    mean's smooths when ``residuals``, the partial residuals."""
+    mean's smooths when ``residuals`` (not those varying with a numeric ``by``), the
+    partial residuals."""
     table = smooth_effect(fit, term, parameter)
     variable = table.columns[0]
     by = table.columns[1] if table.columns[1] != "mean" else None
-    shown = residuals and parameter is None and fit.family.thresholds is None
+    varying = find_smooth(fit, term, parameter)[1][0].varying
+    shown = residuals and parameter is None and fit.family.thresholds is None and not varying
     points = partial_residuals(fit, term) if shown else None
     if by is not None:
         table[by] = table[by].astype(str)

@@ -109,9 +109,11 @@ def _mean_effect(
 
 
 def _level_frame(smooth: SmoothDesign, values: np.ndarray) -> pd.DataFrame:
+    """The grid of one smooth: at its level of a ``by`` factor, or at ``z = 1`` for a
+    numeric ``by``, so that the effect is ``f(x)`` itself."""
     frame = pd.DataFrame({smooth.variables[0]: values})
     if smooth.by is not None:
-        frame[smooth.by] = smooth.level
+        frame[smooth.by] = 1.0 if smooth.varying else smooth.level
     return frame
 
 
@@ -124,19 +126,22 @@ def smooth_effect(
 ) -> pd.DataFrame:
     """The partial effect of a smooth along its covariate on the link scale: ``points``
     evenly spaced values over the data's range (per level of a ``by`` factor, in column
-    ``<by>``), with the posterior mean, sd and credible interval."""
+    ``<by>``; for a numeric ``by``, the smooth ``f(x)`` it multiplies), with the posterior
+    mean, sd and credible interval."""
     part, smooths = find_smooth(fit, term, parameter)
     level = resolve_ci_prob(ci_prob)
     tables = []
     for smooth in smooths:
         name = smooth.variables[0]
         column = fit.spec.data[name]
-        if smooth.by is not None:
+        if smooth.by is not None and not smooth.varying:
             column = column[fit.spec.data[smooth.by].astype(str) == smooth.level]
         grid = np.linspace(float(column.min()), float(column.max()), points)
         frame = _level_frame(smooth, grid)
         draws = _effect_draws(fit, part, smooth, frame)
         low, high = interval_bounds(draws, level)
+        if smooth.varying:
+            frame = frame.drop(columns=smooth.by)
         table = frame.assign(mean=draws.mean(axis=0), sd=draws.std(axis=0, ddof=1))
         table[interval_columns(level)[0]], table[interval_columns(level)[1]] = low, high
         tables.append(table)
@@ -145,8 +150,19 @@ def smooth_effect(
 
 def partial_residuals(fit: Fit, term: str) -> pd.DataFrame:
     """Per fitted row: the covariate (and ``by`` level) and the partial residual of the
-    mean's smooth ``term``, its posterior-mean effect plus the working residual."""
+    mean's smooth ``term``, its posterior-mean effect plus the working residual.
+
+    Raises
+    ------
+    ArgumentError
+        For a smooth varying with a numeric ``by``, whose rows do not scatter around one
+        curve."""
     part, smooths = find_smooth(fit, term)
+    if smooths[0].varying:
+        raise ArgumentError(
+            f"{smooths[0].term} is multiplied by '{smooths[0].by}', so its rows have no "
+            "partial residuals around f(x); plot it with residuals=False."
+        )
     spec = fit.spec
     eta = sum(
         linear_predictor(fit.posterior, spec, samples).sum(axis=0)

@@ -24,6 +24,10 @@ rows: with coefficients ``N(0, sds^2)``, the penalised part of the smooth then h
 square ``sds^2`` over the data, so ``sds`` is on the scale of the linear predictor and
 takes the same kind of prior as a group-level sd.
 
+A smooth varying with a numeric covariate, ``s(x, by = z)`` (a varying-coefficient term,
+Hastie & Tibshirani 1993), is ``f(x) z``: the same split of the basis times ``z``, without
+the sum-to-zero constraint, since ``f(x) z`` is not confounded with the intercept.
+
 Examples
 --------
 >>> from bayesglmm.smooths.bases import marginal_basis
@@ -115,8 +119,9 @@ def mixed_form(
     penalty: np.ndarray,
     constraint_rows: np.ndarray | None = None,
     orient: np.ndarray | None = None,
+    multiplier: np.ndarray | None = None,
 ) -> MixedForm:
-    """The mixed-model form of one centred smooth.
+    """The mixed-model form of one smooth: centred, or multiplied by a covariate.
 
     Parameters
     ----------
@@ -130,24 +135,43 @@ def mixed_form(
     orient
         The covariate: each fixed column is signed to increase with it, and scaled to sd 1
         over the constrained rows.
+    multiplier
+        For ``s(x, by = z)`` with a numeric ``z``: its values, which multiply the smooth.
+        The smooth ``f(x) z`` is not confounded with the intercept, so it is not centred
+        (as in mgcv): its null space, the constant and the line, times ``z`` become fixed
+        columns.
+
+    Examples
+    --------
+    >>> from bayesglmm.smooths.bases import marginal_basis
+    >>> x = np.linspace(0.0, 1.0, 40)
+    >>> z = np.cos(3 * x) + 1.5
+    >>> basis = marginal_basis("tp", x, 8)
+    >>> form = mixed_form(basis.evaluate(x), basis.penalty, orient=x, multiplier=z)
+    >>> fixed, (penalised,) = form.columns([basis.evaluate(x) * z[:, None]])
+    >>> fixed.shape, penalised.shape, bool(np.allclose(fixed.T @ penalised, 0))
+    ((40, 2), (40, 6), True)
     """
     rows = slice(None) if constraint_rows is None else constraint_rows
-    sums = basis[rows].sum(axis=0)
-    q, _ = np.linalg.qr(sums[:, None], mode="complete")
-    absorb = q[:, 1:]
+    scaled = basis if multiplier is None else basis * multiplier[:, None]
+    if multiplier is None:
+        q, _ = np.linalg.qr(basis[rows].sum(axis=0)[:, None], mode="complete")
+        absorb = q[:, 1:]
+    else:
+        absorb = np.eye(basis.shape[1])
     range_map, null_map = _split_penalty(absorb.T @ penalty @ absorb)
     range_map, null_map = absorb @ range_map, absorb @ null_map
-    null_columns = basis[rows] @ null_map
+    null_columns = scaled[rows] @ null_map
     if null_map.shape[1]:
-        projection = np.linalg.lstsq(null_columns, basis[rows] @ range_map, rcond=None)[0]
+        projection = np.linalg.lstsq(null_columns, scaled[rows] @ range_map, rcond=None)[0]
         range_map = range_map - null_map @ projection
     fixed = []
     for vector in null_map.T:
-        column = basis[rows] @ vector
+        column = scaled[rows] @ vector
         spread = float(np.std(column)) or 1.0
         sign = -1.0 if orient is not None and np.cov(column, orient[rows])[0, 1] < 0 else 1.0
         fixed.append((sign * vector / spread,))
-    scale = _unit_scale(basis[rows] @ range_map)
+    scale = _unit_scale(scaled[rows] @ range_map)
     return MixedForm(tuple(fixed), ((range_map,),), (scale,))
 
 

@@ -23,7 +23,7 @@ import bayesglmm as bg
 from bayesglmm.errors import ArgumentError
 from bayesglmm.families import FAMILIES
 from bayesglmm.families.family import Family
-from bayesglmm.results.smooths import smooth_effect
+from bayesglmm.results.smooths import partial_residuals, smooth_effect
 from tests.conftest import quiet_fit
 
 REFERENCE = Path(__file__).parents[1] / "reference" / "smooths"
@@ -67,12 +67,17 @@ def test_fitted_curve_matches_mgcv_reml(mgcv, curve, bs):
 
 @pytest.mark.parametrize(
     ("name", "formula", "csv"),
-    [("by", "y ~ g + s(x, by = g, k = 10)", "curve_by"), ("t2", "y ~ t2(x, z)", "surface")],
+    [
+        ("by", "y ~ g + s(x, by = g, k = 10)", "curve_by"),
+        ("t2", "y ~ t2(x, z)", "surface"),
+        ("varying", "y ~ s(x, by = z, k = 10)", "varying"),
+    ],
 )
 def test_by_and_tensor_smooths_match_mgcv_reml(mgcv, name, formula, csv):
-    """Two smooths with a smoothing parameter each (by), or three penalties (t2): more
-    estimated smoothing parameters, so REML and the posterior differ a little more
-    (measured: at most 0.25-0.29 se for by, 0.16-0.17 for t2); the tolerance is 0.5 se."""
+    """Two smooths with a smoothing parameter each (by), three penalties (t2), or a curve
+    times a numeric covariate (varying): more estimated smoothing parameters, or a less
+    direct view of the curve, so REML and the posterior differ a little more (measured: at
+    most 0.25-0.29 se for by, 0.16-0.17 for t2); the tolerance is 0.5 se."""
     data = pd.read_csv(REFERENCE / f"{csv}.csv")
     fit = quiet_fit(bg.Model(formula, data), **OPTIONS)
     reference = mgcv[name]
@@ -126,6 +131,33 @@ def test_one_smooth_per_level_of_a_by_factor():
     assert np.sqrt(np.mean(error[:10] ** 2)) < 0.12
     assert np.sqrt(np.mean(error[10:] ** 2)) < 0.12
     assert isinstance(fit.plot_smooth("s(x, by = g)"), Figure)
+
+
+def test_a_smooth_varying_with_a_numeric_by_recovers_its_curve():
+    """``s(x, by = z)`` is ``f(x) z`` (a varying coefficient): not centred, with ``z`` and
+    ``x z`` among the fixed effects, and ``plot_smooth`` draws ``f`` itself."""
+    data = simulated(seed=6, n=300)
+    rng = np.random.default_rng(60)
+    data["z"] = rng.uniform(0.5, 2.0, 300)
+    data["y"] = 1.0 + (data["f"] + 1.0) * data["z"] + 0.3 * data["noise"]
+    fit = quiet_fit(bg.Model("y ~ s(x, by = z)", data), **OPTIONS)
+    assert fit.spec.fixed.names == ("Intercept", "sx:z_1", "sx:z_2")
+    assert "sds_sx:z_1" in fit.posterior.data_vars
+    effect = smooth_effect(fit, "s(x, by = z)", points=19)
+    truth = np.sin(2 * np.pi * effect["x"]) + 1.0
+    assert list(effect.columns[:2]) == ["x", "mean"]
+    assert np.sqrt(np.mean((effect["mean"] - truth) ** 2)) < 0.12
+    assert ((effect["2.5%"] < truth) & (truth < effect["97.5%"])).mean() >= 0.85
+    grid = pd.DataFrame({"x": [0.25, 0.25], "z": [1.0, 2.0]})
+    mean = fit.predict(grid, kind="linpred")["mean"].to_numpy()
+    assert mean[1] - mean[0] == pytest.approx(2.0, abs=0.2)
+    assert isinstance(fit.plot_smooth("s(x, by = z)"), Figure)
+    with pytest.raises(bg.ArgumentError) as caught:
+        partial_residuals(fit, "s(x, by = z)")
+    assert str(caught.value) == (
+        "s(x,by=z) is multiplied by 'z', so its rows have no partial residuals around f(x); "
+        "plot it with residuals=False."
+    )
 
 
 def test_tensor_product_recovers_a_surface():

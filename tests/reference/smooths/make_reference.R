@@ -7,12 +7,14 @@
 #    reaches 0.05 beyond the data's range (so the linear extrapolation is checked too).
 # 2. Two curves, one per level of a factor g (200 rows): y ~ g + s(x, by = g) (tp, k = 10).
 # 3. A surface of two covariates (300 rows): y ~ t2(x, z) (cr, k = 5 per covariate).
+# 4. A curve varying with a numeric z (200 rows), y = 1 + (sin(2 pi x) + 1) z + noise:
+#    y ~ s(x, by = z) (tp, k = 10), which is not centred, so it holds z's own slope.
 #
 # Run from the repository root:
 #
 #   Rscript tests/reference/smooths/make_reference.R
 #
-# It writes the data as CSV next to this script (curve.csv, curve_by.csv, surface.csv; the
+# It writes the data as CSV next to this script (curve.csv, curve_by.csv, surface.csv, varying.csv; the
 # Python test reads them so both sides fit the identical rows) and mgcv.json.
 
 suppressPackageStartupMessages(library(mgcv))
@@ -59,6 +61,14 @@ write.csv(surface, "tests/reference/smooths/surface.csv", row.names = FALSE)
 t2_fit <- gam(y ~ t2(x, z), data = surface, method = "REML")
 t2_pred <- predict(t2_fit, se.fit = TRUE)
 
+set.seed(20261205)
+varying <- data.frame(x = runif(200), z = runif(200, 0.5, 2))
+varying$f <- sin(2 * pi * varying$x) + 1
+varying$y <- 1 + varying$f * varying$z + rnorm(200, sd = 0.3)
+write.csv(varying, "tests/reference/smooths/varying.csv", row.names = FALSE)
+varying_fit <- gam(y ~ s(x, by = z, k = 10), data = varying, method = "REML")
+varying_pred <- predict(varying_fit, se.fit = TRUE)
+
 json_vector <- function(v) paste0("[", paste(sprintf("%.10g", v), collapse = ", "), "]")
 lines <- c(
   "{",
@@ -94,6 +104,11 @@ lines <- c(
   sprintf('    "fitted": %s,', json_vector(t2_pred$fit)),
   sprintf('    "se": %s,', json_vector(t2_pred$se.fit)),
   sprintf('    "sigma": %.10g', sqrt(t2_fit$sig2)),
+  "  },",
+  '  "varying": {',
+  sprintf('    "fitted": %s,', json_vector(varying_pred$fit)),
+  sprintf('    "se": %s,', json_vector(varying_pred$se.fit)),
+  sprintf('    "sigma": %.10g', sqrt(varying_fit$sig2)),
   "  }",
   "}"
 )

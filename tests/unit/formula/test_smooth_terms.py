@@ -25,6 +25,7 @@ def data():
             "g": np.where(np.arange(n) % 2 == 0, "a", "b"),
             "few": np.arange(n) % 4 * 1.0,
             "num": rng.normal(size=n),
+            "one": np.ones(n),
             "y": np.sin(2 * np.pi * x) + rng.normal(0, 0.3, n),
         }
     )
@@ -49,7 +50,7 @@ def test_arguments_are_read_as_literals():
         (
             "y ~ s(x, q = 1)",
             "s() has no argument 'q'; it takes k (the basis size, a whole "
-            "number), bs (the basis), by (a factor column)",
+            "number), bs (the basis), by (a factor or numeric column)",
         ),
         (
             "y ~ s(x, k = 2)",
@@ -82,7 +83,7 @@ def test_arguments_are_read_as_literals():
         ("y ~ s(x, k = 3, k = 4)", "'k' is given twice in s()"),
         (
             "y ~ s(x, by = log(g))",
-            "by = log(g) must name a factor column, as in 's(x, by = group)'",
+            "by = log(g) must name a column, as in 's(x, by = group)'",
         ),
         ("y ~ x - s(x)", "a smooth cannot be removed with '-'"),
         ("y ~ s(x) + s(x, k = 4)", "the formula has two smooths of x; keep one"),
@@ -218,10 +219,18 @@ def test_the_graph_holds_a_dense_block_not_a_rows_by_rows_matrix(data):
             "a smaller k, such as s(few, k = 4), or use 'few' as a linear term.",
         ),
         (
-            "y ~ s(x, by = num)",
-            "by = num in s(x, by = num) must be a factor (one smooth per level), but 'num' "
-            "holds numbers; convert it with data['num'].astype(str). A smooth varying with a "
-            "numeric by is not supported.",
+            "y ~ s(x, by = one)",
+            "by = one in s(x, by = one) is constant, so the smooth would only be scaled; "
+            "write s(x) instead.",
+        ),
+        (
+            "y ~ num + s(x, by = num)",
+            "the fixed effects are collinear: 'sx:num_1' is a combination of earlier columns. "
+            "Remove the redundant term, or check for a predictor that is constant or "
+            "duplicated. A smooth's fixed columns hold its straight line, so a formula such as "
+            "'y ~ x + s(x)' has the line twice: drop the linear term. A smooth varying with a "
+            "numeric by = z holds z and its line times z, so 'y ~ z + s(x, by = z)' has z "
+            "twice: drop the z term.",
         ),
         (
             "y ~ t2(x, z, by = g)",
