@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from bayesglmm.smooths.bases import MarginalBasis
+from bayesglmm.smooths.bases import MarginalBasis, ThinPlateBasis
 from bayesglmm.smooths.hsgp import HSGPBasis
 from bayesglmm.smooths.mixed import MixedForm
 
@@ -38,7 +38,8 @@ class SmoothDesign:
     by, level
         The ``by`` column and this smooth's level of it (a factor), or None.
     bases
-        The fitted marginal basis of each covariate (knots, transforms).
+        The fitted marginal basis of each covariate (knots, transforms); for ``s(x, z)``
+        one :class:`~bayesglmm.smooths.bases.ThinPlateBasis` of both.
     form
         The map from the marginal bases to the fixed and penalised columns.
     fixed_names
@@ -58,7 +59,7 @@ class SmoothDesign:
     variables: tuple[str, ...]
     by: str | None
     level: str | None
-    bases: tuple[MarginalBasis, ...]
+    bases: tuple[MarginalBasis | ThinPlateBasis, ...]
     form: MixedForm
     fixed_names: tuple[str, ...]
     blocks: tuple[str, ...]
@@ -68,10 +69,13 @@ class SmoothDesign:
     def columns(self, frame: pd.DataFrame) -> tuple[np.ndarray, list[np.ndarray]]:
         """The fixed columns and each block's columns at the rows of ``frame``, with the
         fitted knots and transforms."""
-        marginals = [
-            basis.evaluate(frame[name].to_numpy(dtype=float))
-            for basis, name in zip(self.bases, self.variables, strict=True)
-        ]
+        if len(self.bases) < len(self.variables):
+            marginals = [self.bases[0].evaluate(frame[list(self.variables)].to_numpy(float))]
+        else:
+            marginals = [
+                basis.evaluate(frame[name].to_numpy(dtype=float))
+                for basis, name in zip(self.bases, self.variables, strict=True)
+            ]
         return self.columns_of(marginals, frame)
 
     def columns_of(

@@ -1,6 +1,7 @@
 """The syntax of penalised smooths in a formula: ``s(x)``, ``s(x, k = 5, bs = "cr")``,
 ``s(x, by = f)`` (one smooth per level of a factor ``f``, or a smooth multiplied by a
-numeric ``f``) and ``t2(x, z)``, as in mgcv and brms.
+numeric ``f``), ``s(x, z)`` (an isotropic thin plate spline) and ``t2(x, z)``, as in mgcv
+and brms.
 
 Arguments are read as literals by the formula scanner, never evaluated: the covariates
 and ``by`` are column names, ``k`` a whole number and ``bs`` a quoted basis name.
@@ -27,14 +28,16 @@ from bayesglmm.smooths.bases import BASES, smallest_k
 
 SMOOTHS: Mapping[str, str] = MappingProxyType(
     {
-        "s": "a penalised smooth of one covariate, as in 's(x)' or 's(x, k = 5, bs = \"cr\")'",
+        "s": "a penalised smooth of one covariate, as in 's(x)' or 's(x, k = 5, bs = \"cr\")', "
+        "or an isotropic thin plate spline of two, 's(x, z)'",
         "t2": "a tensor-product smooth of several covariates, as in 't2(x, z)'",
     }
 )
 """The smooth functions a formula may call, with what each one is."""
 
 DEFAULT_K = {"s": 10, "t2": 5}
-"""Basis size per covariate when ``k`` is not given (mgcv's defaults)."""
+"""Basis size per covariate when ``k`` is not given (mgcv's defaults); ``s(x, z)`` takes
+three times ``s``'s, 30, as mgcv's ``10 * 3^(d - 1)``."""
 
 DEFAULT_BASIS = {"s": "tp", "t2": "cr"}
 """Basis when ``bs`` is not given (mgcv's defaults)."""
@@ -64,7 +67,8 @@ class SmoothSyntax:
     variables
         The covariates' column names.
     k
-        Basis size per covariate.
+        Basis size: of the smooth for ``s()`` (10 for one covariate, 30 for two, as
+        mgcv), per covariate for ``t2()``.
     bs
         Basis per covariate: ``"tp"``, ``"cr"`` or ``"ps"``.
     by
@@ -117,10 +121,10 @@ def parse_smooth(formula: str, depth: list[int], start: int, end: int) -> Smooth
         raise FormulaError(
             f"expected a covariate in {function}(), as in '{example}'", formula, start
         )
-    if function == "s" and len(variables) > 1:
+    if function == "s" and len(variables) > 2:
         raise FormulaError(
-            f"s() smooths one covariate here; for a smooth of {', '.join(variables)} together "
-            f"write a tensor product, t2({', '.join(variables)})",
+            f"s() smooths one or two covariates here; for a smooth of {', '.join(variables)} "
+            f"together write a tensor product, t2({', '.join(variables)})",
             formula,
             start,
         )
@@ -144,12 +148,21 @@ def parse_smooth(formula: str, depth: list[int], start: int, end: int) -> Smooth
                 lo,
             )
         bs = quoted.group(2)
-    k = DEFAULT_K[function]
+    if function == "s" and len(variables) == 2 and bs != "tp":
+        raise FormulaError(
+            f'bs = "{bs}" is a basis of one covariate; s({", ".join(variables)}) is a thin '
+            'plate spline (bs = "tp"), or write a tensor product, '
+            f't2({", ".join(variables)}, bs = "{bs}")',
+            formula,
+            options["bs"][0],
+        )
+    k = DEFAULT_K[function] * (3 if function == "s" and len(variables) == 2 else 1)
     if "k" in options:
         lo, value = options["k"]
-        if not _WHOLE.match(value) or not smallest_k(bs) <= int(value) <= MAX_K:
+        lowest = smallest_k(bs) + (1 if function == "s" and len(variables) == 2 else 0)
+        if not _WHOLE.match(value) or not lowest <= int(value) <= MAX_K:
             raise FormulaError(
-                f"k = {value} in {function}() must be a whole number from {smallest_k(bs)} to "
+                f"k = {value} in {function}() must be a whole number from {lowest} to "
                 f"{MAX_K} (the basis size{' per covariate' if function == 't2' else ''}), "
                 "as in k = 10",
                 formula,

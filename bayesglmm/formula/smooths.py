@@ -28,7 +28,7 @@ from bayesglmm.formula.smooth_spec import SmoothDesign
 from bayesglmm.formula.smooth_syntax import SmoothSyntax
 from bayesglmm.formula.spec import FixedDesign
 from bayesglmm.formula.syntax import ParsedFormula
-from bayesglmm.smooths.bases import distinct_needed, marginal_basis
+from bayesglmm.smooths.bases import distinct_needed, marginal_basis, thin_plate_basis
 from bayesglmm.smooths.mixed import mixed_form, tensor_mixed_form
 
 
@@ -50,6 +50,26 @@ def _check_covariate(smooth: SmoothSyntax, frame: pd.DataFrame, name: str) -> np
             "linear term."
         )
     return values
+
+
+def _check_points(smooth: SmoothSyntax, frame: pd.DataFrame) -> np.ndarray:
+    """The ``(rows, 2)`` covariates of ``s(x, z)``, with at least ``k`` distinct points."""
+    for name in smooth.variables:
+        if is_factor(frame[name]):
+            raise DataError(
+                f"'{name}' in {smooth.text} is a factor, but a smooth needs a numeric "
+                f"covariate; convert it with pd.to_numeric(data['{name}']), or use it as a "
+                "factor term."
+            )
+    points = frame[list(smooth.variables)].to_numpy(dtype=float)
+    distinct = len(np.unique(points, axis=0))
+    if distinct < smooth.k:
+        raise DataError(
+            f"{smooth.text} has {distinct} distinct points of "
+            f"({', '.join(smooth.variables)}), fewer than its k = {smooth.k}; give a smaller "
+            f"k, such as s({', '.join(smooth.variables)}, k = {max(4, distinct)})."
+        )
+    return points
 
 
 def _levels(smooth: SmoothSyntax, frame: pd.DataFrame) -> list[str | None]:
@@ -83,9 +103,14 @@ def _designs(
 ) -> list[tuple[SmoothDesign, np.ndarray]]:
     """The designs of one smooth term (one per level of ``by``), each with its fixed
     columns at the data rows."""
-    values = [_check_covariate(smooth, frame, name) for name in smooth.variables]
-    bases = tuple(marginal_basis(smooth.bs, x, smooth.k) for x in values)
-    marginals = [basis.evaluate(x) for basis, x in zip(bases, values, strict=True)]
+    if smooth.function == "s" and len(smooth.variables) == 2:
+        points = _check_points(smooth, frame)
+        bases = (thin_plate_basis(points, smooth.k),)
+        marginals, values = [bases[0].evaluate(points)], [points[:, 0]]
+    else:
+        values = [_check_covariate(smooth, frame, name) for name in smooth.variables]
+        bases = tuple(marginal_basis(smooth.bs, x, smooth.k) for x in values)
+        marginals = [basis.evaluate(x) for basis, x in zip(bases, values, strict=True)]
     if smooth.function == "t2" and smooth.by is not None:
         raise DataError(
             f"{smooth.text}: by = is supported for s() only, not for a tensor product; fit "

@@ -1,5 +1,6 @@
 """Spline bases of one covariate and their penalties: thin plate regression splines
-(``"tp"``), cubic regression splines (``"cr"``) and P-splines (``"ps"``).
+(``"tp"``), cubic regression splines (``"cr"``) and P-splines (``"ps"``); and the
+isotropic thin plate regression spline of two covariates (:class:`ThinPlateBasis`).
 
 A basis is fitted once to the data's covariate values (its knots and, for ``"tp"``, its
 eigen-truncation) and stored, so that new values are mapped to the same columns; every
@@ -86,6 +87,9 @@ class MarginalBasis:
     upper: float
     transform: np.ndarray | None = None
 
+    covariates = 1
+    """The number of covariates the basis takes."""
+
     @property
     def size(self) -> int:
         """Number of basis columns ``k``."""
@@ -95,7 +99,7 @@ class MarginalBasis:
         """The ``(len(x), k)`` basis at ``x``."""
         x = np.asarray(x, dtype=float)
         if self.kind == "tp":
-            return _tp_columns(x, self.knots, self.transform)
+            return _tp_columns(x[:, None], self.knots[:, None], self.transform)
         inside = np.clip(x, self.lower, self.upper)
         values = self._inside(inside)
         beyond = x != inside
@@ -117,6 +121,56 @@ class MarginalBasis:
         return spline.derivative()(x)
 
 
+@dataclass(frozen=True, eq=False)
+class ThinPlateBasis:
+    """A fitted isotropic thin plate regression spline of two covariates, ``s(x, z)``
+    (Wood 2003): radial functions ``eta(r) = r^2 log(r) / (8 pi)`` of the distance between
+    points, eigen-truncated as in one dimension, and the plane ``1, x, z`` as its null
+    space. The covariates are taken on their own scales, so they should share one.
+
+    Attributes
+    ----------
+    knots
+        ``(knots, 2)`` distinct points of the data.
+    transform
+        The ``(knots, k - 3)`` map from radial functions to the truncated, constrained
+        basis.
+    penalty
+        ``(k, k)`` thin plate penalty.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> points = rng.uniform(size=(60, 2))
+    >>> basis = thin_plate_basis(points, 12)
+    >>> basis.evaluate(points).shape, int(np.linalg.matrix_rank(basis.penalty))
+    ((60, 12), 9)
+    """
+
+    knots: np.ndarray
+    transform: np.ndarray
+    penalty: np.ndarray
+
+    kind = "tp"
+    covariates = 2
+
+    @property
+    def size(self) -> int:
+        """Number of basis columns ``k``."""
+        return self.penalty.shape[0]
+
+    def evaluate(self, points: np.ndarray) -> np.ndarray:
+        """The ``(rows, k)`` basis at ``points``, ``(rows, 2)``."""
+        return _tp_columns(np.asarray(points, dtype=float), self.knots, self.transform)
+
+
+def thin_plate_basis(points: np.ndarray, k: int) -> ThinPlateBasis:
+    """Fit a ``k``-column thin plate basis to the ``(rows, 2)`` covariate values; the
+    caller checks that they hold at least ``k`` distinct points."""
+    knots, transform, penalty = _tp_fit(np.unique(np.asarray(points, dtype=float), axis=0), k)
+    return ThinPlateBasis(knots, transform, penalty)
+
+
 def marginal_basis(kind: str, x: np.ndarray, k: int) -> MarginalBasis:
     """Fit a ``k``-column basis of kind ``kind`` to the covariate values ``x``.
 
@@ -126,8 +180,8 @@ def marginal_basis(kind: str, x: np.ndarray, k: int) -> MarginalBasis:
     x = np.asarray(x, dtype=float)
     lower, upper = float(np.min(x)), float(np.max(x))
     if kind == "tp":
-        knots, transform, penalty = _tp_fit(np.unique(x), k)
-        return MarginalBasis("tp", knots, penalty, lower, upper, transform)
+        knots, transform, penalty = _tp_fit(np.unique(x)[:, None], k)
+        return MarginalBasis("tp", knots[:, 0], penalty, lower, upper, transform)
     if kind == "cr":
         knots = quantile_knots(x, k)
         return MarginalBasis("cr", knots, _cr_penalty(knots), lower, upper)
@@ -159,53 +213,61 @@ def quantile_knots(x: np.ndarray, k: int) -> np.ndarray:
     return np.interp(positions, np.arange(len(values)), values)
 
 
-def _tp_radial(r: np.ndarray) -> np.ndarray:
-    """The thin plate radial function in one dimension for a second-derivative penalty,
-    ``eta(r) = r^3 / 12`` (Wood 2003, eq. 2 with d = 1, m = 2)."""
-    size = np.abs(r)
-    return size * size * size / 12.0
+def _tp_radial(points: np.ndarray, knots: np.ndarray) -> np.ndarray:
+    """The thin plate radial functions between ``(rows, d)`` points and ``(knots, d)``
+    knots for a second-derivative penalty (Wood 2003, eq. 2 with m = 2): ``r^3 / 12`` in
+    one dimension, ``r^2 log(r) / (8 pi)`` in two."""
+    if points.shape[1] == 1:
+        size = np.abs(points - knots.T)
+        return size * size * size / 12.0
+    squared = ((points[:, None, :] - knots[None, :, :]) ** 2).sum(axis=2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        values = squared * np.log(squared) / (16.0 * np.pi)
+    return np.where(squared > 0, values, 0.0)
 
 
-def _tp_fit(values: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Knots, radial transform and penalty of a thin plate regression spline.
+def _tp_fit(points: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Knots, radial transform and penalty of a thin plate regression spline of the
+    distinct ``(n, d)`` points.
 
-    ``E`` (the radial function between knots) is eigen-truncated to its ``k`` eigenvalues
+    ``E`` (the radial functions between knots) is eigen-truncated to its ``k`` eigenvalues
     largest in magnitude, ``E ~ U D U'``; the constraint ``T' delta = 0`` with
-    ``T = [1, x]`` is absorbed by ``Z``, an orthonormal basis of the null space of
+    ``T = [1, points]`` is absorbed by ``Z``, an orthonormal basis of the null space of
     ``T' U``. The columns are ``E(x, knots) U Z`` and then ``T``; the penalty is
-    ``Z' D Z`` on the first ``k - 2`` (Wood 2003, sec. 3).
+    ``Z' D Z`` on the first ``k - d - 1`` (Wood 2003, sec. 3).
     """
-    if len(values) > MAX_TP_KNOTS:
-        values = values[np.linspace(0, len(values) - 1, MAX_TP_KNOTS).round().astype(int)]
-    radial = _tp_radial(values[:, None] - values[None, :])
-    if len(values) > 4 * k:
+    if len(points) > MAX_TP_KNOTS:
+        points = points[np.linspace(0, len(points) - 1, MAX_TP_KNOTS).round().astype(int)]
+    radial = _tp_radial(points, points)
+    if len(points) > 4 * k:
         eigenvalues, vectors = scipy.sparse.linalg.eigsh(
-            radial, k=k, which="LM", v0=np.ones(len(values))
+            radial, k=k, which="LM", v0=np.ones(len(points))
         )
     else:
         eigenvalues, vectors = np.linalg.eigh(radial)
     order = np.argsort(-np.abs(eigenvalues))[:k]
     eigenvalues, vectors = eigenvalues[order], vectors[:, order]
-    polynomial = np.column_stack([np.ones_like(values), values])
+    polynomial = np.column_stack([np.ones(len(points)), points])
     q, _ = np.linalg.qr(vectors.T @ polynomial, mode="complete")
     absorb = q[:, polynomial.shape[1] :]
     range_penalty = absorb.T @ (eigenvalues[:, None] * absorb)
-    penalty = scipy.linalg.block_diag((range_penalty + range_penalty.T) / 2, np.zeros((2, 2)))
-    return values, vectors @ absorb, penalty
+    null = np.zeros((polynomial.shape[1],) * 2)
+    penalty = scipy.linalg.block_diag((range_penalty + range_penalty.T) / 2, null)
+    return points, vectors @ absorb, penalty
 
 
-def _tp_columns(x: np.ndarray, knots: np.ndarray, transform: np.ndarray) -> np.ndarray:
-    """The thin plate columns at ``x``, by chunks of rows so that the radial functions
-    between rows and knots never take more than :data:`CHUNK_ELEMENTS` values."""
+def _tp_columns(points: np.ndarray, knots: np.ndarray, transform: np.ndarray) -> np.ndarray:
+    """The thin plate columns at ``(rows, d)`` points, by chunks of rows so that the radial
+    functions between rows and knots never take more than :data:`CHUNK_ELEMENTS` values."""
     step = max(1, CHUNK_ELEMENTS // len(knots))
     radial = np.concatenate(
         [
-            _tp_radial(x[start : start + step, None] - knots[None, :]) @ transform
-            for start in range(0, len(x), step)
+            _tp_radial(points[start : start + step], knots) @ transform
+            for start in range(0, len(points), step)
         ]
         or [np.zeros((0, transform.shape[1]))]
     )
-    return np.column_stack([radial, np.ones_like(x), x])
+    return np.column_stack([radial, np.ones(len(points)), points])
 
 
 def _cr_matrices(knots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

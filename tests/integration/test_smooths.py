@@ -71,11 +71,12 @@ def test_fitted_curve_matches_mgcv_reml(mgcv, curve, bs):
         ("by", "y ~ g + s(x, by = g, k = 10)", "curve_by"),
         ("t2", "y ~ t2(x, z)", "surface"),
         ("varying", "y ~ s(x, by = z, k = 10)", "varying"),
+        ("plate", "y ~ s(x, z)", "surface"),
     ],
 )
 def test_by_and_tensor_smooths_match_mgcv_reml(mgcv, name, formula, csv):
-    """Two smooths with a smoothing parameter each (by), three penalties (t2), or a curve
-    times a numeric covariate (varying): more estimated smoothing parameters, or a less
+    """Two smooths with a smoothing parameter each (by), three penalties (t2), a curve
+    times a numeric covariate (varying), or a thin plate surface (plate): more estimated smoothing parameters, or a less
     direct view of the curve, so REML and the posterior differ a little more (measured: at
     most 0.25-0.29 se for by, 0.16-0.17 for t2); the tolerance is 0.5 se."""
     data = pd.read_csv(REFERENCE / f"{csv}.csv")

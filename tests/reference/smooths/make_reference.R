@@ -9,6 +9,7 @@
 # 3. A surface of two covariates (300 rows): y ~ t2(x, z) (cr, k = 5 per covariate).
 # 4. A curve varying with a numeric z (200 rows), y = 1 + (sin(2 pi x) + 1) z + noise:
 #    y ~ s(x, by = z) (tp, k = 10), which is not centred, so it holds z's own slope.
+# 5. The surface of part 3 as an isotropic thin plate spline: y ~ s(x, z) (tp, k = 30).
 #
 # Run from the repository root:
 #
@@ -69,6 +70,9 @@ write.csv(varying, "tests/reference/smooths/varying.csv", row.names = FALSE)
 varying_fit <- gam(y ~ s(x, by = z, k = 10), data = varying, method = "REML")
 varying_pred <- predict(varying_fit, se.fit = TRUE)
 
+plate_fit <- gam(y ~ s(x, z), data = surface, method = "REML")
+plate_pred <- predict(plate_fit, se.fit = TRUE)
+
 json_vector <- function(v) paste0("[", paste(sprintf("%.10g", v), collapse = ", "), "]")
 lines <- c(
   "{",
@@ -109,6 +113,11 @@ lines <- c(
   sprintf('    "fitted": %s,', json_vector(varying_pred$fit)),
   sprintf('    "se": %s,', json_vector(varying_pred$se.fit)),
   sprintf('    "sigma": %.10g', sqrt(varying_fit$sig2)),
+  "  },",
+  '  "plate": {',
+  sprintf('    "fitted": %s,', json_vector(plate_pred$fit)),
+  sprintf('    "se": %s,', json_vector(plate_pred$se.fit)),
+  sprintf('    "sigma": %.10g', sqrt(plate_fit$sig2)),
   "  }",
   "}"
 )

@@ -70,9 +70,18 @@ def test_arguments_are_read_as_literals():
             "in the data first, for example data['log_x'] = np.log(data['x'])",
         ),
         (
-            "y ~ s(x, z)",
-            "s() smooths one covariate here; for a smooth of x, z together write "
-            "a tensor product, t2(x, z)",
+            "y ~ s(x, z, num)",
+            "s() smooths one or two covariates here; for a smooth of x, z, num together write "
+            "a tensor product, t2(x, z, num)",
+        ),
+        (
+            'y ~ s(x, z, bs = "cr")',
+            'bs = "cr" is a basis of one covariate; s(x, z) is a thin plate spline (bs = '
+            '"tp"), or write a tensor product, t2(x, z, bs = "cr")',
+        ),
+        (
+            "y ~ s(x, z, k = 3)",
+            "k = 3 in s() must be a whole number from 4 to 200 (the basis size), as in k = 10",
         ),
         ("y ~ t2(x)", "t2() needs two or more covariates, as in 't2(x, z)'; for one write s(x)"),
         ("y ~ s(k = 3)", "expected a covariate in s(), as in 's(x)'"),
@@ -147,6 +156,30 @@ def test_null_space_joins_the_fixed_effects_and_the_rest_is_one_block(data):
     assert smooth.blocks == ("sx_1",) and smooth.values[0].shape == (80, 6)
     assert posterior_dims(spec)["zs_sx_1"] == ("sx_1_basis",)
     assert graph_coords(spec)["sx_1_basis"] == list(range(6))
+
+
+def test_a_thin_plate_spline_of_two_covariates_has_the_plane_as_null_space(data):
+    spec = bg.Model("y ~ s(x, z)", data).spec
+    [smooth] = spec.smooths
+    assert (smooth.label, smooth.variables, len(smooth.bases)) == ("sxz", ("x", "z"), 1)
+    assert spec.fixed.names == ("Intercept", "sxz_1", "sxz_2")
+    fixed = spec.fixed.matrix[:, 1:]
+    plane = np.column_stack([np.ones(80), data["x"], data["z"]])
+    assert np.allclose(plane @ np.linalg.lstsq(plane, fixed, rcond=None)[0], fixed)
+    assert smooth.values[0].shape == (80, 27)
+    assert np.allclose(fixed.T @ smooth.values[0], 0, atol=1e-8)
+    new = new_data_design(spec, data.iloc[::-1])
+    assert np.allclose(new.fixed, spec.fixed.matrix[::-1])
+    assert np.allclose(new.smooths[0][1], smooth.values[0][::-1])
+
+
+def test_a_thin_plate_spline_needs_k_distinct_points(data):
+    with pytest.raises(DataError) as caught:
+        bg.Model("y ~ s(x, few, k = 90)", data)
+    assert str(caught.value) == (
+        "s(x, few, k = 90) has 80 distinct points of (x, few), fewer than its k = 90; give a "
+        "smaller k, such as s(x, few, k = 80)."
+    )
 
 
 def test_new_rows_map_through_the_stored_basis(data):
