@@ -76,9 +76,10 @@ def test_fitted_curve_matches_mgcv_reml(mgcv, curve, bs):
 )
 def test_by_and_tensor_smooths_match_mgcv_reml(mgcv, name, formula, csv):
     """Two smooths with a smoothing parameter each (by), three penalties (t2), a curve
-    times a numeric covariate (varying), or a thin plate surface (plate): more estimated smoothing parameters, or a less
-    direct view of the curve, so REML and the posterior differ a little more (measured: at
-    most 0.25-0.29 se for by, 0.16-0.17 for t2); the tolerance is 0.5 se."""
+    times a numeric covariate (varying), or a thin plate surface (plate): more estimated
+    smoothing parameters, or a less direct view of the curve, so REML and the posterior
+    differ a little more (measured: at most 0.25-0.29 se for by, 0.16-0.17 for t2); the
+    tolerance is 0.5 se."""
     data = pd.read_csv(REFERENCE / f"{csv}.csv")
     fit = quiet_fit(bg.Model(formula, data), **OPTIONS)
     reference = mgcv[name]
