@@ -132,6 +132,9 @@ class GPDesign:
     fixed_names: tuple[str, ...] = ()
     """A GP has no fixed columns (its mean is the intercept's)."""
 
+    varying = False
+    """A GP's ``by`` is a factor (see :attr:`SmoothDesign.varying`)."""
+
     @property
     def blocks(self) -> tuple[str, ...]:
         """Its one block of basis columns, named by its label."""
