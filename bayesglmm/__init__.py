@@ -32,12 +32,14 @@ from bayesglmm.errors import (
     StoreError,
 )
 from bayesglmm.families import FAMILIES, LINKS, mixture
-from bayesglmm.formula.distributional import BayesFormula, formula
+from bayesglmm.formula.distributional import BayesFormula, MultivariateFormula, formula
 from bayesglmm.model import Model
+from bayesglmm.multivariate_model import MultivariateModel
 from bayesglmm.options import options
 from bayesglmm.persistence import load
 from bayesglmm.power import PowerResult, power
 from bayesglmm.results import Fit, compare
+from bayesglmm.results.multivariate import MultivariateFit
 
 __version__ = "0.1.0"
 
@@ -57,6 +59,9 @@ __all__ = [
     "FormulaError",
     "IncompleteSamplingWarning",
     "Model",
+    "MultivariateFit",
+    "MultivariateFormula",
+    "MultivariateModel",
     "PowerResult",
     "PriorError",
     "SamplerError",

@@ -43,9 +43,11 @@ from bayesglmm.formula.compatibility import check_same_structure
 from bayesglmm.formula.design import with_observation_effect
 from bayesglmm.formula.distributional import BayesFormula
 from bayesglmm.formula.mixture import mixture_formula
+from bayesglmm.formula.multivariate import is_multivariate
 from bayesglmm.formula.spec import ModelSpec
 from bayesglmm.formula.syntax import parse_residual
 from bayesglmm.frames import as_pandas
+from bayesglmm.multivariate_model import MultivariateModel
 from bayesglmm.priors import Prior, default_priors, resolve_priors
 from bayesglmm.priors.resolve import user_priors
 from bayesglmm.results import Fit
@@ -151,6 +153,13 @@ class Model:
     >>> list(model.priors)[:3]
     ['Intercept', 'b[Days]', 'sd[Subject][Intercept]']
     """
+
+    def __new__(cls, formula=None, *args, **kwargs):
+        """A :class:`~bayesglmm.multivariate_model.MultivariateModel` for a multivariate
+        formula (``bg.formula(...) + bg.formula(...)`` or ``mvbind(...) ~ ...``)."""
+        if is_multivariate(formula):
+            return MultivariateModel(formula, *args, model=cls, **kwargs)
+        return super().__new__(cls)
 
     def __init__(
         self,

@@ -41,9 +41,10 @@ import xarray as xr
 import zarr
 
 from bayesglmm.errors import StoreError
-from bayesglmm.formula.distributional import BayesFormula
+from bayesglmm.formula.distributional import BayesFormula, MultivariateFormula
 from bayesglmm.model import Model
 from bayesglmm.results import Fit
+from bayesglmm.results.multivariate import MultivariateFit
 from bayesglmm.results.storage import (
     COVARIANCE_PREFIX,
     DATA_GROUP,
@@ -69,7 +70,7 @@ DAMAGED = "restore the store from a copy, or fit the model again and save it"
 """What to do about a store that fails its checks."""
 
 
-def save_fit(fit: Fit, path: str | Path, overwrite: bool = False) -> None:
+def save_fit(fit: Fit | MultivariateFit, path: str | Path, overwrite: bool = False) -> None:
     """Write ``fit`` to a new zarr store at ``path`` (a directory); read it with ``bg.load``.
 
     The store is written to a hidden directory beside ``path`` and renamed into place;
@@ -111,7 +112,7 @@ def save_fit(fit: Fit, path: str | Path, overwrite: bool = False) -> None:
             ) from None
 
 
-def load(path: str | Path) -> Fit:
+def load(path: str | Path) -> Fit | MultivariateFit:
     """Read a fit saved by :meth:`bayesglmm.Fit.save`: draws, model and data, ready to
     summarise and predict. Every file is checked against the store's manifest first.
 
@@ -152,9 +153,11 @@ def _check_path_type(path: object, example: str) -> None:
         )
 
 
-def _fit_tree(fit: Fit) -> xr.DataTree:
+def _fit_tree(fit: Fit | MultivariateFit) -> xr.DataTree:
     """The DataTree a store holds: the fit's groups, its data and known covariances, and
     the model record in the root attributes."""
+    if isinstance(fit, MultivariateFit):
+        return _multivariate_tree(fit)
     spec = fit.spec
     record = ModelRecord(
         formula=spec.formula.text,
@@ -177,8 +180,69 @@ def _fit_tree(fit: Fit) -> xr.DataTree:
     return tree
 
 
-def _rebuild(tree: xr.DataTree, record: ModelRecord) -> Fit:
+def _multivariate_tree(fit: MultivariateFit) -> xr.DataTree:
+    """:func:`_fit_tree` of a multivariate fit: its responses' formulas, families and
+    centred factors in the record, and the rows of all its responses."""
+    model = fit.model
+    record = ModelRecord(
+        formula=str(model.formula),
+        parameters=(),
+        residual=None,
+        family=model.family.name,
+        link=model.link.name,
+        priors=user_priors(fit.priors),
+        centered=(),
+        observed_name=model.graph.observed_name,
+        version=version("bayesglmm"),
+        responses=tuple(
+            (
+                formula.mean,
+                None if formula.family is None else view.family.name,
+                tuple(sorted(view.centered)),
+            )
+            for formula, view in zip(model.formula.responses, model.views, strict=True)
+        ),
+        rescor=model.rescor,
+    )
+    groups = {name: fit.idata[name].to_dataset() for name in fit.idata.children}
+    groups[DATA_GROUP] = frame_to_dataset(model.data)
+    for view in model.views:
+        groups.update(covariances_to_datasets(view.spec))
+    tree = xr.DataTree.from_dict(groups)
+    tree.attrs[RECORD_KEY] = record.to_json()
+    return tree
+
+
+def _rebuild_multivariate(tree: xr.DataTree, record: ModelRecord) -> MultivariateFit:
+    """The multivariate fit a checked store describes."""
+    formula = MultivariateFormula(
+        tuple(BayesFormula(text, (), family) for text, family, _ in record.responses)
+    )
+    names = formula.names
+    model = Model(
+        formula,
+        frame_from_dataset(tree[DATA_GROUP].to_dataset()),
+        family=record.family,
+        link=record.link,
+        priors=record.priors,
+        centered={name: list(c) for name, (_, _, c) in zip(names, record.responses, strict=True)},
+        covariances=covariances_from_tree(tree),
+        rescor=record.rescor,
+    )
+    draws = xr.DataTree.from_dict(
+        {
+            name: tree[name].to_dataset()
+            for name in tree.children
+            if name != DATA_GROUP and not name.startswith(COVARIANCE_PREFIX)
+        }
+    )
+    return MultivariateFit(draws, model, warn_convergence=False)
+
+
+def _rebuild(tree: xr.DataTree, record: ModelRecord) -> Fit | MultivariateFit:
     """The fit a checked store describes."""
+    if record.responses:
+        return _rebuild_multivariate(tree, record)
     model = Model(
         BayesFormula(record.formula, record.parameters),
         frame_from_dataset(tree[DATA_GROUP].to_dataset()),

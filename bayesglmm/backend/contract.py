@@ -27,7 +27,7 @@ from bayesglmm.errors import FormulaError, PriorError
 from bayesglmm.families.family import Family
 from bayesglmm.families.mixture import Mixture
 from bayesglmm.formula.smooth_spec import GPDesign
-from bayesglmm.formula.spec import FixedDesign, ModelSpec, ParameterDesign
+from bayesglmm.formula.spec import FixedDesign, LinkedBlock, ModelSpec, ParameterDesign
 from bayesglmm.priors.distributions import Prior
 from bayesglmm.priors.resolve import Priors
 from bayesglmm.structures.residual import sequential_data
@@ -85,7 +85,7 @@ def sweep_plans(spec: ModelSpec, family: Family, priors: Priors) -> dict[str, di
     return {part.suffix: sweep_plan(part, part.suffix in suffixes) for part in spec.linear_parts}
 
 
-def _part_data(
+def part_data(
     part: LinearPart,
     priors: Priors,
     sweeps: dict[str, Sweep],
@@ -217,10 +217,8 @@ def graph_data(spec: ModelSpec, family: Family, priors: Priors) -> dict[str, np.
     data: dict[str, np.ndarray] = {}
     sweeps = sweep_plans(spec, family, priors)
     for part in spec.linear_parts:
-        data.update(_part_data(part, priors, sweeps[part.suffix], spec.linked_members))
-    for link in spec.linked:
-        eta = float(priors[naming.correlation_key(link.factor)].eta)
-        data[naming.block_lkj_eta(link.name, 0)] = np.array(eta)
+        data.update(part_data(part, priors, sweeps[part.suffix], spec.linked_members))
+    data.update(linked_data(spec.linked, priors))
     ordered = ordered_parts(spec, family, priors)
     if ordered:
         keys = [naming.intercept(part.suffix) for part in ordered]
@@ -258,28 +256,46 @@ def graph_data(spec: ModelSpec, family: Family, priors: Priors) -> dict[str, np.
     return data
 
 
-def graph_coords(spec: ModelSpec) -> dict[str, list]:
-    """Coordinates of every dimension of the graph."""
-    coords: dict[str, list] = {naming.OBS: list(range(spec.n_obs))}
-    for part in spec.linear_parts:
+def linear_coords(parts: Sequence[LinearPart], linked: Sequence[LinkedBlock]) -> dict[str, list]:
+    """Coordinates of the dimensions of linear predictors ``parts``: coefficients, groups,
+    smooths, and the blocks that correlation IDs join across them."""
+    coords: dict[str, list] = {}
+    for part in parts:
         names = list(part.fixed.names)
         coords[naming.coefficient_dim(part.suffix)] = names
         if part.fixed.has_intercept and len(names) > 1:
             coords[naming.slope_dim(part.suffix)] = names[1:]
-    for link in spec.linked:
+    for link in linked:
         coords[naming.term_dim(link.name)] = list(link.terms)
         coords[naming.second_term_dim(link.name)] = list(link.terms)
-    for group in spec.all_groups:
+    for group in (group for part in parts for group in part.groups):
         coords[group.name] = list(group.levels)
         coords[naming.term_dim(group.name)] = list(group.terms)
         if group.correlated_blocks:
             coords[naming.second_term_dim(group.name)] = list(group.terms)
-    for smooth in spec.all_smooths:
+    for smooth in (smooth for part in parts for smooth in part.smooths):
         if isinstance(smooth, GPDesign):
             coords[naming.gp_dim(smooth.label)] = list(range(smooth.basis.k))
             continue
         for block, values in zip(smooth.blocks, smooth.values, strict=True):
             coords[naming.smooth_dim(block)] = list(range(values.shape[1]))
+    return coords
+
+
+def linked_data(linked: Sequence[LinkedBlock], priors: Priors) -> dict[str, np.ndarray]:
+    """The LKJ ``eta`` of each block that a correlation ID joins across linear predictors."""
+    return {
+        naming.block_lkj_eta(link.name, 0): np.array(
+            float(priors[naming.correlation_key(link.factor)].eta)
+        )
+        for link in linked
+    }
+
+
+def graph_coords(spec: ModelSpec) -> dict[str, list]:
+    """Coordinates of every dimension of the graph."""
+    coords: dict[str, list] = {naming.OBS: list(range(spec.n_obs))}
+    coords.update(linear_coords(spec.linear_parts, spec.linked))
     if spec.response.categories is not None:
         coords[naming.CUTPOINT] = spec.response.thresholds
     if spec.monotonic:

@@ -251,7 +251,7 @@ def _fixed_part(
     return level + pt.dot(x_centred, slope_levels)
 
 
-def _linear_predictor(
+def add_linear_predictor(
     part: LinearPart,
     priors: Priors,
     centered: Collection[str],
@@ -446,13 +446,13 @@ def build_pymc_model(
         parts = ordered_parts(spec, family, priors)
         ordered = _ordered_intercepts(parts, spec, family, link, priors, data)
         linked, joint_correlations = linked_draws(spec.linked, data, model)
-        eta, public = _linear_predictor(
+        eta, public = add_linear_predictor(
             spec, priors, centered, data, model, smooth_centred, ordered, linked
         )
         public.extend(joint_correlations)
         dispersion = {}
         for parameter in spec.parameters:
-            parameter_eta, names = _linear_predictor(
+            parameter_eta, names = add_linear_predictor(
                 parameter, priors, centered, data, model, smooth_centred, ordered, linked
             )
             dispersion[parameter.name] = TENSOR_LINKS[parameter.link].inverse(parameter_eta)

@@ -1,16 +1,15 @@
 """brms formula features that bayesglmm does not support yet, each refused with its remedy.
 
-One table, read wherever such a feature can appear (a formula call, a response helper,
-``bg.formula(...) + bg.formula(...)``), so every refusal names the feature the same way.
+One table, read wherever such a feature can appear (a formula call, a response helper), so
+every refusal names the feature the same way.
 
 Examples
 --------
 >>> import textwrap
->>> print(textwrap.fill(str(unsupported_feature("mvbind", "mvbind(y1, y2) ~ x")), 88))
-mvbind() in 'mvbind(y1, y2) ~ x' asks for a multivariate model (several responses fitted
-jointly, as brms's mvbind() or bf() + bf()), which bayesglmm does not support yet: fit
-each response in its own model, e.g. bg.Model('y1 ~ x + (1 | g)', data) and bg.Model('y2
-~ x + (1 | g)', data)
+>>> print(textwrap.fill(str(unsupported_feature("mi", "y ~ mi(x)")), 88))
+mi() in 'y ~ mi(x)' asks for missing values modelled inside the fit (brms's mi()), which
+bayesglmm does not support yet: impute the missing values before fitting, or drop their
+rows with na_action='drop' (the fit reports how many)
 >>> unsupported_feature("log", "y ~ log(x)") is None
 True
 """
@@ -31,16 +30,8 @@ class UnsupportedFeature:
     remedy: str
 
 
-_MULTIVARIATE = UnsupportedFeature(
-    "a multivariate model (several responses fitted jointly, as brms's mvbind() or bf() + bf())",
-    "fit each response in its own model, e.g. bg.Model('y1 ~ x + (1 | g)', data) and "
-    "bg.Model('y2 ~ x + (1 | g)', data)",
-)
-
 UNSUPPORTED_FEATURES = MappingProxyType(
     {
-        "mvbind": _MULTIVARIATE,
-        "+": _MULTIVARIATE,
         "mi": UnsupportedFeature(
             "missing values modelled inside the fit (brms's mi())",
             "impute the missing values before fitting, or drop their rows with "
@@ -48,7 +39,7 @@ UNSUPPORTED_FEATURES = MappingProxyType(
         ),
     }
 )
-"""Each unsupported feature by the call (or operator) that asks for it."""
+"""Each unsupported feature by the call that asks for it."""
 
 
 def unsupported_feature(name: str, where: str, position: int | None = None) -> FormulaError | None:
@@ -59,7 +50,7 @@ def unsupported_feature(name: str, where: str, position: int | None = None) -> F
     feature = UNSUPPORTED_FEATURES.get(name)
     if feature is None:
         return None
-    shown = "adding formulas" if name == "+" else f"{name}()"
+    shown = f"{name}()"
     place = "" if position is not None else f" in '{where}'"
     return FormulaError(
         f"{shown}{place} asks for {feature.meaning}, which bayesglmm does not support "

@@ -44,6 +44,11 @@ class ModelRecord:
     version: str
     parameters: tuple[tuple[str, str], ...] = ()
     residual: str | None = None
+    responses: tuple[tuple[str, str | None, tuple[str, ...]], ...] = ()
+    """For a multivariate model: per response its formula, its own family (None for the
+    model's) and its centred grouping factors."""
+    rescor: bool | None = None
+    """For a multivariate model: whether its residuals are correlated."""
 
     def to_json(self) -> str:
         """The record as a JSON string."""
@@ -97,6 +102,24 @@ class ModelRecord:
             raise StoreError(
                 "the model record's key 'parameters' is not a list of [name, formula] pairs"
             )
+        responses = values.get("responses", [])
+        if not (
+            isinstance(responses, list)
+            and all(
+                isinstance(r, list)
+                and len(r) == 3
+                and isinstance(r[0], str)
+                and isinstance(r[1], str | None)
+                and _strings(r[2])
+                for r in responses
+            )
+        ):
+            raise StoreError(
+                "the model record's key 'responses' is not a list of [formula, family, "
+                "centred factors] triples"
+            )
+        if not isinstance(values.get("rescor"), bool | None):
+            raise StoreError("the model record's key 'rescor' is neither true, false nor null")
         if not isinstance(values["priors"], dict):
             raise StoreError("the model record's key 'priors' is not a JSON object")
         priors = {key: _prior_from_json(key, entry) for key, entry in values["priors"].items()}
@@ -106,6 +129,7 @@ class ModelRecord:
                 "priors": priors,
                 "centered": tuple(values["centered"]),
                 "parameters": tuple(tuple(pair) for pair in pairs),
+                "responses": tuple((r[0], r[1], tuple(r[2])) for r in responses),
             }
         )
 

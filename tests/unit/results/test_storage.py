@@ -77,6 +77,8 @@ def test_the_json_layout():
         "version": "0.1.0",
         "parameters": [["zi", "~ x"]],
         "residual": None,
+        "responses": [],
+        "rescor": None,
     }
 
 

@@ -1,0 +1,370 @@
+"""Multivariate models: several responses fitted jointly on the same rows (brms's
+``bf(y1 ~ ...) + bf(y2 ~ ...)`` and ``mvbind(y1, y2) ~ ...``).
+
+Each response is first read as a model of its own (:class:`~bayesglmm.model.Model`, its
+"view"): its formula, family, default priors and parameterisation. The joint graph then
+takes each view's linear predictor under the response's names
+(:func:`~bayesglmm.naming.response_names`), joins group-level terms that share a
+correlation ID across responses, and adds residual correlations for gaussian or student_t
+responses (:mod:`bayesglmm.backend.multivariate`).
+
+Examples
+--------
+>>> import numpy as np, pandas as pd
+>>> import bayesglmm as bg
+>>> rng = np.random.default_rng(1)
+>>> data = pd.DataFrame({"y1": rng.normal(size=40), "y2": rng.poisson(2.0, 40),
+...                      "x": rng.normal(size=40), "g": np.repeat(list("abcdefgh"), 5)})
+>>> model = bg.Model(bg.formula("y1 ~ x + (1 | p | g)")
+...                  + bg.formula("y2 ~ x + (1 | p | g)", family="poisson"), data)
+>>> model.names, model.rescor
+(('y1', 'y2'), False)
+>>> list(model.priors)[:3]
+['Intercept_y1', 'b_y1[x]', 'sd[g__y1][Intercept]']
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Iterable, Mapping
+
+import pandas as pd
+
+from bayesglmm import naming
+from bayesglmm.backend.multivariate import (
+    RESCOR_FAMILIES,
+    ResponsePart,
+    build_multivariate_graph,
+)
+from bayesglmm.backend.parameterisation import smooth_centring
+from bayesglmm.errors import ArgumentError, FamilyError, FormulaError, SamplerError
+from bayesglmm.families import Family, get_family
+from bayesglmm.families.mixture import Mixture
+from bayesglmm.formula.distributional import BayesFormula, MultivariateFormula
+from bayesglmm.formula.multivariate import multivariate_formula
+from bayesglmm.formula.smooth_spec import GPDesign
+from bayesglmm.formula.spec import ModelSpec, ParameterDesign, linked_blocks
+from bayesglmm.frames import as_pandas
+from bayesglmm.priors import LKJ, Prior, resolve_priors
+from bayesglmm.priors.resolve import Priors, user_priors
+from bayesglmm.results.display import format_header
+from bayesglmm.results.multivariate import MultivariateFit, ResponseView
+from bayesglmm.samplers.nutpie_sampler import compile_graph
+from bayesglmm.samplers.options import SamplingOptions
+
+SAMPLERS = ("nutpie",)
+"""The samplers of a multivariate model."""
+
+
+def _view(model: type, formula, data: pd.DataFrame, family, link, centered, na_action, covariances):
+    """One response read as a ``model`` of its own, checked for what the joint graph takes."""
+    if formula.parameters:
+        raise FormulaError(
+            f"'{formula.mean}' has formulas for its family parameters "
+            f"({', '.join(name for name, _ in formula.parameters)}); distributional formulas "
+            "are not supported in a multivariate model yet: fit that response alone."
+        )
+    own = formula.family if formula.family is not None else family
+    view = model(
+        formula.mean,
+        data,
+        family=own,
+        link=None if formula.family is not None else link,
+        centered=centered,
+        na_action=na_action,
+        covariances=covariances,
+    )
+    family_name = view.family.name
+    if isinstance(view.family, Mixture) or view.family.thresholds is not None:
+        raise FamilyError(
+            f"response '{view.spec.response.name}' has family '{family_name}', which a "
+            "multivariate model does not support yet (mixtures and ordinal families); fit "
+            "that response alone."
+        )
+    if view.spec.monotonic:
+        raise FormulaError(
+            f"'{formula.mean}' has a monotonic term ({view.spec.monotonic[0].name}), which a "
+            "multivariate model does not support yet; fit that response alone."
+        )
+    return view
+
+
+def _response_design(view, name: str) -> ParameterDesign:
+    """A view's linear predictor under the response's names (groups ``<g>__<name>``, smooth
+    blocks and GP labels ending with it)."""
+    spec: ModelSpec = view.spec
+
+    def renamed_smooth(smooth):
+        if isinstance(smooth, GPDesign):
+            return dataclasses.replace(smooth, label=naming.parameter_group(smooth.label, name))
+        blocks = tuple(naming.parameter_group(block, name) for block in smooth.blocks)
+        return dataclasses.replace(smooth, blocks=blocks)
+
+    return ParameterDesign(
+        name=name,
+        link=view.link.name,
+        formula=spec.formula,
+        fixed=spec.fixed,
+        groups=tuple(
+            dataclasses.replace(g, name=naming.parameter_group(g.name, name), parameter=name)
+            for g in spec.groups
+        ),
+        offset=spec.offset,
+        smooths=tuple(renamed_smooth(smooth) for smooth in spec.smooths),
+    )
+
+
+def _centred_per_response(centered, names: tuple[str, ...]) -> dict:
+    """The ``centered=`` of each response: one setting for all, or (as a saved fit
+    records them) a mapping from response to its setting.
+
+    Raises
+    ------
+    ArgumentError
+        For a mapping that does not give every response."""
+    if not isinstance(centered, Mapping):
+        return dict.fromkeys(names, centered)
+    if set(centered) != set(names):
+        raise ArgumentError(
+            f"centered= as a mapping gives each response its setting; it must name the "
+            f"responses {', '.join(names)}, not {', '.join(map(str, centered))}."
+        )
+    return dict(centered)
+
+
+class MultivariateModel:
+    """A model of several responses fitted jointly; ``bg.Model`` returns one for a
+    multivariate formula (see :class:`~bayesglmm.model.Model` for the arguments they
+    share), and passes itself as ``model``, the class that reads each response alone.
+
+    Parameters
+    ----------
+    formula
+        ``bg.formula(...) + bg.formula(...)``, or ``"mvbind(y1, y2) ~ ..."``.
+    data
+        The rows; a row missing any response's columns is refused (``na_action="error"``)
+        or dropped from every response (``"drop"``).
+    family, link
+        The family of the responses whose formula gives none.
+    priors
+        Priors by key: a response's keys end with it (``b_y1[x]``, ``Intercept_y1``,
+        ``sd[g__y1]``, ``sigma_y1``); ``cor[g]`` is the prior of the correlations that an
+        ID joins across responses, ``rescor`` of the residual correlations.
+    centered
+        As for :class:`~bayesglmm.model.Model`, for each response's grouping factors (by
+        their names in its own formula); or a mapping from response to such a setting.
+        Factors that an ID joins across responses are always non-centred.
+    rescor
+        Residual correlations between gaussian (or between student_t) responses: None
+        (default) models them when every response is gaussian, or every one student_t,
+        as brms does.
+    """
+
+    def __init__(
+        self,
+        formula: MultivariateFormula | BayesFormula | str,
+        data: pd.DataFrame,
+        family: str | Family = "gaussian",
+        link: str | None = None,
+        priors: Mapping[str, Prior] | None = None,
+        centered: bool | str | Iterable[str] = "auto",
+        na_action: str = "error",
+        covariances: Mapping[str, pd.DataFrame] | None = None,
+        rescor: bool | None = None,
+        *,
+        model: type,
+    ):
+        if isinstance(formula, BayesFormula):
+            if formula.parameters:
+                raise FormulaError(
+                    f"'{formula.mean}' has formulas for its family parameters; distributional "
+                    "formulas are not supported in a multivariate model yet: fit each "
+                    "response alone."
+                )
+            formula = formula.mean
+        if isinstance(formula, str):
+            formula = multivariate_formula(formula)
+        self.formula = formula
+        data = as_pandas(data)
+        self.names = formula.names
+        self.family, self.link = get_family(family, link)
+        self.covariances = covariances
+        settings = _centred_per_response(centered, self.names)
+        arguments = (family, link, na_action, covariances)
+
+        def read(frame: pd.DataFrame) -> list:
+            return [
+                _view(model, f, frame, *arguments[:2], settings[name], *arguments[2:])
+                for f, name in zip(formula.responses, self.names, strict=True)
+            ]
+
+        views = read(data)
+        common = views[0].spec.row_labels
+        for view in views[1:]:
+            common = common.intersection(view.spec.row_labels, sort=False)
+        if any(len(view.spec.row_labels) != len(common) for view in views):
+            views = read(data.loc[common])
+        columns = list(dict.fromkeys(c for view in views for c in view.spec.data.columns))
+        self.data = data.loc[common, columns]
+        families = {view.family.name for view in views}
+        correlatable = len(families) == 1 and families <= set(RESCOR_FAMILIES)
+        if rescor and not correlatable:
+            raise FamilyError(
+                "rescor=True models residual correlations, which need every response gaussian "
+                f"or every one student_t; these are {', '.join(v.family.name for v in views)}. "
+                "Correlate them through shared group-level terms instead, as (1 | p | g)."
+            )
+        self.rescor = correlatable if rescor is None else bool(rescor)
+        shared = ("nu",) if self.rescor and families == {"student_t"} else ()
+        self.parts = tuple(
+            ResponsePart(
+                name=name,
+                design=_response_design(view, name),
+                response=view.spec.response,
+                family=view.family,
+                link=view.link,
+                shared=shared,
+            )
+            for name, view in zip(self.names, views, strict=True)
+        )
+        self.linked = linked_blocks(tuple(g for part in self.parts for g in part.design.groups))
+        maps = [self._names(view, part) for view, part in zip(views, self.parts, strict=True)]
+        defaults: dict[str, Prior] = {}
+        for view, (_, _, keys) in zip(views, maps, strict=True):
+            defaults.update({keys[key]: prior for key, prior in view.priors.items()})
+        defaults.update({naming.correlation_key(link.factor): LKJ(1) for link in self.linked})
+        if self.rescor:
+            defaults[naming.RESCOR] = LKJ(1)
+        self.priors: Priors = resolve_priors(defaults, user_priors(priors))
+        joined = {name for link in self.linked for name, _ in link.members}
+        centred = set()
+        smooth_centred = {}
+        for view, part in zip(views, self.parts, strict=True):
+            centred |= {naming.parameter_group(g, part.name) for g in view.centered}
+            for block, choice in smooth_centring(view.spec, view.family, view.link).items():
+                smooth_centred[naming.parameter_group(block, part.name)] = choice
+        self.centered = frozenset(centred - joined)
+        self.views = tuple(
+            ResponseView(
+                name=part.name,
+                spec=view.spec,
+                family=view.family,
+                link=view.link,
+                priors=Priors(
+                    {key: self.priors[keys[key]] for key in view.priors},
+                    {key: self.priors.source(keys[key]) for key in view.priors},
+                ),
+                variables=variables,
+                dims=dims,
+                centered=frozenset(
+                    g
+                    for g in view.centered
+                    if naming.parameter_group(g, part.name) in self.centered
+                ),
+            )
+            for view, part, (variables, dims, keys) in zip(views, self.parts, maps, strict=True)
+        )
+        self.graph = build_multivariate_graph(
+            self.parts, self.linked, self.priors, self.centered, smooth_centred, self.rescor
+        )
+        self._compiled = None
+
+    @staticmethod
+    def _names(view, part: ResponsePart):
+        spec = view.spec
+        blocks = tuple(
+            block
+            for smooth in spec.smooths
+            if not isinstance(smooth, GPDesign)
+            for block in smooth.blocks
+        )
+        gps = tuple(smooth.label for smooth in spec.all_gps)
+        own = tuple(name for name in view.family.dispersion_names if name not in part.shared)
+        return naming.response_names(
+            part.name, tuple(g.name for g in spec.groups), blocks, gps, own
+        )
+
+    def fit(
+        self,
+        draws: int = 1000,
+        tune: int = 1000,
+        chains: int = 4,
+        cores: int | None = None,
+        seed: int | None = None,
+        sampler: str = "nutpie",
+        target_accept: float = 0.8,
+        progress: bool = True,
+        time_limit: float | None = None,
+    ) -> MultivariateFit:
+        """Draw from the joint posterior with nutpie (as :meth:`bayesglmm.Model.fit`).
+
+        Raises
+        ------
+        SamplerError
+            For a sampler other than ``"nutpie"``.
+        """
+        if sampler not in SAMPLERS:
+            raise SamplerError(
+                f"sampler={sampler!r}: a multivariate model is sampled by NUTS, sampler='nutpie'."
+            )
+        options = SamplingOptions(
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            cores=cores,
+            seed=seed,
+            target_accept=target_accept,
+            progress=progress,
+            time_limit=time_limit,
+        ).resolved()
+        start = time.perf_counter()
+        if self._compiled is None:
+            self._compiled = compile_graph(self.graph)
+        prepared_at = time.perf_counter()
+        raw = self._compiled.run(options)
+        finished = time.perf_counter()
+        posterior = raw["posterior"]
+        posterior.attrs.setdefault("incomplete", False)
+        posterior.attrs.update(
+            sampler=self._compiled.description,
+            draws=posterior.sizes["draw"],
+            tune=options.tune,
+            chains=posterior.sizes["chain"],
+            seed=options.seed,
+            target_accept=options.target_accept,
+            prepare_seconds=prepared_at - start,
+            sampling_seconds=finished - prepared_at,
+            seconds=finished - start,
+        )
+        return MultivariateFit(raw, self)
+
+    def _header(self) -> list[tuple[str, str]]:
+        header = []
+        for part, view in zip(self.parts, self.views, strict=True):
+            header.append(
+                (part.name, f"{view.family.name} ({view.link.name}): {view.spec.formula.text}")
+            )
+        header.append(("Data", f"{len(self.parts[0].response.values)} observations"))
+        if self.rescor:
+            header.append(("Residuals", f"correlated ({naming.RESCOR})"))
+        groups = []
+        for part in self.parts:
+            for group in part.design.groups:
+                kind = "centred" if group.name in self.centered else "non-centred"
+                groups.append(
+                    f"{group.name} ({group.n_levels} levels): {', '.join(group.terms)} [{kind}]"
+                )
+        for link in self.linked:
+            members = " and ".join(f"'{name}'" for name, _ in link.members)
+            groups.append(
+                f"ID '{link.correlation_id}' correlates {', '.join(link.terms)} across {members} "
+                f"({naming.group_correlation(link.name)})"
+            )
+        if groups:
+            header.append(("Groups", "\n".join(groups)))
+        return header
+
+    def __repr__(self) -> str:
+        priors = "\n".join(f"  {line}" for line in repr(self.priors).splitlines())
+        return f"bayesglmm multivariate model\n{format_header(self._header())}\n\nPriors:\n{priors}"

@@ -1,0 +1,264 @@
+"""The fit of a multivariate model: the joint posterior, one :class:`~bayesglmm.Fit` per
+response over its own variables (``fit.response("y1")``: tables, predictions, LOO and
+predictive checks of that response), and the joint tables and LOO.
+
+A response's fit sees its variables under the names it would have fitted alone (``b``,
+``sd_g``, ``sigma``); the joint table names them as the joint model does (``b_y1[x]``,
+``sd_g__y1[Intercept]``, ``sigma_y1``), with the correlations between responses
+(``cor_g__id_p[y1_Intercept,y2_Intercept]``, ``rescor[y1,y2]``).
+
+With residual correlations, each response's own log-likelihood, LOO and predictive draws
+are those of its margin; the joint log-likelihood of a row is the multivariate normal (or
+t) density of all its responses.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+from scipy import special
+
+from bayesglmm import naming
+from bayesglmm.errors import ArgumentError, ConvergenceWarning, did_you_mean
+from bayesglmm.families.family import Family
+from bayesglmm.families.links import Link
+from bayesglmm.formula.spec import ModelSpec
+from bayesglmm.priors.resolve import Priors
+from bayesglmm.results.comparison import loo_result
+from bayesglmm.results.diagnostics import convergence_messages
+from bayesglmm.results.fit import Fit
+from bayesglmm.results.linear_predictor import draw_chunks, linear_predictor, stacked_draws
+from bayesglmm.results.tables import pair_draws, summarize
+
+
+@dataclass(frozen=True)
+class ResponseView:
+    """One response of a multivariate model as a model of its own.
+
+    Attributes
+    ----------
+    name
+        The response.
+    spec, family, link, priors
+        Its model fitted alone (priors: the joint model's, under its own keys).
+    variables, dims
+        Maps from its posterior variables and dimensions fitted alone to the joint
+        model's (:func:`~bayesglmm.naming.response_names`).
+    centered
+        Its centred grouping factors, by their own names.
+    """
+
+    name: str
+    spec: ModelSpec
+    family: Family
+    link: Link
+    priors: Priors
+    variables: Mapping[str, str]
+    dims: Mapping[str, str]
+    centered: frozenset[str] = frozenset()
+
+    def posterior(self, joint: xr.Dataset) -> xr.Dataset:
+        """Its variables of the joint posterior under their own names (family parameters
+        that all responses share keep theirs)."""
+        names = {joint_name: name for name, joint_name in self.variables.items()}
+        names.update(
+            {name: name for name in self.family.dispersion_names if name not in self.variables}
+        )
+        present = {joint_name: name for joint_name, name in names.items() if joint_name in joint}
+        chosen = joint[list(present)]
+        inverse = {joint_dim: dim for dim, joint_dim in self.dims.items()}
+        return chosen.rename(present).rename({d: inverse[d] for d in chosen.dims if d in inverse})
+
+    def fit(self, joint: xr.DataTree) -> Fit:
+        """Its :class:`~bayesglmm.Fit`, from the joint fit's draws."""
+        groups = {
+            "posterior": self.posterior(joint.posterior.to_dataset()),
+            "sample_stats": joint.sample_stats.to_dataset(),
+        }
+        groups["posterior"].attrs = dict(joint.posterior.attrs)
+        return Fit(
+            xr.DataTree.from_dict(groups),
+            self.spec,
+            self.family,
+            self.link,
+            self.priors,
+            self.name,
+            self.centered,
+            warn_convergence=False,
+        )
+
+    def label(self, label: str) -> str:
+        """A row label of its own table as the joint table writes it."""
+        prefix, bracket, rest = label.partition("[")
+        return self.variables.get(prefix, prefix) + bracket + rest
+
+
+class MultivariateFit:
+    """The fit of a :class:`~bayesglmm.multivariate_model.MultivariateModel`.
+
+    Attributes
+    ----------
+    idata
+        The joint draws (``posterior``, ``sample_stats``).
+    model
+        The model fitted.
+    names
+        The responses.
+    rescor
+        Whether the responses' residuals are correlated.
+    priors
+        The joint model's priors.
+    warnings
+        The convergence problems found, each also issued as a
+        :class:`~bayesglmm.errors.ConvergenceWarning` unless ``warn_convergence`` is False.
+    """
+
+    def __init__(self, idata: xr.DataTree, model, warn_convergence: bool = True):
+        self.idata, self.model = idata, model
+        self.rescor, self.priors = model.rescor, model.priors
+        self._views, self._linked = model.views, model.linked
+        self.names = tuple(view.name for view in self._views)
+        self._fits = {view.name: view.fit(idata) for view in self._views}
+        levels = {
+            view.variables.get(naming.group_sd(g), g).removeprefix("sd_"): n
+            for view in self._views
+            for g, n in view.spec.levels_per_group.items()
+        }
+        self.warnings = convergence_messages(
+            self.summary(), idata.sample_stats.to_dataset(), levels
+        )
+        if warn_convergence:
+            for message in self.warnings:
+                warnings.warn(message, ConvergenceWarning, stacklevel=3)
+
+    def save(self, path: str | Path, overwrite: bool = False) -> None:
+        """Write the fit to a new zarr store at ``path``; read it with ``bg.load`` (as
+        :meth:`bayesglmm.Fit.save`)."""
+        from bayesglmm.persistence import save_fit
+
+        save_fit(self, path, overwrite)
+
+    @property
+    def posterior(self) -> xr.Dataset:
+        """The joint posterior draws."""
+        return self.idata.posterior.to_dataset()
+
+    def response(self, name: str) -> Fit:
+        """The fit of response ``name``: its tables, ``predict()``, ``ppc()`` and ``loo()``.
+
+        Raises
+        ------
+        ArgumentError
+            For a name that is not a response.
+        """
+        if name not in self._fits:
+            raise ArgumentError(
+                f"{name!r} is not a response of this model.{did_you_mean(name, self.names)} "
+                f"The responses are: {', '.join(self.names)}."
+            )
+        return self._fits[name]
+
+    def summary(self, ci_prob: float | None = None) -> pd.DataFrame:
+        """Every parameter but the group-level effects, one row each: each response's
+        under the joint names, then the correlations between responses."""
+        tables = []
+        for view in self._views:
+            table = self._fits[view.name].summary(ci_prob)
+            tables.append(table.set_axis([view.label(label) for label in table.index]))
+        posterior = self.posterior
+        for link in self._linked:
+            pairs = link.cross_pairs
+            labels = [naming.correlation_label(link.name, a, b) for a, b in pairs]
+            draws = pair_draws(posterior[naming.group_correlation(link.name)], pairs)
+            tables.append(summarize(draws, ci_prob).set_axis(labels))
+        if self.rescor:
+            pairs = [(a, b) for i, a in enumerate(self.names) for b in self.names[i + 1 :]]
+            draws = pair_draws(posterior[naming.RESCOR], pairs)
+            labels = [naming.rescor_label(a, b) for a, b in pairs]
+            tables.append(summarize(draws, ci_prob).set_axis(labels))
+        return pd.concat(tables)
+
+    def log_likelihood(self) -> np.ndarray:
+        """The ``(chain, draw, rows)`` joint log-likelihood of each row's responses."""
+        if not self.rescor:
+            return sum(self._fits[name].log_likelihood() for name in self.names)
+        return _correlated_log_likelihood(self.posterior, self._views)
+
+    def loo(self):
+        """PSIS-LOO of the rows, each left out with all its responses."""
+        posterior = self.idata.posterior
+        values = self.log_likelihood()
+        joint = naming.joint_response(self.names)
+        tree = xr.DataTree.from_dict(
+            {
+                "posterior": posterior.to_dataset(),
+                "log_likelihood": xr.Dataset(
+                    {joint: ((naming.CHAIN, naming.DRAW, naming.OBS), values)},
+                    coords={
+                        naming.CHAIN: posterior[naming.CHAIN].values,
+                        naming.DRAW: posterior[naming.DRAW].values,
+                        naming.OBS: np.arange(values.shape[-1]),
+                    },
+                ),
+            }
+        )
+        result, message = loo_result(tree, self._views[0].spec.row_labels)
+        if message is not None:
+            warnings.warn(message, ConvergenceWarning, stacklevel=2)
+        return result
+
+    def __repr__(self) -> str:
+        table = self.summary()[["mean", "sd", "2.5%", "97.5%", "rhat", "ess_bulk"]]
+        return (
+            f"bayesglmm multivariate fit of {', '.join(self.names)}"
+            f"{' with residual correlations' if self.rescor else ''}\n{table.round(3)}"
+        )
+
+
+def _correlated_log_likelihood(
+    posterior: xr.Dataset, views: tuple[ResponseView, ...]
+) -> np.ndarray:
+    """Each row's multivariate normal (or t) log density of its responses at each draw:
+    ``Sigma = diag(sigma) R diag(sigma)``, by its Cholesky factor per draw."""
+    correlation = stacked_draws(posterior, naming.RESCOR)
+    sigma = np.stack([stacked_draws(posterior, view.variables["sigma"]) for view in views], axis=1)
+    chol = np.linalg.cholesky(sigma[:, :, None] * correlation * sigma[:, None, :])
+    observed = np.stack([view.spec.response.values for view in views], axis=1)
+    student = views[0].family.name == "student_t"
+    nu = stacked_draws(posterior, "nu") if student else None
+    count = len(views)
+    chunks = []
+    for samples in draw_chunks(posterior, views[0].spec):
+        means = np.stack(
+            [
+                view.link.inverse_np(
+                    linear_predictor(view.posterior(posterior), view.spec, samples)
+                )
+                for view in views
+            ],
+            axis=2,
+        )
+        residual = observed[None, :, :] - means
+        factor = chol[samples]
+        z = np.linalg.solve(factor[:, None, :, :], residual[..., None])[..., 0]
+        squares = np.sum(z**2, axis=2)
+        log_determinant = np.sum(np.log(np.diagonal(factor, axis1=1, axis2=2)), axis=1)[:, None]
+        if student:
+            v = nu[samples][:, None]
+            chunks.append(
+                special.gammaln((v + count) / 2)
+                - special.gammaln(v / 2)
+                - count / 2 * np.log(v * np.pi)
+                - log_determinant
+                - (v + count) / 2 * np.log1p(squares / v)
+            )
+        else:
+            chunks.append(-0.5 * squares - log_determinant - count / 2 * np.log(2 * np.pi))
+    values = np.concatenate(chunks)
+    return values.reshape(posterior.sizes["chain"], posterior.sizes["draw"], -1)
