@@ -166,7 +166,8 @@ class MultivariateFit:
 
     def summary(self, ci_prob: float | None = None) -> pd.DataFrame:
         """Every parameter but the group-level effects, one row each: each response's
-        under the joint names, then the correlations between responses."""
+        under the joint names (a parameter the responses share, once), then the
+        correlations between responses."""
         tables = []
         for view in self._views:
             table = self._fits[view.name].summary(ci_prob)
@@ -182,7 +183,8 @@ class MultivariateFit:
             draws = pair_draws(posterior[naming.RESCOR], pairs)
             labels = [naming.rescor_label(a, b) for a, b in pairs]
             tables.append(summarize(draws, ci_prob).set_axis(labels))
-        return pd.concat(tables)
+        table = pd.concat(tables)
+        return table[~table.index.duplicated()]
 
     def log_likelihood(self) -> np.ndarray:
         """The ``(chain, draw, rows)`` joint log-likelihood of each row's responses."""

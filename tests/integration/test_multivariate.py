@@ -180,3 +180,32 @@ def test_a_saved_multivariate_fit_loads_with_its_responses(fit, tmp_path):
     pd.testing.assert_frame_equal(loaded.summary(), fit.summary())
     np.testing.assert_array_equal(loaded.log_likelihood(), fit.log_likelihood())
     pd.testing.assert_frame_equal(loaded.response("y2").fixef(), fit.response("y2").fixef())
+
+
+def test_student_t_responses_with_a_smooth_share_one_nu():
+    rng = np.random.default_rng(8)
+    x = rng.uniform(size=300)
+    g = np.repeat(np.arange(30), 10)
+    effects = rng.normal(0, 0.5, 30)
+    data = pd.DataFrame(
+        {
+            "y1": np.sin(6 * x) + effects[g] + 0.3 * rng.standard_t(5, 300),
+            "y2": x + 0.5 * effects[g] + 0.3 * rng.standard_t(5, 300),
+            "x": x,
+            "g": [f"g{i:02d}" for i in g],
+        }
+    )
+    formula = bg.formula("y1 ~ s(x) + (1 | p | g)") + bg.formula("y2 ~ x + (1 | p | g)")
+    model = bg.Model(formula, data, family="student_t")
+    assert model.rescor and "nu" in model.priors and "nu_y1" not in model.priors
+    fit = quiet_fit(model, **OPTIONS)
+    summary = fit.summary()
+    assert list(summary.index).count("nu") == 1
+    assert "sds_sx_1__y1" in summary.index
+    assert summary.loc["cor_g__id_p[y1_Intercept,y2_Intercept]", "2.5%"] > 0.5
+    curve = fit.response("y1").predict(
+        pd.DataFrame({"x": [0.1, 0.5], "g": ["g00", "g00"]}), kind="mean", re="none"
+    )["mean"]
+    intercept = summary.loc["b_y1[Intercept]", "mean"]
+    assert curve.to_numpy() - intercept == pytest.approx(np.sin(6 * np.array([0.1, 0.5])), abs=0.3)
+    assert np.isfinite(fit.loo().elpd)
