@@ -66,7 +66,7 @@ from bayesglmm.samplers import (
     check_names,
     prepare_sampler,
 )
-from bayesglmm.samplers.options import check_draw_storage
+from bayesglmm.samplers.options import check_draw_storage, record_run
 from bayesglmm.samplers.prior_predictive import prior_predictive_draws
 
 DATA_HOLDING_SAMPLERS = frozenset({"gibbs", "auto"})
@@ -453,21 +453,8 @@ class Model:
             )
         prepared_at = time.perf_counter()
         raw = prepared.run(options)
-        finished = time.perf_counter()
         raw["posterior"] = in_display_order(raw["posterior"], self.spec)
-        posterior = raw["posterior"]
-        posterior.attrs.setdefault("incomplete", False)
-        posterior.attrs.update(
-            sampler=prepared.description,
-            draws=posterior.sizes["draw"],
-            tune=options.tune,
-            chains=posterior.sizes["chain"],
-            seed=options.seed,
-            target_accept=options.target_accept,
-            prepare_seconds=prepared_at - start,
-            sampling_seconds=finished - prepared_at,
-            seconds=finished - start,
-        )
+        record_run(raw["posterior"], prepared.description, options, start, prepared_at)
         return Fit(
             raw,
             self.spec,

@@ -51,7 +51,7 @@ from bayesglmm.priors.resolve import Priors, user_priors
 from bayesglmm.results.display import format_header
 from bayesglmm.results.multivariate import MultivariateFit, ResponseView
 from bayesglmm.samplers.nutpie_sampler import compile_graph
-from bayesglmm.samplers.options import SamplingOptions
+from bayesglmm.samplers.options import SamplingOptions, record_run
 
 SAMPLERS = ("nutpie",)
 """The samplers of a multivariate model."""
@@ -323,20 +323,7 @@ class MultivariateModel:
             self._compiled = compile_graph(self.graph)
         prepared_at = time.perf_counter()
         raw = self._compiled.run(options)
-        finished = time.perf_counter()
-        posterior = raw["posterior"]
-        posterior.attrs.setdefault("incomplete", False)
-        posterior.attrs.update(
-            sampler=self._compiled.description,
-            draws=posterior.sizes["draw"],
-            tune=options.tune,
-            chains=posterior.sizes["chain"],
-            seed=options.seed,
-            target_accept=options.target_accept,
-            prepare_seconds=prepared_at - start,
-            sampling_seconds=finished - prepared_at,
-            seconds=finished - start,
-        )
+        record_run(raw["posterior"], self._compiled.description, options, start, prepared_at)
         return MultivariateFit(raw, self)
 
     def _header(self) -> list[tuple[str, str]]:

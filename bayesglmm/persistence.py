@@ -229,14 +229,19 @@ def _rebuild_multivariate(tree: xr.DataTree, record: ModelRecord) -> Multivariat
         covariances=covariances_from_tree(tree),
         rescor=record.rescor,
     )
-    draws = xr.DataTree.from_dict(
+    draws = _draws(tree)
+    return MultivariateFit(draws, model, warn_convergence=False)
+
+
+def _draws(tree: xr.DataTree) -> xr.DataTree:
+    """The groups of a store that hold the fit's draws (not its data or covariances)."""
+    return xr.DataTree.from_dict(
         {
             name: tree[name].to_dataset()
             for name in tree.children
             if name != DATA_GROUP and not name.startswith(COVARIANCE_PREFIX)
         }
     )
-    return MultivariateFit(draws, model, warn_convergence=False)
 
 
 def _rebuild(tree: xr.DataTree, record: ModelRecord) -> Fit | MultivariateFit:
@@ -253,13 +258,7 @@ def _rebuild(tree: xr.DataTree, record: ModelRecord) -> Fit | MultivariateFit:
         covariances=covariances_from_tree(tree),
         residual=record.residual,
     )
-    draws = xr.DataTree.from_dict(
-        {
-            name: tree[name].to_dataset()
-            for name in tree.children
-            if name != DATA_GROUP and not name.startswith(COVARIANCE_PREFIX)
-        }
-    )
+    draws = _draws(tree)
     return Fit(
         draws,
         model.spec,

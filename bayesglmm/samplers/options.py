@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+import time
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -124,3 +125,23 @@ def _is_number(value: object) -> bool:
 
 def _is_whole(value: object) -> bool:
     return not isinstance(value, bool) and isinstance(value, int | np.integer)
+
+
+def record_run(
+    posterior, description: str, options: SamplingOptions, started: float, prepared: float
+) -> None:
+    """Write a run's settings and timings (``time.perf_counter()`` when it started, when the
+    sampler was ready, and now) into the attributes of its ``posterior`` group."""
+    finished = time.perf_counter()
+    posterior.attrs.setdefault("incomplete", False)
+    posterior.attrs.update(
+        sampler=description,
+        draws=posterior.sizes["draw"],
+        tune=options.tune,
+        chains=posterior.sizes["chain"],
+        seed=options.seed,
+        target_accept=options.target_accept,
+        prepare_seconds=prepared - started,
+        sampling_seconds=finished - prepared,
+        seconds=finished - started,
+    )
