@@ -209,3 +209,21 @@ def test_student_t_responses_with_a_smooth_share_one_nu():
     intercept = summary.loc["b_y1[Intercept]", "mean"]
     assert curve.to_numpy() - intercept == pytest.approx(np.sin(6 * np.array([0.1, 0.5])), abs=0.3)
     assert np.isfinite(fit.loo().elpd)
+
+
+def test_every_variable_of_the_joint_graph_belongs_to_one_response_or_to_the_joint(data):
+    """The names of :func:`bayesglmm.naming.response_names` are those the graph builds."""
+    frame = data.assign(z=np.linspace(0, 1, len(data)))
+    formula = bg.formula("y1 ~ x + s(z, k = 5) + gp(z, k = 6) + (1 + x | g)") + bg.formula(
+        "y2 ~ x + (1 | g)"
+    )
+    model = bg.Model(formula, frame, rescor=False)
+    owned = {joint for view in model.views for joint in view.variables.values()}
+    assert set(model.graph.public_names) <= owned
+    graph_dims = set(model.graph.model.coords)
+    mapped = {joint for view in model.views for joint in view.dims.values()}
+    assert graph_dims - {"obs"} <= mapped
+    assert {"sds_sz_1__y1", "sdgp_gpz__y1", "cor_g__y1", "sigma_y2"} <= set(
+        model.graph.public_names
+    )
+    assert {"sds[sz_1__y1]", "sdgp[gpz__y1]", "lscale[gpz__y1]", "cor[g__y1]"} <= set(model.priors)
