@@ -34,6 +34,7 @@ from bayesglmm.results.comparison import loo_result
 from bayesglmm.results.diagnostics import convergence_messages
 from bayesglmm.results.fit import Fit
 from bayesglmm.results.linear_predictor import draw_chunks, linear_predictor, stacked_draws
+from bayesglmm.results.report import write_multivariate_report
 from bayesglmm.results.tables import pair_draws, summarize
 
 
@@ -136,6 +137,14 @@ class MultivariateFit:
         if warn_convergence:
             for message in self.warnings:
                 warnings.warn(message, ConvergenceWarning, stacklevel=3)
+
+    def report(
+        self, path: str | Path, title: str | None = None, question: str | None = None
+    ) -> Path:
+        """Write a self-contained HTML report: the joint table and LOO, then each
+        response's printout, priors, diagnostics, predictive check, trace plots, marginal
+        means and group-level effects (see :mod:`bayesglmm.results.report`)."""
+        return write_multivariate_report(self, path, title, question)
 
     def save(self, path: str | Path, overwrite: bool = False) -> None:
         """Write the fit to a new zarr store at ``path``; read it with ``bg.load`` (as

@@ -77,33 +77,67 @@ def prior_table(fit) -> pd.DataFrame:
     return table
 
 
-def report_html(fit, title: str, question: str | None = None) -> str:
-    """The report as one HTML document; ``question``, when given, is restated under the
-    title."""
-    diagnosis = fit.diagnose()
-    check = fit.ppc(seed=0)
+def _head(title: str, question: str | None) -> list[str]:
     asked = "" if question is None else f"<p class='question'>{html.escape(question)}</p>"
-    parts = [
+    return [
         f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>",
         PAGE_STYLE,
         STYLE,
         f"</head><body><h1>{html.escape(title)}</h1>{asked}",
-        "<h2>Model and estimates</h2>",
+    ]
+
+
+def _sections(fit, level: int = 2, named: str = "") -> list[str]:
+    """The report's sections of one fit, as headings of ``level`` whose text ends with
+    ``named``."""
+    diagnosis = fit.diagnose()
+    check = fit.ppc(seed=0)
+    h = f"h{level}"
+
+    def heading(text: str) -> str:
+        return f"<{h}>{html.escape(text + named)}</{h}>"
+
+    parts = [
+        heading("Model and estimates"),
         fit._repr_html_(),
-        "<h2>Priors</h2>",
+        heading("Priors"),
         prior_table(fit).to_html(classes="bayesglmm", index=False),
-        "<h2>Diagnostics</h2>",
+        heading("Diagnostics"),
         diagnosis._repr_html_(),
-        "<h2>Posterior predictive check</h2>",
+        heading("Posterior predictive check"),
         check.statistics.round(4).to_html(classes="bayesglmm"),
         _image(check.figure, f"Posterior predictive check ({check.default_kind})"),
-        "<h2>Trace plots</h2>",
+        heading("Trace plots"),
         _image(fit.plot_trace(), "Trace and density of the reported parameters"),
     ]
     parts.extend(_marginal_means(fit))
     for group in fit.spec.all_groups:
-        parts.append(f"<h2>Group-level effects: {html.escape(group.name)}</h2>")
+        parts.append(heading(f"Group-level effects: {group.name}"))
         parts.append(_image(fit.plot_ranef(group.name), f"Effects of {group.name}"))
+    return parts
+
+
+def report_html(fit, title: str, question: str | None = None) -> str:
+    """The report as one HTML document; ``question``, when given, is restated under the
+    title."""
+    return "".join([*_head(title, question), *_sections(fit), "</body></html>"])
+
+
+def multivariate_report_html(fit, title: str, question: str | None = None) -> str:
+    """The report of a multivariate fit: the joint table (with the correlations between
+    responses) and LOO, then each response's sections as :func:`report_html` has them."""
+    loo = fit.loo()
+    parts = [
+        *_head(title, question),
+        "<h2>Joint estimates</h2>",
+        fit.summary().round(4).to_html(classes="bayesglmm"),
+        "<h2>Joint PSIS-LOO</h2>",
+        f"<p>elpd_loo {loo.elpd:.2f} (se {loo.se:.2f}), p_loo {loo.p:.2f}: each row left "
+        "out with all its responses.</p>",
+    ]
+    for name in fit.names:
+        parts.append(f"<h2>Response {html.escape(name)}</h2>")
+        parts.extend(_sections(fit.response(name), level=3, named=f" ({name})"))
     parts.append("</body></html>")
     return "".join(parts)
 
@@ -115,4 +149,14 @@ def write_report(
     path = Path(path)
     title = title or f"bayesglmm: {fit.spec.formula.text}"
     path.write_text(report_html(fit, title, question))
+    return path
+
+
+def write_multivariate_report(
+    fit, path: str | Path, title: str | None = None, question: str | None = None
+) -> Path:
+    """Write :func:`multivariate_report_html` to ``path``; returns the path."""
+    path = Path(path)
+    title = title or f"bayesglmm: {' + '.join(fit.names)}"
+    path.write_text(multivariate_report_html(fit, title, question))
     return path

@@ -227,3 +227,11 @@ def test_every_variable_of_the_joint_graph_belongs_to_one_response_or_to_the_joi
         model.graph.public_names
     )
     assert {"sds[sz_1__y1]", "sdgp[gpz__y1]", "lscale[gpz__y1]", "cor[g__y1]"} <= set(model.priors)
+
+
+def test_the_report_has_the_joint_table_and_a_section_per_response(fit, tmp_path):
+    text = fit.report(tmp_path / "both.html").read_text()
+    assert "<h2>Joint estimates</h2>" in text and "rescor[y1,y2]" in text
+    assert "<h2>Response y1</h2>" in text and "<h2>Response y2</h2>" in text
+    assert "<h3>Posterior predictive check (y2)</h3>" in text
+    assert text.count("<img") >= 6
