@@ -9,7 +9,7 @@ Examples
 --------
 >>> from click.testing import CliRunner
 >>> CliRunner().invoke(main, ["datasets", "list"]).output.split()
-['cbpp', 'epil', 'infection', 'oats', 'sleepstudy']
+['cbpp', 'epil', 'hsb', 'infection', 'oats', 'sleepstudy']
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ Examples
 --------
 >>> import bayesglmm as bg
 >>> bg.datasets.list()
-['cbpp', 'epil', 'infection', 'oats', 'sleepstudy']
+['cbpp', 'epil', 'hsb', 'infection', 'oats', 'sleepstudy']
 >>> bg.datasets.load("infection").shape
 (16, 4)
 """
@@ -107,6 +107,27 @@ DATASETS: Registry[Dataset] = Registry(
             },
             factors={"trt": ["placebo", "progabide"], "period": [1, 2, 3, 4]},
             model="y ~ lbase * trt + lage + V4 + (1 | subject), poisson",
+        ),
+        Dataset(
+            "hsb",
+            "Mathematics achievement and socio-economic status of 7185 students in 160 schools",
+            "R package nlme (data sets MathAchieve and MathAchSchool): the 1982 High School and "
+            "Beyond survey, as analysed in Raudenbush, S. W. and Bryk, A. S. (2002). "
+            "Hierarchical Linear Models, 2nd ed. Sage, ch. 4.",
+            {
+                "School": "school identifier (160 schools)",
+                "Sector": "Public (reference) or Catholic school",
+                "Sex": "Female (reference) or Male",
+                "Minority": "member of an ethnic minority: No (reference) or Yes",
+                "SES": "socio-economic status, a standardised composite",
+                "MathAch": "mathematics achievement score",
+            },
+            factors={
+                "Sector": ["Public", "Catholic"],
+                "Sex": ["Female", "Male"],
+                "Minority": ["No", "Yes"],
+            },
+            model="mvbind(MathAch, SES) ~ Sex + Minority + Sector + (1 | p | School), gaussian",
         ),
         Dataset(
             "infection",

@@ -159,7 +159,7 @@ def test_bernoulli_accepts_booleans(data):
 def test_bundled_datasets_load_with_factors():
     cbpp = bg.datasets.load("cbpp")
     assert cbpp["period"].cat.categories.tolist() == [1, 2, 3, 4]
-    assert bg.datasets.list() == ["cbpp", "epil", "infection", "oats", "sleepstudy"]
+    assert bg.datasets.list() == ["cbpp", "epil", "hsb", "infection", "oats", "sleepstudy"]
     assert bg.datasets.load("infection")["treatment"].cat.categories.tolist() == ["control", "drug"]
     assert "Beitler" in bg.datasets.describe("infection")
 
