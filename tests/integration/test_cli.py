@@ -119,7 +119,7 @@ def test_datasets_export_of_an_unknown_name_suggests_one():
     assert result.exit_code == 2
     assert result.output.splitlines() == [
         "error: unknown bundled dataset 'infectoin'. Did you mean 'infection'? Known bundled "
-        "datasets: cbpp, epil, infection, oats, sleepstudy."
+        "datasets: cbpp, epil, hsb, infection, oats, sleepstudy."
     ]
 
 
