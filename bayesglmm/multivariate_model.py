@@ -32,12 +32,9 @@ from collections.abc import Iterable, Mapping
 import pandas as pd
 
 from bayesglmm import naming
-from bayesglmm.backend.multivariate import (
-    RESCOR_FAMILIES,
-    ResponsePart,
-    build_multivariate_graph,
-)
+from bayesglmm.backend.multivariate import ResponsePart, build_multivariate_graph
 from bayesglmm.backend.parameterisation import smooth_centring
+from bayesglmm.backend.rescor import RESCOR_FAMILIES
 from bayesglmm.errors import ArgumentError, FamilyError, FormulaError, SamplerError
 from bayesglmm.families import Family, get_family
 from bayesglmm.families.mixture import Mixture

@@ -6,7 +6,8 @@ Group-level blocks that a correlation ID joins across responses share one LKJ co
 (:func:`~bayesglmm.backend.terms.linked_draws`). With residual correlations (``rescor``,
 gaussian or student_t responses) each row's responses are one multivariate normal (or t,
 with one ``nu``) draw, ``y_i ~ MvN(mu_i, diag(sigma) R diag(sigma))`` with ``R`` under an
-LKJ prior, reported as ``rescor``; otherwise each response has its own likelihood.
+LKJ prior, reported as ``rescor`` (:mod:`~bayesglmm.backend.rescor`); otherwise each
+response has its own likelihood.
 
 Examples
 --------
@@ -41,15 +42,13 @@ from bayesglmm.backend.contract import (
 )
 from bayesglmm.backend.likelihoods import Additions, Mu, likelihood_of, observe
 from bayesglmm.backend.pymc_model import PyMCGraph, add_linear_predictor
+from bayesglmm.backend.rescor import correlated_rows
 from bayesglmm.backend.sweep import sweep_plan
 from bayesglmm.backend.terms import linked_draws
 from bayesglmm.families.family import Family
 from bayesglmm.families.links import Link
 from bayesglmm.formula.spec import LinkedBlock, ParameterDesign, ResponseDesign
 from bayesglmm.priors.resolve import Priors
-
-RESCOR_FAMILIES = ("gaussian", "student_t")
-"""The families whose responses may have residual correlations."""
 
 
 @dataclass(frozen=True)
@@ -212,9 +211,12 @@ def _correlated_responses(
     )
     mean = pt.stack([mu.value for mu in mus], axis=1)
     scale = sigma[:, None] * chol
-    dims = (naming.OBS, naming.RESPONSE_DIM)
-    if parts[0].family.name == "student_t":
-        nu = parameters[0]["nu"]
-        pm.MvStudentT(name, nu=nu, mu=mean, chol=scale, observed=observed, dims=dims)
-    else:
-        pm.MvNormal(name, mu=mean, chol=scale, observed=observed, dims=dims)
+    correlated_rows(
+        name,
+        parts[0].family.name,
+        mean,
+        scale,
+        observed,
+        (naming.OBS, naming.RESPONSE_DIM),
+        nu=parameters[0].get("nu"),
+    )
