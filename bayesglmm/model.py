@@ -44,6 +44,7 @@ from bayesglmm.formula.design import with_observation_effect
 from bayesglmm.formula.distributional import BayesFormula
 from bayesglmm.formula.mixture import mixture_formula
 from bayesglmm.formula.multivariate import is_multivariate
+from bayesglmm.formula.newdata import new_data_design
 from bayesglmm.formula.spec import ModelSpec
 from bayesglmm.formula.syntax import parse_residual
 from bayesglmm.frames import as_pandas
@@ -243,7 +244,7 @@ class Model:
         )
 
     def _build_spec(self, data: pd.DataFrame) -> ModelSpec:
-        return build_spec(
+        spec = build_spec(
             self.parsed,
             data,
             self.family,
@@ -252,6 +253,14 @@ class Model:
             self.covariances,
             self.residual,
         )
+        if spec.imputed_rows is not None:
+            try:
+                new_data_design(spec, spec.imputed_rows, trials=True)
+            except DataError as error:
+                raise DataError(
+                    f"the rows whose response mi() imputes are predicted as new data, and {error}"
+                ) from None
+        return spec
 
     @classmethod
     def from_template(

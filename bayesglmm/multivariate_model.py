@@ -42,6 +42,7 @@ from bayesglmm.formula.distributional import BayesFormula, MultivariateFormula
 from bayesglmm.formula.multivariate import multivariate_formula
 from bayesglmm.formula.smooth_spec import GPDesign
 from bayesglmm.formula.spec import ModelSpec, ParameterDesign, linked_blocks
+from bayesglmm.formula.syntax import parse_formula
 from bayesglmm.frames import as_pandas
 from bayesglmm.priors import LKJ, Prior, resolve_priors
 from bayesglmm.priors.resolve import Priors, user_priors
@@ -61,6 +62,12 @@ def _view(model: type, formula, data: pd.DataFrame, family, link, centered, na_a
             f"'{formula.mean}' has formulas for its family parameters "
             f"({', '.join(name for name, _ in formula.parameters)}); distributional formulas "
             "are not supported in a multivariate model yet: fit that response alone."
+        )
+    if parse_formula(formula.mean).response.imputed:
+        raise FormulaError(
+            f"'{formula.mean}' imputes its missing responses (mi()), which a multivariate "
+            "model does not support yet: fit that response alone, where mi() works, or drop "
+            "the rows with na_action='drop'."
         )
     own = formula.family if formula.family is not None else family
     view = model(

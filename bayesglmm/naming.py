@@ -56,6 +56,10 @@ WITHIN_CELLS = "within_cells"
 """The potential holding collapsed gaussian rows' likelihood beyond their means."""
 FALLBACK_RESPONSE = "y"
 """The observed variable's name when the response's own name is taken by another."""
+IMPUTED_RESPONSE = "Ymi"
+"""The posterior variable of the responses ``y | mi()`` imputes (brms's ``Ymi``)."""
+IMPUTED_ROW = "Ymi_row"
+"""Its dimension: the caller's label of each imputed row."""
 
 
 def parameter_suffix(parameter: str | None) -> str:

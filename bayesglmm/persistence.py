@@ -37,6 +37,7 @@ import shutil
 from importlib.metadata import version
 from pathlib import Path
 
+import pandas as pd
 import xarray as xr
 import zarr
 
@@ -173,7 +174,8 @@ def _fit_tree(fit: Fit | MultivariateFit) -> xr.DataTree:
         version=version("bayesglmm"),
     )
     groups = {name: fit.idata[name].to_dataset() for name in fit.idata.children}
-    groups[DATA_GROUP] = frame_to_dataset(spec.data)
+    rows = spec.data if spec.imputed_rows is None else pd.concat([spec.data, spec.imputed_rows])
+    groups[DATA_GROUP] = frame_to_dataset(rows)
     groups.update(covariances_to_datasets(spec))
     tree = xr.DataTree.from_dict(groups)
     tree.attrs[RECORD_KEY] = record.to_json()

@@ -139,7 +139,7 @@ def build_spec(
                 "monotonic terms are supported in the mean's formula only. Use the column as a "
                 f"number or a factor in '{name}'s formula."
             )
-    frame, dropped = used_rows(parsed, data, na_action, others)
+    frame, dropped, imputed = used_rows(parsed, data, na_action, others)
     response = response_design(parsed, frame, family)
     if response.se is not None and not response.se_sigma and "sigma" in parameters:
         raise FormulaError(
@@ -165,6 +165,7 @@ def build_spec(
         row_labels=frame.index,
         dropped_rows=dropped,
         data=frame,
+        imputed_rows=imputed,
         parameters=tuple(
             _parameter_design(name, links[name], formula, frame, covariances)
             for name, formula in parameters.items()

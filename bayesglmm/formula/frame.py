@@ -40,7 +40,9 @@ NA_ACTIONS = ("error", "drop")
 
 def used_rows(
     parsed: ParsedFormula, data: pd.DataFrame, na_action: str, others: list[ParsedFormula]
-) -> tuple[pd.DataFrame, pd.Index]:
+) -> tuple[pd.DataFrame, pd.Index, pd.DataFrame | None]:
+    """The rows a model is fitted to, the labels of those dropped for missing values, and
+    the rows whose response ``y | mi()`` imputes (None without ``mi()``)."""
     data = as_pandas(data, "data")
     if na_action not in NA_ACTIONS:
         raise DataError(f"na_action must be one of {NA_ACTIONS}, not {na_action!r}.")
@@ -62,9 +64,44 @@ def used_rows(
     frame = checked_types(frame, used, predictors, "data")
     _warn_text_numbers(frame, predictors - grouping)
     missing = frame.isna()
+    if parsed.response.imputed:
+        _check_imputed_outcome(parsed, frame)
+        missing[parsed.response.outcome] = False
     rows_with_na = missing.any(axis=1)
-    if not rows_with_na.any():
-        return _without_unused_categories(frame, predictors | grouping), data.index[:0]
+    dropped = frame.index[rows_with_na.to_numpy()]
+    if rows_with_na.any():
+        frame = _complete_rows(frame, missing, rows_with_na, used, na_action)
+    if not parsed.response.imputed:
+        return _without_unused_categories(frame, predictors | grouping), dropped, None
+    absent = frame[parsed.response.outcome].isna().to_numpy()
+    if absent.all():
+        raise DataError(
+            f"every row's response '{parsed.response.outcome}' is missing; mi() imputes "
+            "missing responses from a model fitted to the observed ones, and there are none."
+        )
+    kept = _without_unused_categories(frame.loc[~absent], predictors | grouping)
+    return kept, dropped, frame.loc[absent].copy() if absent.any() else None
+
+
+def _check_imputed_outcome(parsed: ParsedFormula, frame: pd.DataFrame) -> None:
+    """Refuse ``mi()`` on a response that is an expression rather than a column."""
+    if parsed.response.outcome not in frame.columns:
+        raise FormulaError(
+            f"'{parsed.response.text}' imputes the response, which must then be a column of "
+            f"the data, not the expression '{parsed.response.outcome}'; add it as a column, "
+            f"e.g. data.assign(y_new={parsed.response.outcome}), and write 'y_new | mi()'."
+        )
+
+
+def _complete_rows(
+    frame: pd.DataFrame,
+    missing: pd.DataFrame,
+    rows_with_na: pd.Series,
+    used: Mapping[str, str],
+    na_action: str,
+) -> pd.DataFrame:
+    """``frame`` without its rows with missing values (``na_action="drop"``, with a
+    warning), or the error that names them (``"error"``)."""
     counts = missing.sum()
     report = ", ".join(f"'{name}' ({counts[name]})" for name in used if counts[name] > 0)
     if na_action == "error":
@@ -80,10 +117,9 @@ def used_rows(
     warnings.warn(
         f"dropped {int(rows_with_na.sum())} of {len(frame)} rows with missing values in {report}.",
         DataWarning,
-        stacklevel=4,
+        stacklevel=5,
     )
-    kept = _without_unused_categories(kept, predictors | grouping)
-    return kept, frame.index[rows_with_na.to_numpy()]
+    return kept
 
 
 TEXT_NUMBER_LEVELS = 10

@@ -495,6 +495,10 @@ class ModelSpec:
         processes (:class:`GPDesign`), one block each.
     monotonic
         The monotonic terms ``mo(x)`` of the mean's formula.
+    imputed_rows
+        For ``y | mi()``: the rows whose response is missing, with the columns of ``data``
+        and the caller's labels; the model is fitted to the other rows and draws these
+        responses from the posterior predictive distribution. None otherwise.
     """
 
     formula: ParsedFormula
@@ -509,6 +513,7 @@ class ModelSpec:
     residual: ResidualStructure | None = None
     smooths: tuple[SmoothDesign | GPDesign, ...] = ()
     monotonic: tuple[MonotonicDesign, ...] = ()
+    imputed_rows: pd.DataFrame | None = None
 
     suffix = ""
     """The mean's variables have no suffix: ``b``, ``Intercept``, dim ``coef``."""

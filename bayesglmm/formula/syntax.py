@@ -90,6 +90,12 @@ RESPONSE_HELPERS: dict[str, ResponseHelper] = {
         ("x", "sigma"),
         logical=("sigma",),
     ),
+    "mi": ResponseHelper(
+        "missing values of the response, imputed by the model rather than refused or "
+        "dropped, as in 'y | mi() ~ x'",
+        (),
+        required=0,
+    ),
 }
 """Helpers allowed after '|' on the left of '~', by name."""
 
@@ -121,6 +127,11 @@ class ResponseSyntax:
         absent."""
         found = dict(self.helpers).get(name)
         return None if found is None else dict(found)
+
+    @property
+    def imputed(self) -> bool:
+        """True when the model imputes the response's missing values (``y | mi()``)."""
+        return "mi" in dict(self.helpers)
 
     def helper(self, name: str) -> str | None:
         """The first argument of response helper ``name``, or None when it is absent."""
@@ -310,7 +321,7 @@ def _parse_helper(
 ) -> tuple[str, tuple[tuple[str, str], ...]]:
     """One response helper call, its arguments matched to its parameters."""
     name = call_name(formula[lo:hi])
-    if (error := unsupported_feature(name, formula, lo)) is not None:
+    if name not in RESPONSE_HELPERS and (error := unsupported_feature(name, formula, lo)):
         raise error
     if name not in RESPONSE_HELPERS:
         known = ", ".join(f"{key}()" for key in RESPONSE_HELPERS)
@@ -322,6 +333,10 @@ def _parse_helper(
     helper = RESPONSE_HELPERS[name]
     usage = f"{name}({', '.join(helper.parameters)})"
     given: dict[str, str] = {}
+    if not helper.parameters:
+        if formula[lo:hi].split("(", 1)[1][:-1].strip():
+            raise FormulaError(f"{name}() takes no arguments", formula, lo)
+        return name, ()
     for a_lo, _, text in call_arguments(formula, depth, lo, hi):
         keyword = KEYWORD_ARGUMENT.match(text)
         if keyword is not None:
@@ -346,7 +361,7 @@ def _parse_helper(
             check_expression(formula, a_lo, text)
         given[parameter] = text
     missing = [p for p in helper.parameters[: helper.required] if p not in given]
-    if missing or not given:
+    if missing or (helper.parameters and not given):
         raise FormulaError(f"expected {usage}", formula, lo)
     return name, tuple((p, given[p]) for p in helper.parameters if p in given)
 

@@ -111,11 +111,20 @@ def _link_label(parameter, link: str) -> str:
     return parameter.link
 
 
+def _rows(count: int) -> str:
+    return f"{count} row" if count == 1 else f"{count} rows"
+
+
 def model_header(spec, family: str, link: str) -> list[tuple[str, str]]:
     """Family, link, formula, data and (for labelled binary responses) the coding."""
     data_line = f"{spec.n_obs} observations"
+    notes = []
+    if spec.imputed_rows is not None:
+        notes.append(f"{_rows(len(spec.imputed_rows))} with a missing response imputed")
     if len(spec.dropped_rows):
-        data_line += f" ({len(spec.dropped_rows)} rows with missing values dropped)"
+        notes.append(f"{_rows(len(spec.dropped_rows))} with missing values dropped")
+    if notes:
+        data_line += f" ({'; '.join(notes)})"
     links = "; ".join(
         [
             f"{_mean_label(spec)} = {link}",

@@ -45,6 +45,7 @@ from bayesglmm.results import (
     emmeans_plot,
     estimates,
     hypothesis,
+    imputation,
     plots,
     ppc,
     predict,
@@ -115,6 +116,8 @@ class Fit:
             coords={naming.OBS: np.arange(spec.n_obs)},
         )
         self.idata = xr.DataTree.from_dict(groups)
+        if naming.IMPUTED_RESPONSE not in groups["posterior"]:
+            self._add_imputed_responses()
         if "log_likelihood" not in groups:
             comparison.store_log_likelihood_if_small(self)
         self.warnings = convergence_messages(
@@ -158,6 +161,15 @@ class Fit:
         ``chains_requested``, ``failed_chains``).
         """
         return bool(self.idata.attrs["incomplete"])
+
+    def _add_imputed_responses(self) -> None:
+        """Draw the responses ``y | mi()`` imputes into the posterior (see
+        :mod:`bayesglmm.results.imputation`)."""
+        draws = imputation.imputed_responses(self)
+        if draws is not None:
+            self.idata["posterior"] = self.idata.posterior.to_dataset().assign(
+                {naming.IMPUTED_RESPONSE: draws}
+            )
 
     @property
     def posterior(self) -> xr.Dataset:

@@ -96,7 +96,7 @@ def test_offsets_are_taken_out_of_the_fixed_part():
         (
             "s | trial(n) ~ x",
             "unknown response helper 'trial'; expected one of: trials(), cens(), weights(), "
-            "trunc(), se()\n"
+            "trunc(), se(), mi()\n"
             "  s | trial(n) ~ x\n"
             "      ^",
         ),

@@ -17,7 +17,6 @@ MISSING = (
 @pytest.mark.parametrize(
     ("formula", "message"),
     [
-        ("a | mi() ~ x", f"mi() {MISSING}"),
         ("a ~ mi(x)", f"mi() in 'mi(x)' {MISSING}"),
         ("a ~ x + mi(x):b", f"mi() in 'mi(x):b' {MISSING}"),
     ],
