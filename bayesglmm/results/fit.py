@@ -23,6 +23,7 @@ Examples
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
 
@@ -51,6 +52,7 @@ from bayesglmm.results import (
     predict,
     printout,
     report,
+    smooths,
     variance,
 )
 from bayesglmm.results.diagnostics import Diagnosis, convergence_messages
@@ -575,6 +577,30 @@ class Fit:
         'x'
         """
         return plots.plot_smooth(self, term, parameter, residuals)
+
+    def smooth_effect(
+        self,
+        term: str,
+        parameter: str | None = None,
+        values: Sequence[float] | None = None,
+        ci_prob: float | None = None,
+    ) -> pd.DataFrame:
+        """The partial effect of a smooth on the link scale, centred over the data as
+        mgcv's ``predict(type = "terms")``: one row per value of its covariate (``values``,
+        or 100 evenly spaced over the data's range) with mean, sd and credible interval.
+
+        Examples
+        --------
+        >>> import bayesglmm as bg
+        >>> rng = np.random.default_rng(0)
+        >>> data = pd.DataFrame({"x": rng.uniform(size=100)})
+        >>> data["y"] = np.sin(6 * data["x"]) + rng.normal(0, 0.3, 100)
+        >>> fit = bg.Model("y ~ s(x, k = 6)", data).fit(draws=200, tune=300, chains=2,
+        ...                                              seed=1, progress=False)
+        >>> fit.smooth_effect("s(x, k = 6)", values=[0.25]).round(1).values.tolist()
+        [[0.25, 0.7, 0.1, 0.5, 0.9]]
+        """
+        return smooths.smooth_effect(self, term, parameter, ci_prob=ci_prob, values=values)
 
     def plot_trace(self, var_names: list[str] | None = None) -> Figure:
         """Trace and density of every reported parameter (fixed effects, group sds,

@@ -22,6 +22,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -123,11 +124,12 @@ def smooth_effect(
     parameter: str | None = None,
     points: int = GRID_POINTS,
     ci_prob: float | None = None,
+    values: Sequence[float] | None = None,
 ) -> pd.DataFrame:
-    """The partial effect of a smooth along its covariate on the link scale: ``points``
-    evenly spaced values over the data's range (per level of a ``by`` factor, in column
-    ``<by>``; for a numeric ``by``, the smooth ``f(x)`` it multiplies), with the posterior
-    mean, sd and credible interval."""
+    """The partial effect of a smooth along its covariate on the link scale, at ``values``
+    or else at ``points`` evenly spaced values over the data's range (per level of a ``by``
+    factor, in column ``<by>``; for a numeric ``by``, the smooth ``f(x)`` it multiplies),
+    with the posterior mean, sd and credible interval."""
     part, smooths = find_smooth(fit, term, parameter)
     level = resolve_ci_prob(ci_prob)
     tables = []
@@ -136,7 +138,11 @@ def smooth_effect(
         column = fit.spec.data[name]
         if smooth.by is not None and not smooth.varying:
             column = column[fit.spec.data[smooth.by].astype(str) == smooth.level]
-        grid = np.linspace(float(column.min()), float(column.max()), points)
+        grid = (
+            np.linspace(float(column.min()), float(column.max()), points)
+            if values is None
+            else np.asarray(values, dtype=float)
+        )
         frame = _level_frame(smooth, grid)
         draws = _effect_draws(fit, part, smooth, frame)
         low, high = interval_bounds(draws, level)
