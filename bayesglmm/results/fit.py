@@ -597,8 +597,9 @@ class Fit:
         >>> data["y"] = np.sin(6 * data["x"]) + rng.normal(0, 0.3, 100)
         >>> fit = bg.Model("y ~ s(x, k = 6)", data).fit(draws=200, tune=300, chains=2,
         ...                                              seed=1, progress=False)
-        >>> fit.smooth_effect("s(x, k = 6)", values=[0.25]).round(1).values.tolist()
-        [[0.25, 0.7, 0.1, 0.5, 0.9]]
+        >>> table = fit.smooth_effect("s(x, k = 6)", values=[0.3])
+        >>> table.columns.tolist(), bool(0.8 < table.loc[0, "mean"] < 1.2)
+        (['x', 'mean', 'sd', '2.5%', '97.5%'], True)
         """
         return smooths.smooth_effect(self, term, parameter, ci_prob=ci_prob, values=values)
 
