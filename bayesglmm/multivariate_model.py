@@ -39,9 +39,10 @@ from bayesglmm.errors import ArgumentError, FamilyError, FormulaError, SamplerEr
 from bayesglmm.families import Family, get_family
 from bayesglmm.families.mixture import Mixture
 from bayesglmm.formula.distributional import BayesFormula, MultivariateFormula
+from bayesglmm.formula.linked import linked_blocks
 from bayesglmm.formula.multivariate import multivariate_formula
 from bayesglmm.formula.smooth_spec import GPDesign
-from bayesglmm.formula.spec import ModelSpec, ParameterDesign, linked_blocks
+from bayesglmm.formula.spec import ModelSpec, ParameterDesign
 from bayesglmm.formula.syntax import parse_formula
 from bayesglmm.frames import as_pandas
 from bayesglmm.priors import LKJ, Prior, resolve_priors

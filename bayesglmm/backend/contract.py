@@ -26,8 +26,9 @@ from bayesglmm.backend.sweep import Sweep, sweep_data, sweep_plan
 from bayesglmm.errors import FormulaError, PriorError
 from bayesglmm.families.family import Family
 from bayesglmm.families.mixture import Mixture
+from bayesglmm.formula.linked import LinkedBlock
 from bayesglmm.formula.smooth_spec import GPDesign
-from bayesglmm.formula.spec import FixedDesign, LinkedBlock, ModelSpec, ParameterDesign
+from bayesglmm.formula.spec import FixedDesign, ModelSpec, ParameterDesign
 from bayesglmm.priors.distributions import Prior
 from bayesglmm.priors.resolve import Priors
 from bayesglmm.structures.residual import sequential_data

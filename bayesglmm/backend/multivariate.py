@@ -47,7 +47,8 @@ from bayesglmm.backend.sweep import sweep_plan
 from bayesglmm.backend.terms import linked_draws
 from bayesglmm.families.family import Family
 from bayesglmm.families.links import Link
-from bayesglmm.formula.spec import LinkedBlock, ParameterDesign, ResponseDesign
+from bayesglmm.formula.linked import LinkedBlock
+from bayesglmm.formula.spec import ParameterDesign, ResponseDesign
 from bayesglmm.priors.resolve import Priors
 
 

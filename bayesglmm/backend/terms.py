@@ -13,7 +13,8 @@ import pytensor.tensor as pt
 from bayesglmm import naming
 from bayesglmm.backend.contract import prior_variable
 from bayesglmm.backend.sweep import Sweep
-from bayesglmm.formula.spec import GroupDesign, LinkedBlock
+from bayesglmm.formula.linked import LinkedBlock
+from bayesglmm.formula.spec import GroupDesign
 from bayesglmm.priors.resolve import Priors
 from bayesglmm.structures import STRUCTURE_KINDS
 

@@ -33,16 +33,11 @@ from bayesglmm.formula.fixed import fixed_design, offset_values
 from bayesglmm.formula.frame import used_rows
 from bayesglmm.formula.gp import gp_designs
 from bayesglmm.formula.groups import group_designs, level_labels
+from bayesglmm.formula.linked import linked_blocks
 from bayesglmm.formula.monotonic import category_codes
 from bayesglmm.formula.response import response_design
 from bayesglmm.formula.smooths import smooth_designs
-from bayesglmm.formula.spec import (
-    ModelSpec,
-    MonotonicDesign,
-    ParameterDesign,
-    ResidualStructure,
-    linked_blocks,
-)
+from bayesglmm.formula.spec import ModelSpec, MonotonicDesign, ParameterDesign, ResidualStructure
 from bayesglmm.formula.syntax import ParsedFormula
 from bayesglmm.formula.terms import RandomTermSyntax
 
