@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from bayesglmm.results.fit import Fit
 
 
-def _sd_draws(fit: Fit) -> dict[str, np.ndarray]:
+def sd_draws(fit: Fit) -> dict[str, np.ndarray]:
     """``(chain, draw)`` draws of every scalar scale: group sds and dispersion parameters,
     where divergences are located."""
     posterior = fit.posterior
@@ -55,20 +55,40 @@ def _sd_draws(fit: Fit) -> dict[str, np.ndarray]:
     return scales
 
 
-def diagnose(fit: Fit) -> Diagnosis:
-    """R-hat, bulk and tail ESS, divergences (by chain, and where they gather among the
-    group sds), tree depth, E-BFMI, Monte Carlo errors and, for Poisson and binomial fits,
-    the Pearson dispersion."""
-    reported = pd.concat(
+def reported_diagnostics(fit: Fit) -> pd.DataFrame:
+    """The diagnostic columns (R-hat, ESS, MCSE) of every reported parameter of ``fit``."""
+    return pd.concat(
         [
             summarize(draws, statistics=diagnostic_stats).set_axis(labels)
             for labels, draws in reported_draws(fit)
         ]
     )
-    stats = fit.idata.sample_stats.to_dataset()
-    bfmi = azs.bfmi(fit.idata)["energy"].to_numpy() if "energy" in stats else None
-    result = diagnosis(
-        reported, fit.all_parameters, stats, bfmi, _sd_draws(fit), fit.spec.levels_per_group
+
+
+def sampler_diagnosis(
+    reported: pd.DataFrame,
+    everything: pd.DataFrame,
+    idata,
+    scales: dict[str, np.ndarray],
+    levels: dict[str, int],
+) -> Diagnosis:
+    """:func:`~bayesglmm.results.diagnostics.diagnosis` of draws ``idata`` with its
+    sampler statistics and E-BFMI."""
+    stats = idata.sample_stats.to_dataset()
+    bfmi = azs.bfmi(idata)["energy"].to_numpy() if "energy" in stats else None
+    return diagnosis(reported, everything, stats, bfmi, scales, levels)
+
+
+def diagnose(fit: Fit) -> Diagnosis:
+    """R-hat, bulk and tail ESS, divergences (by chain, and where they gather among the
+    group sds), tree depth, E-BFMI, Monte Carlo errors and, for Poisson and binomial fits,
+    the Pearson dispersion."""
+    result = sampler_diagnosis(
+        reported_diagnostics(fit),
+        fit.all_parameters,
+        fit.idata,
+        sd_draws(fit),
+        fit.spec.levels_per_group,
     )
     if not dispersion_checkable(fit):
         return result

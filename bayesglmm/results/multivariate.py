@@ -15,7 +15,7 @@ t) density of all its responses.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,11 +31,12 @@ from bayesglmm.families.links import Link
 from bayesglmm.formula.spec import ModelSpec
 from bayesglmm.priors.resolve import Priors
 from bayesglmm.results.comparison import loo_result
-from bayesglmm.results.diagnostics import convergence_messages
+from bayesglmm.results.diagnose import reported_diagnostics, sampler_diagnosis, sd_draws
+from bayesglmm.results.diagnostics import Diagnosis, convergence_messages
 from bayesglmm.results.fit import Fit
 from bayesglmm.results.linear_predictor import draw_chunks, linear_predictor, stacked_draws
 from bayesglmm.results.report import write_multivariate_report
-from bayesglmm.results.tables import pair_draws, summarize
+from bayesglmm.results.tables import diagnostic_stats, pair_draws, summarize
 
 
 @dataclass(frozen=True)
@@ -126,13 +127,13 @@ class MultivariateFit:
         self._views, self._linked = model.views, model.linked
         self.names = tuple(view.name for view in self._views)
         self._fits = {view.name: view.fit(idata) for view in self._views}
-        levels = {
+        self._levels = {
             view.variables.get(naming.group_sd(g), g).removeprefix("sd_"): n
             for view in self._views
             for g, n in view.spec.levels_per_group.items()
         }
         self.warnings = convergence_messages(
-            self.summary(), idata.sample_stats.to_dataset(), levels
+            self.summary(), idata.sample_stats.to_dataset(), self._levels
         )
         if warn_convergence:
             for message in self.warnings:
@@ -177,21 +178,53 @@ class MultivariateFit:
         """Every parameter but the group-level effects, one row each: each response's
         under the joint names (a parameter the responses share, once), then the
         correlations between responses."""
+        return self._joint(
+            lambda fit: fit.summary(ci_prob), lambda draws: summarize(draws, ci_prob)
+        )
+
+    def diagnose(self) -> Diagnosis:
+        """Convergence and efficiency checks of the joint draws, as
+        :meth:`bayesglmm.Fit.diagnose`, over every response's parameters and the
+        correlations between responses."""
+        scales = {
+            view.label(label): draws
+            for view in self._views
+            for label, draws in sd_draws(self._fits[view.name]).items()
+        }
+        return sampler_diagnosis(
+            self._joint(
+                reported_diagnostics,
+                lambda draws: summarize(draws, statistics=diagnostic_stats),
+            ),
+            self._joint(lambda fit: fit.all_parameters, summarize),
+            self.idata,
+            scales,
+            self._levels,
+        )
+
+    def _joint(
+        self,
+        per_response: Callable[[Fit], pd.DataFrame],
+        per_draws: Callable[[xr.DataArray], pd.DataFrame],
+    ) -> pd.DataFrame:
+        """One table: ``per_response`` of each response's fit under the joint labels (a
+        parameter the responses share, once), then ``per_draws`` of the correlations
+        between responses."""
         tables = []
         for view in self._views:
-            table = self._fits[view.name].summary(ci_prob)
+            table = per_response(self._fits[view.name])
             tables.append(table.set_axis([view.label(label) for label in table.index]))
         posterior = self.posterior
         for link in self._linked:
             pairs = link.cross_pairs
             labels = [naming.correlation_label(link.name, a, b) for a, b in pairs]
             draws = pair_draws(posterior[naming.group_correlation(link.name)], pairs)
-            tables.append(summarize(draws, ci_prob).set_axis(labels))
+            tables.append(per_draws(draws).set_axis(labels))
         if self.rescor:
             pairs = [(a, b) for i, a in enumerate(self.names) for b in self.names[i + 1 :]]
             draws = pair_draws(posterior[naming.RESCOR], pairs)
             labels = [naming.rescor_label(a, b) for a, b in pairs]
-            tables.append(summarize(draws, ci_prob).set_axis(labels))
+            tables.append(per_draws(draws).set_axis(labels))
         table = pd.concat(tables)
         return table[~table.index.duplicated()]
 

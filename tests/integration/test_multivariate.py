@@ -87,6 +87,17 @@ def test_each_response_has_a_fit_of_its_own_under_its_own_names(fit, data):
     assert str(caught.value).startswith("'y3' is not a response of this model.")
 
 
+def test_the_diagnosis_covers_every_joint_parameter_and_matches_the_summary(fit):
+    diagnosis = fit.diagnose()
+    summary = fit.summary()
+    assert diagnosis.table.index.tolist() == summary.index.tolist()
+    np.testing.assert_allclose(diagnosis.table["ess_bulk"], summary["ess_bulk"])
+    # The checks the fit warned about when it was made, and no others.
+    assert diagnosis.problems == len(fit.warnings)
+    assert diagnosis.verdicts[: len(fit.warnings)] == fit.warnings
+    assert "No transition diverged." in diagnosis.verdicts
+
+
 def test_the_joint_log_likelihood_is_the_bivariate_normal_density(fit, data):
     values = fit.log_likelihood()
     assert values.shape == (2, 1000, len(data))
