@@ -12,6 +12,7 @@ SLOW_TESTS: dict[str, tuple[str, ...]] = {
     "tests/integration/test_case_studies.py": (
         "test_case_study_runs_and_its_checks_pass[sleepstudy]",
         "test_case_study_runs_and_its_checks_pass[hospital]",
+        "test_case_study_runs_and_its_checks_pass[hsb]",
         "test_case_study_runs_and_its_checks_pass[epil]",
         "test_case_study_runs_and_its_checks_pass[oats]",
         "test_case_study_runs_and_its_checks_pass[cbpp]",
@@ -58,6 +59,10 @@ SLOW_TESTS: dict[str, tuple[str, ...]] = {
         "test_nesting_is_the_sum_of_its_levels",
         "test_any_level_names_give_one_level_each",
         "test_double_bar_is_separate_uncorrelated_terms",
+    ),
+    "tests/integration/test_hsb_reference.py": (
+        "test_bivariate_model_matches_brms",
+        "test_smooth_of_ses_matches_mgcv",
     ),
     "tests/integration/test_gp.py": (
         "test_poisson_gp_with_a_by_factor",

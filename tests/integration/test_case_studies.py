@@ -31,6 +31,7 @@ def test_every_required_study_is_present():
         "cbpp",
         "epil",
         "hospital",
+        "hsb",
         "infection",
         "oats",
         "sleepstudy",

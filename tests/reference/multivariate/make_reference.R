@@ -1,5 +1,5 @@
-# Reference fits for the planned High School and Beyond case study (not yet in
-# case_studies/; no test reads hsb.json yet).
+# Reference fits for the High School and Beyond case study (case_studies/hsb.py, which
+# quotes them) and tests/integration/test_hsb_reference.py (which reads hsb.json).
 #
 # 1. The data: nlme's MathAchieve (7185 students in 160 schools; Raudenbush & Bryk 2002)
 #    with each school's sector from MathAchSchool, written to
