@@ -7,13 +7,17 @@ run per pair fills them. The timed run measures model build + compile + sampling
 with 4 chains x (1000 tune + 1000 draws) and reports the minimum bulk ESS over the
 fixed effects and group sds, and ESS per second of wall time.
 
-Tools: ``bayesglmm`` (default sampler, nutpie), ``gibbs`` (bayesglmm's Gibbs sampler,
-for the datasets it applies to) and ``bambi`` (needs the bench extra,
-``pip install -e ".[bench]"``)::
+Tools: ``bayesglmm`` (default sampler, nutpie), ``jax`` (nutpie through the JAX backend,
+``fit(backend="jax")``, needs the jax extra), ``gibbs`` (bayesglmm's Gibbs sampler, for the
+datasets it applies to) and ``bambi`` (needs the bench extra, ``pip install -e ".[bench]"``).
+Besides the bundled datasets, ``slopes_1e5`` is the simulated bernoulli ``y ~ x + (1 + x |
+g)`` with 10^5 rows and 1,000 groups of ``benchmarks/hand_written.py``::
 
     bash tools/run python benchmarks/end_to_end.py                      # nutpie vs Bambi
     bash tools/run python benchmarks/end_to_end.py --tools bayesglmm gibbs \
         --datasets cbpp infection sleepstudy
+    bash tools/run python benchmarks/end_to_end.py --tools bayesglmm jax \
+        --datasets cbpp sleepstudy epil infection slopes_1e5
 """
 
 from __future__ import annotations
@@ -44,18 +48,26 @@ CASES = {
         "bambi": ("p(favorable, n) ~ treatment + (1 | clinic)", "binomial"),
         "gibbs": ("favorable | trials(n) ~ treatment + (1 | clinic)", "binomial"),
     },
+    "slopes_1e5": {"bayesglmm": ("y ~ x + (1 + x | g)", "bernoulli")},
 }
+for _case in CASES.values():
+    _case["jax"] = _case["bayesglmm"]
 
 BAYESGLMM = textwrap.dedent(
     """
     import json, sys, time, warnings
     warnings.simplefilter("ignore")
     import bayesglmm as bg
-    formula, family, dataset, sampler = sys.argv[1:5]
-    data = bg.datasets.load(dataset)
+    formula, family, dataset, sampler, backend = sys.argv[1:6]
+    if dataset == "slopes_1e5":
+        from benchmarks.hand_written import simulate_slopes
+        data = simulate_slopes()
+    else:
+        data = bg.datasets.load(dataset)
     began = time.perf_counter()
     fit = bg.Model(formula, data, family=family).fit(
-        draws=1000, tune=1000, chains=4, seed=1, progress=False, sampler=sampler)
+        draws=1000, tune=1000, chains=4, seed=1, progress=False, sampler=sampler,
+        backend=backend)
     seconds = time.perf_counter() - began
     table = fit.summary()
     keep = [i for i in table.index if i.startswith(("b[", "sd_"))]
@@ -65,8 +77,9 @@ BAYESGLMM = textwrap.dedent(
 )
 
 RUNNERS = {
-    "bayesglmm": (BAYESGLMM, "nutpie"),
-    "gibbs": (BAYESGLMM, "gibbs"),
+    "bayesglmm": (BAYESGLMM, "nutpie numba"),
+    "jax": (BAYESGLMM, "nutpie jax"),
+    "gibbs": (BAYESGLMM, "gibbs numba"),
     "bambi": (
         textwrap.dedent(
             """
@@ -97,12 +110,14 @@ RUNNERS = {
 }
 
 
-def run(tool: str, dataset: str) -> dict:
-    """One timed run of ``tool`` on ``dataset`` in a fresh process (after an untimed warm-up)."""
+def run(tool: str, dataset: str, warm_up: bool = True) -> dict:
+    """One timed run of ``tool`` on ``dataset`` in a fresh process, after an untimed warm-up
+    unless ``warm_up`` is False."""
     formula, family = CASES[dataset][tool]
-    script, sampler = RUNNERS[tool]
-    command = [sys.executable, "-c", script, formula, family, dataset, sampler]
-    subprocess.run(command, check=True, capture_output=True, text=True)
+    script, settings = RUNNERS[tool]
+    command = [sys.executable, "-c", script, formula, family, dataset, *settings.split()]
+    if warm_up:
+        subprocess.run(command, check=True, capture_output=True, text=True)
     result = subprocess.run(command, check=True, capture_output=True, text=True)
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -111,10 +126,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tools", nargs="+", default=["bayesglmm", "bambi"])
     parser.add_argument("--datasets", nargs="+", default=list(CASES))
+    parser.add_argument(
+        "--no-warm-up",
+        dest="warm_up",
+        action="store_false",
+        help="skip the untimed warm-up run (for the long simulated datasets)",
+    )
     args = parser.parse_args()
     rows = []
     for dataset in args.datasets:
-        results = {tool: run(tool, dataset) for tool in args.tools if tool in CASES[dataset]}
+        results = {
+            tool: run(tool, dataset, args.warm_up) for tool in args.tools if tool in CASES[dataset]
+        }
         for tool, r in results.items():
             r["ess_per_second"] = r["min_ess"] / r["seconds"]
             rows.append((dataset, tool, r))

@@ -19,7 +19,7 @@ calibrated by simulating uniform ranks.
     bash tools/run python -m benchmarks.sbc --sims 200      # every case, into benchmarks/sbc/
     bash tools/run python -m benchmarks.sbc --sims 200 --cases gamma --samplers nutpie
     bash tools/run python -m benchmarks.sbc --report        # only rebuild the README
-    bash tools/run python -m benchmarks.sbc --sims 200 --batch   # through bg.fit_many
+    bash tools/run python -m benchmarks.sbc --sims 200 --batch --out benchmarks/sbc_batch
 
 Each (case, sampler) writes its ranks to ``benchmarks/sbc/<case>-<sampler>.csv``, its
 diagnostics to a JSON file and its rank plots to a PNG beside it; ``benchmarks/sbc/README.md``
@@ -942,7 +942,9 @@ def main() -> None:
         "--report", action="store_true", help="only rebuild README.md from the saved studies"
     )
     args = parser.parse_args()
-    command = "bash tools/run python -m benchmarks.sbc --sims 200"
+    command = "bash tools/run python -m benchmarks.sbc --sims 200" + (
+        "" if args.batch is None else f" --batch --out {args.out}"
+    )
     pairs = [] if args.report else [(n, s) for s in args.samplers for n in args.cases]
     for name, sampler in pairs:
         case = ALL_CASES[name]
