@@ -592,14 +592,11 @@ class Fit:
         Examples
         --------
         >>> import bayesglmm as bg
-        >>> rng = np.random.default_rng(0)
-        >>> data = pd.DataFrame({"x": rng.uniform(size=100)})
-        >>> data["y"] = np.sin(6 * data["x"]) + rng.normal(0, 0.3, 100)
-        >>> fit = bg.Model("y ~ s(x, k = 6)", data).fit(draws=200, tune=300, chains=2,
-        ...                                              seed=1, progress=False)
-        >>> table = fit.smooth_effect("s(x, k = 6)", values=[0.3])
-        >>> table.columns.tolist(), bool(0.8 < table.loc[0, "mean"] < 1.2)
-        (['x', 'mean', 'sd', '2.5%', '97.5%'], True)
+        >>> model = bg.Model("Reaction ~ s(Days, k = 5)", bg.datasets.load("sleepstudy"))
+        >>> fit = model.fit(draws=200, tune=300, chains=2, seed=1, progress=False)
+        >>> table = fit.smooth_effect("s(Days, k = 5)", values=[0, 9])
+        >>> table["Days"].tolist(), bool(table.loc[0, "mean"] < 0 < table.loc[1, "mean"])
+        ([0.0, 9.0], True)
         """
         return smooths.smooth_effect(self, term, parameter, ci_prob=ci_prob, values=values)
 
