@@ -321,9 +321,9 @@ def _parse_helper(
 ) -> tuple[str, tuple[tuple[str, str], ...]]:
     """One response helper call, its arguments matched to its parameters."""
     name = call_name(formula[lo:hi])
-    if name not in RESPONSE_HELPERS and (error := unsupported_feature(name, formula, lo)):
-        raise error
     if name not in RESPONSE_HELPERS:
+        if (error := unsupported_feature(name, formula, lo)) is not None:
+            raise error
         known = ", ".join(f"{key}()" for key in RESPONSE_HELPERS)
         raise FormulaError(
             f"unknown response helper '{name or formula[lo:hi]}'; expected one of: {known}",

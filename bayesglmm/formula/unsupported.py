@@ -7,9 +7,10 @@ Examples
 --------
 >>> import textwrap
 >>> print(textwrap.fill(str(unsupported_feature("mi", "y ~ mi(x)")), 88))
-mi() in 'y ~ mi(x)' asks for missing values modelled inside the fit (brms's mi()), which
-bayesglmm does not support yet: impute the missing values before fitting, or drop their
-rows with na_action='drop' (the fit reports how many)
+mi() in 'y ~ mi(x)' asks for a predictor's missing values modelled inside the fit
+(brms's mi(x)), which bayesglmm does not support yet: impute them before fitting, or
+drop their rows with na_action='drop' (the fit reports how many); a missing response is
+imputed with 'y | mi() ~ ...'
 >>> unsupported_feature("log", "y ~ log(x)") is None
 True
 """
@@ -33,9 +34,9 @@ class UnsupportedFeature:
 UNSUPPORTED_FEATURES = MappingProxyType(
     {
         "mi": UnsupportedFeature(
-            "missing values modelled inside the fit (brms's mi())",
-            "impute the missing values before fitting, or drop their rows with "
-            "na_action='drop' (the fit reports how many)",
+            "a predictor's missing values modelled inside the fit (brms's mi(x))",
+            "impute them before fitting, or drop their rows with na_action='drop' (the fit "
+            "reports how many); a missing response is imputed with 'y | mi() ~ ...'",
         ),
     }
 )

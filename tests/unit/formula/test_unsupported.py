@@ -8,9 +8,10 @@ import bayesglmm as bg
 
 DATA = pd.DataFrame({"a": np.arange(6.0), "b": np.arange(6.0), "x": np.arange(6.0)})
 MISSING = (
-    "asks for missing values modelled inside the fit (brms's mi()), which bayesglmm does not "
-    "support yet: impute the missing values before fitting, or drop their rows with "
-    "na_action='drop' (the fit reports how many)"
+    "asks for a predictor's missing values modelled inside the fit (brms's mi(x)), which "
+    "bayesglmm does not support yet: impute them before fitting, or drop their rows with "
+    "na_action='drop' (the fit reports how many); a missing response is imputed with "
+    "'y | mi() ~ ...'"
 )
 
 
