@@ -42,6 +42,7 @@ from bayesglmm.formula.collapse import collapse, collapsible
 from bayesglmm.formula.compatibility import check_same_structure
 from bayesglmm.formula.design import with_observation_effect
 from bayesglmm.formula.distributional import BayesFormula
+from bayesglmm.formula.imputed import check_imputed_columns
 from bayesglmm.formula.mixture import mixture_formula
 from bayesglmm.formula.multivariate import is_multivariate
 from bayesglmm.formula.newdata import new_data_design
@@ -206,7 +207,10 @@ class Model:
             mean, data = with_observation_effect(mean, data, self.family.name)
         self.formula = mean
         self.parsed = parse_formula(mean)
+        check_imputed_columns(self.parsed, formula.imputed)
         self.parameter_formulas = formula.parsed_parameters()
+        for parsed in self.parameter_formulas.values():
+            check_imputed_columns(parsed, ())
         self.na_action = na_action
         self.covariances = dict(covariances or {})
         self.residual = None if residual is None else parse_residual(residual)

@@ -6,7 +6,9 @@ Each response is first read as a model of its own (:class:`~bayesglmm.model.Mode
 takes each view's linear predictor under the response's names
 (:func:`~bayesglmm.naming.response_names`), joins group-level terms that share a
 correlation ID across responses, and adds residual correlations for gaussian or student_t
-responses (:mod:`bayesglmm.backend.multivariate`).
+responses (:mod:`bayesglmm.backend.multivariate`). A response ``z | mi()`` has its missing
+values imputed as parameters, which other responses may read as ``mi(z)``
+(:mod:`bayesglmm.formula.imputed`).
 
 Examples
 --------
@@ -25,26 +27,31 @@ Examples
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Iterable, Mapping
 
+import numpy as np
 import pandas as pd
 
 from bayesglmm import naming
 from bayesglmm.backend.multivariate import ResponsePart, build_multivariate_graph
 from bayesglmm.backend.parameterisation import smooth_centring
 from bayesglmm.backend.rescor import RESCOR_FAMILIES
-from bayesglmm.errors import ArgumentError, FamilyError, FormulaError, SamplerError
+from bayesglmm.errors import FamilyError, FormulaError, SamplerError
 from bayesglmm.families import Family, get_family
-from bayesglmm.families.mixture import Mixture
 from bayesglmm.formula.distributional import BayesFormula, MultivariateFormula
 from bayesglmm.formula.linked import linked_blocks
 from bayesglmm.formula.multivariate import multivariate_formula
 from bayesglmm.formula.smooth_spec import GPDesign
-from bayesglmm.formula.spec import ModelSpec, ParameterDesign
-from bayesglmm.formula.syntax import parse_formula
 from bayesglmm.frames import as_pandas
+from bayesglmm.multivariate_views import (
+    centred_per_response,
+    imputed_reads,
+    read_response,
+    response_design,
+    response_designs,
+    view_rows,
+)
 from bayesglmm.priors import LKJ, Prior, resolve_priors
 from bayesglmm.priors.resolve import Priors, user_priors
 from bayesglmm.results.display import format_header
@@ -54,88 +61,6 @@ from bayesglmm.samplers.options import SamplingOptions, record_run
 
 SAMPLERS = ("nutpie",)
 """The samplers of a multivariate model."""
-
-
-def _view(model: type, formula, data: pd.DataFrame, family, link, centered, na_action, covariances):
-    """One response read as a ``model`` of its own, checked for what the joint graph takes."""
-    if formula.parameters:
-        raise FormulaError(
-            f"'{formula.mean}' has formulas for its family parameters "
-            f"({', '.join(name for name, _ in formula.parameters)}); distributional formulas "
-            "are not supported in a multivariate model yet: fit that response alone."
-        )
-    if parse_formula(formula.mean).response.imputed:
-        raise FormulaError(
-            f"'{formula.mean}' imputes its missing responses (mi()), which a multivariate "
-            "model does not support yet: fit that response alone, where mi() works, or drop "
-            "the rows with na_action='drop'."
-        )
-    own = formula.family if formula.family is not None else family
-    view = model(
-        formula.mean,
-        data,
-        family=own,
-        link=None if formula.family is not None else link,
-        centered=centered,
-        na_action=na_action,
-        covariances=covariances,
-    )
-    family_name = view.family.name
-    if isinstance(view.family, Mixture) or view.family.thresholds is not None:
-        raise FamilyError(
-            f"response '{view.spec.response.name}' has family '{family_name}', which a "
-            "multivariate model does not support yet (mixtures and ordinal families); fit "
-            "that response alone."
-        )
-    if view.spec.monotonic:
-        raise FormulaError(
-            f"'{formula.mean}' has a monotonic term ({view.spec.monotonic[0].name}), which a "
-            "multivariate model does not support yet; fit that response alone."
-        )
-    return view
-
-
-def _response_design(view, name: str) -> ParameterDesign:
-    """A view's linear predictor under the response's names (groups ``<g>__<name>``, smooth
-    blocks and GP labels ending with it)."""
-    spec: ModelSpec = view.spec
-
-    def renamed_smooth(smooth):
-        if isinstance(smooth, GPDesign):
-            return dataclasses.replace(smooth, label=naming.parameter_group(smooth.label, name))
-        blocks = tuple(naming.parameter_group(block, name) for block in smooth.blocks)
-        return dataclasses.replace(smooth, blocks=blocks)
-
-    return ParameterDesign(
-        name=name,
-        link=view.link.name,
-        formula=spec.formula,
-        fixed=spec.fixed,
-        groups=tuple(
-            dataclasses.replace(g, name=naming.parameter_group(g.name, name), parameter=name)
-            for g in spec.groups
-        ),
-        offset=spec.offset,
-        smooths=tuple(renamed_smooth(smooth) for smooth in spec.smooths),
-    )
-
-
-def _centred_per_response(centered, names: tuple[str, ...]) -> dict:
-    """The ``centered=`` of each response: one setting for all, or (as a saved fit
-    records them) a mapping from response to its setting.
-
-    Raises
-    ------
-    ArgumentError
-        For a mapping that does not give every response."""
-    if not isinstance(centered, Mapping):
-        return dict.fromkeys(names, centered)
-    if set(centered) != set(names):
-        raise ArgumentError(
-            f"centered= as a mapping gives each response its setting; it must name the "
-            f"responses {', '.join(names)}, not {', '.join(map(str, centered))}."
-        )
-    return dict(centered)
 
 
 class MultivariateModel:
@@ -149,7 +74,8 @@ class MultivariateModel:
         ``bg.formula(...) + bg.formula(...)``, or ``"mvbind(y1, y2) ~ ..."``.
     data
         The rows; a row missing any response's columns is refused (``na_action="error"``)
-        or dropped from every response (``"drop"``).
+        or dropped from every response (``"drop"``), except the missing values of
+        responses ``z | mi()``: parameters ``Ymi_z`` that formulas may read as ``mi(z)``.
     family, link
         The family of the responses whose formula gives none.
     priors
@@ -163,7 +89,7 @@ class MultivariateModel:
     rescor
         Residual correlations between gaussian (or between student_t) responses: None
         (default) models them when every response is gaussian, or every one student_t,
-        as brms does.
+        as brms does, and none imputes missing values.
     """
 
     def __init__(
@@ -195,23 +121,37 @@ class MultivariateModel:
         self.names = formula.names
         self.family, self.link = get_family(family, link)
         self.covariances = covariances
-        settings = _centred_per_response(centered, self.names)
+        settings = centred_per_response(centered, self.names)
         arguments = (family, link, na_action, covariances)
+        reads = imputed_reads(formula)
 
         def read(frame: pd.DataFrame) -> list:
             return [
-                _view(model, f, frame, *arguments[:2], settings[name], *arguments[2:])
+                read_response(
+                    model,
+                    f,
+                    frame,
+                    *arguments[:2],
+                    settings[name],
+                    *arguments[2:],
+                    reads[name],
+                )
                 for f, name in zip(formula.responses, self.names, strict=True)
             ]
 
         views = read(data)
-        common = views[0].spec.row_labels
-        for view in views[1:]:
-            common = common.intersection(view.spec.row_labels, sort=False)
-        if any(len(view.spec.row_labels) != len(common) for view in views):
+        covered = np.ones(len(data), dtype=bool)
+        for view in views:
+            covered &= data.index.isin(view_rows(view))
+        common = data.index[covered]
+        if any(len(view_rows(view)) != len(common) for view in views):
             views = read(data.loc[common])
         columns = list(dict.fromkeys(c for view in views for c in view.spec.data.columns))
         self.data = data.loc[common, columns]
+        designs = [
+            response_designs(model, f, view, data.loc[common], covariances, reads[name])
+            for f, view, name in zip(formula.responses, views, self.names, strict=True)
+        ]
         families = {view.family.name for view in views}
         correlatable = len(families) == 1 and families <= set(RESCOR_FAMILIES)
         if rescor and not correlatable:
@@ -220,21 +160,50 @@ class MultivariateModel:
                 f"or every one student_t; these are {', '.join(v.family.name for v in views)}. "
                 "Correlate them through shared group-level terms instead, as (1 | p | g)."
             )
-        self.rescor = correlatable if rescor is None else bool(rescor)
+        missing = {
+            name: design.missing
+            for name, design in zip(self.names, designs, strict=True)
+            if len(design.missing)
+        }
+        designs = [
+            design.reading(missing, reads[name])
+            for name, design in zip(self.names, designs, strict=True)
+        ]
+        imputed = list(missing)
+        if rescor and imputed:
+            raise FamilyError(
+                f"rescor=True with the missing values of '{imputed[0]}' imputed (mi()) is not "
+                "supported yet; leave rescor out (or rescor=False), and correlate the "
+                "responses through shared group-level terms, as (1 | p | g)."
+            )
+        self.rescor = correlatable and not imputed if rescor is None else bool(rescor)
         shared = ("nu",) if self.rescor and families == {"student_t"} else ()
         self.parts = tuple(
             ResponsePart(
                 name=name,
-                design=_response_design(view, name),
-                response=view.spec.response,
+                design=response_design(design.every, view.link, name),
+                response=design.every.response,
                 family=view.family,
                 link=view.link,
                 shared=shared,
+                observed=design.observed,
+                missing_labels=tuple(design.missing),
+                imputed_predictors=design.every.imputed_predictors,
             )
-            for name, view in zip(self.names, views, strict=True)
+            for name, view, design in zip(self.names, views, designs, strict=True)
         )
         self.linked = linked_blocks(tuple(g for part in self.parts for g in part.design.groups))
-        maps = [self._names(view, part) for view, part in zip(views, self.parts, strict=True)]
+        maps = [
+            self._names(view, part, (*([name] if name in missing else []), *imputed_read))
+            for view, part, design, name, imputed_read in zip(
+                views,
+                self.parts,
+                designs,
+                self.names,
+                ([c for c in reads[name] if c in imputed] for name in self.names),
+                strict=True,
+            )
+        ]
         defaults: dict[str, Prior] = {}
         for view, (_, _, keys) in zip(views, maps, strict=True):
             defaults.update({keys[key]: prior for key, prior in view.priors.items()})
@@ -253,7 +222,7 @@ class MultivariateModel:
         self.views = tuple(
             ResponseView(
                 name=part.name,
-                spec=view.spec,
+                spec=design.fitted,
                 family=view.family,
                 link=view.link,
                 priors=Priors(
@@ -268,7 +237,9 @@ class MultivariateModel:
                     if naming.parameter_group(g, part.name) in self.centered
                 ),
             )
-            for view, part, (variables, dims, keys) in zip(views, self.parts, maps, strict=True)
+            for view, part, design, (variables, dims, keys) in zip(
+                views, self.parts, designs, maps, strict=True
+            )
         )
         self.graph = build_multivariate_graph(
             self.parts, self.linked, self.priors, self.centered, smooth_centred, self.rescor
@@ -276,7 +247,7 @@ class MultivariateModel:
         self._compiled = None
 
     @staticmethod
-    def _names(view, part: ResponsePart):
+    def _names(view, part: ResponsePart, imputed: tuple[str, ...]):
         spec = view.spec
         blocks = tuple(
             block
@@ -287,7 +258,7 @@ class MultivariateModel:
         gps = tuple(smooth.label for smooth in spec.all_gps)
         own = tuple(name for name in view.family.dispersion_names if name not in part.shared)
         return naming.response_names(
-            part.name, tuple(g.name for g in spec.groups), blocks, gps, own
+            part.name, tuple(g.name for g in spec.groups), blocks, gps, own, imputed
         )
 
     def fit(
@@ -337,7 +308,14 @@ class MultivariateModel:
             header.append(
                 (part.name, f"{view.family.name} ({view.link.name}): {view.spec.formula.text}")
             )
-        header.append(("Data", f"{len(self.parts[0].response.values)} observations"))
+        data = [f"{len(self.data)} rows"]
+        data += [
+            f"{len(part.missing_labels)} missing '{part.name}' imputed "
+            f"({naming.imputed_response(part.name)})"
+            for part in self.parts
+            if part.missing_labels
+        ]
+        header.append(("Data", "; ".join(data)))
         if self.rescor:
             header.append(("Residuals", f"correlated ({naming.RESCOR})"))
         groups = []

@@ -490,6 +490,23 @@ def response_parameter(name: str, response: str) -> str:
     return f"{name}{parameter_suffix(response)}"
 
 
+def imputed_response(response: str) -> str:
+    """The posterior variable of the missing values of one response of a multivariate
+    model, ``Ymi_z`` (brms's), over dim :func:`imputed_row`."""
+    return response_parameter(IMPUTED_RESPONSE, response)
+
+
+def imputed_row(response: str) -> str:
+    """The dimension of :func:`imputed_response`: the caller's label of each row."""
+    return f"{imputed_response(response)}_row"
+
+
+def observed_rows(response: str) -> str:
+    """The dimension of the rows where one response of a multivariate model is observed,
+    when it is missing in others."""
+    return f"{OBS}_{response}"
+
+
 def joint_response(responses: tuple[str, ...]) -> str:
     """The observed variable of responses drawn jointly (with residual correlations)."""
     return "__".join(responses)
@@ -506,6 +523,7 @@ def response_names(
     blocks: tuple[str, ...],
     gps: tuple[str, ...],
     parameters: tuple[str, ...],
+    imputed: tuple[str, ...] = (),
 ) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
     """How one response's names in a multivariate model follow from its names fitted alone.
 
@@ -521,6 +539,10 @@ def response_names(
         Its grouping factors, smooth blocks and GP labels, as named fitted alone.
     parameters
         Its family parameters that are its own (not shared with the other responses).
+    imputed
+        The responses whose imputed values it sees: itself, as ``Ymi``, when it imputes
+        its own missing values (``y | mi()``), and those it reads as ``mi(z)``, as
+        ``Ymi_z``.
 
     Returns
     -------
@@ -560,6 +582,10 @@ def response_names(
         keys.gps[label] = joint
     for name in parameters:
         variables[name] = response_parameter(name, response)
+    for name in imputed:
+        own = IMPUTED_RESPONSE if name == response else imputed_response(name)
+        variables[own] = imputed_response(name)
+        dims[IMPUTED_ROW if name == response else imputed_row(name)] = imputed_row(name)
     keys.parameters.update(parameters)
     return variables, dims, keys
 

@@ -2,6 +2,12 @@
 modelled parameter's (variables ``b_<response>``, groups ``<g>__<response>``), its own
 family parameters (``sigma_<response>``), and the responses observed on the same rows.
 
+A response ``z | mi()`` observed on some rows only is observed over dim ``obs_z``; its
+missing values are parameters ``Ymi_z`` (dim ``Ymi_z_row``, the caller's row labels) with
+the response's own distribution, and a response that reads ``mi(z)`` adds each draw of
+them at its rows (:class:`~bayesglmm.formula.imputed_spec.ImputedPredictor`), as brms
+does. Responses are added so that each ``z`` comes before those that read it.
+
 Group-level blocks that a correlation ID joins across responses share one LKJ correlation
 (:func:`~bayesglmm.backend.terms.linked_draws`). With residual correlations (``rescor``,
 gaussian or student_t responses) each row's responses are one multivariate normal (or t,
@@ -47,6 +53,7 @@ from bayesglmm.backend.sweep import sweep_plan
 from bayesglmm.backend.terms import linked_draws
 from bayesglmm.families.family import Family
 from bayesglmm.families.links import Link
+from bayesglmm.formula.imputed_spec import ImputedPredictor
 from bayesglmm.formula.linked import LinkedBlock
 from bayesglmm.formula.spec import ParameterDesign, ResponseDesign
 from bayesglmm.priors.resolve import Priors
@@ -69,6 +76,12 @@ class ResponsePart:
     shared
         Its family parameters that all responses share (``nu`` of correlated student_t
         responses); the others end with the response (``sigma_y1``).
+    observed
+        Positions of the rows where it is observed; None when it is observed on all.
+    missing_labels
+        The caller's labels of the other rows, whose values the model imputes.
+    imputed_predictors
+        Its predictors ``mi(z)``, at all rows.
     """
 
     name: str
@@ -77,10 +90,22 @@ class ResponsePart:
     family: Family
     link: Link
     shared: tuple[str, ...] = ()
+    observed: np.ndarray | None = None
+    missing_labels: tuple = ()
+    imputed_predictors: tuple[ImputedPredictor, ...] = ()
 
     def parameter(self, name: str) -> str:
         """The graph's name of family parameter ``name`` of this response."""
         return name if name in self.shared else naming.response_parameter(name, self.name)
+
+    @property
+    def rows_dim(self) -> str:
+        """The dimension of its observed rows."""
+        return naming.OBS if self.observed is None else naming.observed_rows(self.name)
+
+    def observed_values(self, values: np.ndarray) -> np.ndarray:
+        """``values`` of all rows at the rows where it is observed."""
+        return values if self.observed is None else values[self.observed]
 
 
 def multivariate_data(
@@ -98,11 +123,12 @@ def multivariate_data(
             data.update(prior_data(name, [priors[name]], vector=False))
         discrete = part.family.support.discrete
         values = part.response.values.astype(np.int64 if discrete else float)
-        data[naming.graph_data(naming.OBSERVED_DATA, part.name)] = values
+        data[naming.graph_data(naming.OBSERVED_DATA, part.name)] = part.observed_values(values)
         if part.response.trials is not None:
-            data[naming.graph_data("trials", part.name)] = part.response.trials.astype(np.int64)
+            trials = part.observed_values(part.response.trials.astype(np.int64))
+            data[naming.graph_data("trials", part.name)] = trials
         for key, value in Additions.of(part.response).rows.items():
-            data[naming.graph_data(key, part.name)] = value
+            data[naming.graph_data(key, part.name)] = part.observed_values(value)
     if rescor:
         data[naming.block_lkj_eta(naming.RESCOR, 0)] = np.array(float(priors[naming.RESCOR].eta))
     return data
@@ -125,12 +151,15 @@ def build_multivariate_graph(
         for dim, values in linear_coords([part.design for part in parts], linked).items():
             model.add_coord(dim, values)
         joint, public = linked_draws(tuple(linked), data, model)
-        mus, parameters = [], []
-        for part in parts:
+        mus, parameters, imputed = {}, {}, {}
+        for part in imputation_order(parts):
             eta, part_public = add_linear_predictor(
                 part.design, priors, centered, data, model, smooth_centred, {}, joint
             )
             public.extend(part_public)
+            for predictor in part.imputed_predictors:
+                b = model[naming.coefficients(part.design.suffix)]
+                eta = _with_imputed(eta, predictor, b, imputed)
             own = {}
             for parameter in part.family.dispersion_names:
                 name = part.parameter(parameter)
@@ -138,8 +167,12 @@ def build_multivariate_graph(
                     prior_variable(name, [priors[name]], data)
                     public.append(name)
                 own[parameter] = model[name]
-            mus.append(Mu.tensor(eta, part.link))
-            parameters.append(own)
+            mus[part.name], parameters[part.name] = Mu.tensor(eta, part.link), own
+            if part.observed is not None:
+                imputed[part.name] = _imputed_values(part, eta, own, model)
+                public.append(naming.imputed_response(part.name))
+        mus = [mus[part.name] for part in parts]
+        parameters = [parameters[part.name] for part in parts]
         if rescor:
             observed_name = naming.joint_response(names)
             _correlated_responses(observed_name, parts, mus, parameters, data, model)
@@ -154,15 +187,71 @@ def build_multivariate_graph(
     )
 
 
+def imputation_order(parts: Sequence[ResponsePart]) -> list[ResponsePart]:
+    """``parts`` in their order, except that each response whose missing values another
+    reads (``mi(z)``) comes before it."""
+    ordered: list[ResponsePart] = []
+    by_name = {part.name: part for part in parts}
+
+    def add(part: ResponsePart) -> None:
+        if part in ordered:
+            return
+        for predictor in part.imputed_predictors:
+            add(by_name[predictor.response])
+        ordered.append(part)
+
+    for part in parts:
+        add(part)
+    return ordered
+
+
+def _with_imputed(
+    eta: pt.TensorVariable,
+    predictor: ImputedPredictor,
+    b: pt.TensorVariable,
+    imputed: dict[str, pt.TensorVariable],
+) -> pt.TensorVariable:
+    """``eta`` with each draw of the missing values of ``mi(z)`` at the rows that lack
+    them: ``(multipliers @ b[columns]) * Ymi_z``."""
+    rows = np.flatnonzero(predictor.positions >= 0)
+    change = pt.dot(predictor.multipliers[rows], b[predictor.columns])
+    values = imputed[predictor.response][predictor.positions[rows]]
+    return pt.inc_subtensor(eta[rows], change * values)
+
+
+def _imputed_values(
+    part: ResponsePart, eta: pt.TensorVariable, own: dict, model: pm.Model
+) -> pt.TensorVariable:
+    """The missing values of ``part`` as parameters ``Ymi_<name>`` with its distribution
+    at their rows."""
+    dim = naming.imputed_row(part.name)
+    model.add_coord(dim, list(part.missing_labels))
+    missing = np.setdiff1d(np.arange(len(part.response.values)), part.observed)
+    return observe(
+        naming.imputed_response(part.name),
+        likelihood_of(part.family),
+        Mu.tensor(eta[missing], part.link),
+        own,
+        None,
+        None,
+        Additions.of(part.response, part.family.support.discrete),
+        dim,
+    )
+
+
 def _observe_response(part: ResponsePart, mu: Mu, own: dict, data: dict[str, np.ndarray]) -> None:
-    """One response's own likelihood, observed over dim ``obs``."""
+    """One response's own likelihood, observed over its rows."""
+    dim = part.rows_dim
+    if part.observed is not None:
+        pm.modelcontext(None).add_coord(dim, part.observed)
+        mu = mu.at(mu.eta[part.observed])
     observed_key = naming.graph_data(naming.OBSERVED_DATA, part.name)
-    observed = pm.Data(observed_key, data[observed_key], dims=naming.OBS)
+    observed = pm.Data(observed_key, data[observed_key], dims=dim)
     trials_key = naming.graph_data("trials", part.name)
-    trials = pm.Data(trials_key, data[trials_key], dims=naming.OBS) if trials_key in data else None
+    trials = pm.Data(trials_key, data[trials_key], dims=dim) if trials_key in data else None
     additions = Additions.of(part.response, part.family.support.discrete)
     rows = {
-        key: pm.Data(naming.graph_data(key, part.name), value, dims=naming.OBS)
+        key: pm.Data(naming.graph_data(key, part.name), value, dims=dim)
         for key, value in additions.rows.items()
     }
     observe(
@@ -173,7 +262,7 @@ def _observe_response(part: ResponsePart, mu: Mu, own: dict, data: dict[str, np.
         trials,
         observed,
         additions.with_rows(rows),
-        naming.OBS,
+        dim,
     )
 
 

@@ -225,6 +225,7 @@ def reordered_spec(spec: ModelSpec, rows: np.ndarray, levels: dict[str, np.ndarr
         monotonic=tuple(
             dataclasses.replace(term, codes=term.codes[rows]) for term in spec.monotonic
         ),
+        imputed_predictors=tuple(term.rows(rows) for term in spec.imputed_predictors),
     )
 
 

@@ -44,11 +44,16 @@ class BayesFormula:
     family
         The response's own family in a multivariate model (``bg.formula("y2 ~ x",
         family="poisson")``); None for the model's family.
+    imputed
+        The columns the mean's formula may read as ``mi(z)``: the other responses of a
+        multivariate model that impute their missing values. The multivariate model
+        sets them; a model of one response has none.
     """
 
     mean: str
     parameters: tuple[tuple[str, str], ...] = ()
     family: object = None
+    imputed: tuple[str, ...] = ()
 
     def parsed_parameters(self) -> dict[str, ParsedFormula]:
         """Each parameter's formula parsed like a model formula whose response is its name."""

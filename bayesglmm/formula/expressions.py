@@ -52,6 +52,8 @@ FORMULA_FUNCTIONS: Mapping[str, str] = MappingProxyType(
         "bs": "B-spline basis",
         "cr": "natural cubic regression spline basis",
         "cc": "cyclic cubic regression spline basis",
+        "mi": "a predictor whose missing values another response of a multivariate model "
+        "imputes, as in 'y ~ x * mi(z)' with 'z | mi() ~ w' (brms's mi(z))",
         **{name: "contrasts for C()" for name in ("Treatment", "Sum", "Helmert", "Poly", "Diff")},
         **{
             f"contr.{kind}": "contrasts for C()"
@@ -68,6 +70,7 @@ FORMULA_CONTEXT: Mapping[str, object] = MappingProxyType(
     {
         "np": type("np", (), {name: staticmethod(getattr(np, name)) for name in _NUMPY_FUNCTIONS}),
         **{name: getattr(np, name) for name in _NUMPY_FUNCTIONS},
+        "mi": lambda column: column,
     }
 )
 """Names formula expressions see besides the data columns and formulaic's transforms: a
@@ -122,10 +125,14 @@ class ExpressionUse:
         Names of the data columns it reads.
     functions
         The functions it calls, as written (``"log"``, ``"np.log"``).
+    imputed
+        The columns it reads as ``mi(column)``: predictors whose missing values a
+        multivariate model imputes.
     """
 
     columns: frozenset[str]
     functions: frozenset[str]
+    imputed: frozenset[str] = frozenset()
 
 
 def expression_use(expression: str, where: str | None = None) -> ExpressionUse:
@@ -152,6 +159,7 @@ def expression_use(expression: str, where: str | None = None) -> ExpressionUse:
     where = expression if where is None else where
     columns: set[str] = set()
     functions: set[str] = set()
+    imputed: set[str] = set()
     for factor in _factors(expression, where):
         if factor.eval_method is Factor.EvalMethod.LOOKUP:
             columns.add(factor.expr)
@@ -159,7 +167,8 @@ def expression_use(expression: str, where: str | None = None) -> ExpressionUse:
             use = _check_python(factor.expr, where)
             columns |= use.columns
             functions |= use.functions
-    return ExpressionUse(frozenset(columns), frozenset(functions))
+            imputed |= use.imputed
+    return ExpressionUse(frozenset(columns), frozenset(functions), frozenset(imputed))
 
 
 def _factors(expression: str, where: str) -> list[Factor]:
@@ -182,6 +191,7 @@ def _check_python(code: str, where: str) -> ExpressionUse:
     tree = _parse(_BACKTICKS.sub(unquote, code), where)
     columns: set[str] = set()
     functions: set[str] = set()
+    imputed: set[str] = set()
 
     def refuse(node: ast.AST, what: str | None = None, hint: str = "") -> FormulaError:
         shown = what or ast.unparse(node)
@@ -222,6 +232,11 @@ def _check_python(code: str, where: str) -> ExpressionUse:
             if name == "Q":
                 columns.add(_quoted_name(node, where))
                 return
+            if name == "mi":
+                column = _imputed_name(node, node is tree.body, quoted, where)
+                columns.add(column)
+                imputed.add(column)
+                return
             for argument in (*node.args, *(keyword.value for keyword in node.keywords)):
                 if isinstance(argument, ast.Starred):
                     raise refuse(argument)
@@ -247,7 +262,7 @@ def _check_python(code: str, where: str) -> ExpressionUse:
             raise refuse(node)
 
     visit(tree.body)
-    return ExpressionUse(frozenset(columns), frozenset(functions))
+    return ExpressionUse(frozenset(columns), frozenset(functions), frozenset(imputed))
 
 
 def _parse(code: str, where: str) -> ast.Expression:
@@ -275,6 +290,19 @@ def _attribute_text(node: ast.Attribute) -> str:
     if name is not None:
         return name
     return f".{node.attr}"
+
+
+def _imputed_name(node: ast.Call, alone: bool, quoted: Mapping[str, str], where: str) -> str:
+    """The column of ``mi(column)``, which must stand alone as a term or a factor of an
+    interaction: the imputed values then enter the linear predictor linearly."""
+    argument = node.args[0] if len(node.args) == 1 and not node.keywords else None
+    if not alone or not isinstance(argument, ast.Name):
+        raise FormulaError(
+            f"mi() in '{where}' takes one column, as mi(z), and stands alone as a term or in "
+            "an interaction (x * mi(z)), not inside another expression; transform the "
+            "column in its own formula instead."
+        )
+    return quoted.get(argument.id, argument.id)
 
 
 def _quoted_name(node: ast.Call, where: str) -> str:

@@ -40,6 +40,7 @@ from bayesglmm.formula.expressions import FORMULA_CONTEXT
 from bayesglmm.formula.fixed import first_non_finite, offset_values
 from bayesglmm.formula.frame import checked_types, evaluate_expression, is_factor
 from bayesglmm.formula.groups import level_labels, member_labels
+from bayesglmm.formula.imputed_spec import ImputedPredictor
 from bayesglmm.formula.monotonic import category_codes
 from bayesglmm.formula.smooths import new_smooth_columns
 from bayesglmm.formula.spec import (
@@ -140,6 +141,9 @@ class NewDataDesign:
     linked
         The blocks that correlation IDs join across formulas, whose effects at new levels
         are drawn together.
+    imputed_predictors
+        For the fitted rows, the predictors ``mi(z)`` whose values a multivariate model
+        imputes where they are missing; new rows give ``z``.
     """
 
     fixed: np.ndarray
@@ -155,6 +159,7 @@ class NewDataDesign:
     smooths: tuple[tuple[str, np.ndarray], ...] = ()
     monotonic: tuple[tuple[str, np.ndarray], ...] = ()
     linked: tuple[LinkedBlock, ...] = ()
+    imputed_predictors: tuple[ImputedPredictor, ...] = ()
 
     @property
     def n_rows(self) -> int:
@@ -209,6 +214,7 @@ class NewDataDesign:
             residual=spec.residual,
             monotonic=tuple((term.column, term.codes) for term in spec.monotonic),
             parameters={part.name: fitted(part) for part in spec.parameters},
+            imputed_predictors=spec.imputed_predictors,
         )
 
 

@@ -23,6 +23,7 @@ from formulaic import ModelSpec as FormulaicSpec
 
 from bayesglmm import naming
 from bayesglmm.errors import DataError, did_you_mean
+from bayesglmm.formula.imputed_spec import ImputedPredictor
 from bayesglmm.formula.linked import LinkedBlock, linked_blocks
 from bayesglmm.formula.smooth_spec import GPDesign, SmoothDesign
 from bayesglmm.formula.syntax import ParsedFormula
@@ -368,6 +369,11 @@ class ParameterDesign:
         """None: monotonic terms are refused in a parameter's formula (mean's only)."""
         return ()
 
+    @property
+    def imputed_predictors(self) -> tuple[ImputedPredictor, ...]:
+        """None: ``mi()`` predictors are refused in a parameter's formula (mean's only)."""
+        return ()
+
 
 @dataclass(frozen=True)
 class ModelSpec:
@@ -406,6 +412,9 @@ class ModelSpec:
         For ``y | mi()``: the rows whose response is missing, with the columns of ``data``
         and the caller's labels; the model is fitted to the other rows and draws these
         responses from the posterior predictive distribution. None otherwise.
+    imputed_predictors
+        The predictors ``mi(z)`` of the mean's formula, whose missing values other
+        responses of a multivariate model impute.
     """
 
     formula: ParsedFormula
@@ -421,6 +430,7 @@ class ModelSpec:
     smooths: tuple[SmoothDesign | GPDesign, ...] = ()
     monotonic: tuple[MonotonicDesign, ...] = ()
     imputed_rows: pd.DataFrame | None = None
+    imputed_predictors: tuple[ImputedPredictor, ...] = ()
 
     suffix = ""
     """The mean's variables have no suffix: ``b``, ``Intercept``, dim ``coef``."""

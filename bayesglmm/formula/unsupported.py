@@ -6,11 +6,11 @@ every refusal names the feature the same way.
 Examples
 --------
 >>> import textwrap
->>> print(textwrap.fill(str(unsupported_feature("mi", "y ~ mi(x)")), 88))
-mi() in 'y ~ mi(x)' asks for a predictor's missing values modelled inside the fit
-(brms's mi(x)), which bayesglmm does not support yet: impute them before fitting, or
-drop their rows with na_action='drop' (the fit reports how many); a missing response is
-imputed with 'y | mi() ~ ...'
+>>> print(textwrap.fill(str(unsupported_feature("me", "y ~ me(x, sdx)")), 88))
+me() in 'y ~ me(x, sdx)' asks for a predictor measured with known error (brms's me(x,
+sdx)), which bayesglmm does not support yet: model the true values as a response of a
+multivariate model, 'x | mi() ~ ...', or average repeated measurements before fitting; a
+response measured with known error is 'y | se(s) ~ ...'
 >>> unsupported_feature("log", "y ~ log(x)") is None
 True
 """
@@ -33,10 +33,11 @@ class UnsupportedFeature:
 
 UNSUPPORTED_FEATURES = MappingProxyType(
     {
-        "mi": UnsupportedFeature(
-            "a predictor's missing values modelled inside the fit (brms's mi(x))",
-            "impute them before fitting, or drop their rows with na_action='drop' (the fit "
-            "reports how many); a missing response is imputed with 'y | mi() ~ ...'",
+        "me": UnsupportedFeature(
+            "a predictor measured with known error (brms's me(x, sdx))",
+            "model the true values as a response of a multivariate model, 'x | mi() ~ ...', "
+            "or average repeated measurements before fitting; a response measured with "
+            "known error is 'y | se(s) ~ ...'",
         ),
     }
 )

@@ -24,6 +24,7 @@ from bayesglmm import naming
 from bayesglmm.backend.likelihoods import Additions, Mu, likelihood_of, log_likelihood
 from bayesglmm.families.family import Family
 from bayesglmm.families.links import LINKS, Link
+from bayesglmm.formula.imputed_spec import ImputedPredictor
 from bayesglmm.formula.spec import ModelSpec, ParameterDesign
 from bayesglmm.structures.residual import conditional_log_likelihood
 
@@ -129,6 +130,31 @@ def monotonic_terms(
     ]
 
 
+def imputed_terms(
+    posterior: xr.Dataset,
+    b: np.ndarray,
+    predictors: Sequence[ImputedPredictor],
+    samples: slice = slice(None),
+    rows: slice = slice(None),
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The ``imputed`` argument of :func:`combined` at ``rows``: per predictor ``mi(z)``,
+    the coefficients ``(samples, columns)`` of the columns that hold it (from the fixed
+    effects ``b``), their multipliers ``(rows, columns)`` and each row's imputed value
+    ``(samples, rows)``, zero where ``z`` is observed."""
+    terms = []
+    for predictor in predictors:
+        values = stacked_draws(posterior, predictor.variable)[samples]
+        padded = np.concatenate([values, np.zeros((values.shape[0], 1))], axis=1)
+        terms.append(
+            (
+                b[:, predictor.columns],
+                predictor.multipliers[rows],
+                padded[:, predictor.positions[rows]],
+            )
+        )
+    return terms
+
+
 def combined(
     b: np.ndarray,
     fixed: np.ndarray,
@@ -136,10 +162,11 @@ def combined(
     terms: Iterable[tuple[np.ndarray, np.ndarray, np.ndarray]],
     smooths: Iterable[tuple[np.ndarray, np.ndarray]] = (),
     monotonic: Iterable[tuple[np.ndarray, np.ndarray, np.ndarray]] = (),
+    imputed: Iterable[tuple[np.ndarray, np.ndarray, np.ndarray]] = (),
 ) -> np.ndarray:
     """The linear predictor ``X b + offset + sum_g rowsum(Z_g * r_g[index_g]) +
-    sum_s Zs_s bs_s`` plus the monotonic terms over stacked draws: the one place it is
-    computed from draws.
+    sum_s Zs_s bs_s`` plus the monotonic terms and the imputed predictors' values over
+    stacked draws: the one place it is computed from draws.
 
     Parameters
     ----------
@@ -156,6 +183,9 @@ def combined(
     monotonic
         Per ``mo()`` term: coefficient draws ``(samples,)``, simplex draws
         ``(samples, D)`` and each row's category ``(rows,)`` (see :func:`monotonic_effect`).
+    imputed
+        Per predictor ``mi(z)`` (see :func:`imputed_terms`): coefficients, multipliers and
+        imputed values; the design ``fixed`` holds 0 where they go.
 
     Examples
     --------
@@ -173,6 +203,8 @@ def combined(
         eta += coefficients @ values.T
     for bsp, simplex, codes in monotonic:
         eta += monotonic_effect(bsp, simplex, codes)
+    for coefficients, multipliers, values in imputed:
+        eta += (coefficients @ multipliers.T) * values
     return eta
 
 
@@ -194,6 +226,7 @@ def linear_predictor(
     )
     codes = [(term.column, term.codes) for term in part.monotonic]
     monotonic = monotonic_terms(posterior, codes, samples)
+    imputed = imputed_terms(posterior, b, part.imputed_predictors, samples)
     return combined(
         b,
         part.fixed.matrix,
@@ -201,6 +234,7 @@ def linear_predictor(
         terms,
         smooth_terms(posterior, part, samples),
         monotonic,
+        imputed,
     )
 
 

@@ -228,11 +228,30 @@ class MultivariateFit:
         table = pd.concat(tables)
         return table[~table.index.duplicated()]
 
+    @property
+    def rows(self) -> pd.Index:
+        """The labels of the rows with at least one response observed: the rows of the
+        joint log-likelihood and LOO."""
+        observed = [view.spec.row_labels for view in self._views]
+        return self.model.data.index[self.model.data.index.isin(observed[0].append(observed[1:]))]
+
     def log_likelihood(self) -> np.ndarray:
-        """The ``(chain, draw, rows)`` joint log-likelihood of each row's responses."""
-        if not self.rescor:
-            return sum(self._fits[name].log_likelihood() for name in self.names)
-        return _correlated_log_likelihood(self.posterior, self._views)
+        """The ``(chain, draw, rows)`` joint log-likelihood of each row's observed
+        responses (:attr:`rows`; a response missing at a row, and imputed, adds nothing
+        there)."""
+        if self.rescor:
+            return _correlated_log_likelihood(self.posterior, self._views)
+        rows = self.rows
+        total = 0.0
+        for view in self._views:
+            values = self._fits[view.name].log_likelihood()
+            if len(view.spec.row_labels) == len(rows):
+                total = total + values
+                continue
+            spread = np.zeros((*values.shape[:2], len(rows)))
+            spread[..., rows.get_indexer(view.spec.row_labels)] = values
+            total = total + spread
+        return total
 
     def loo(self):
         """PSIS-LOO of the rows, each left out with all its responses."""
@@ -252,7 +271,7 @@ class MultivariateFit:
                 ),
             }
         )
-        result, message = loo_result(tree, self._views[0].spec.row_labels)
+        result, message = loo_result(tree, self.rows)
         if message is not None:
             warnings.warn(message, ConvergenceWarning, stacklevel=2)
         return result

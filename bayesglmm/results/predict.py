@@ -52,6 +52,7 @@ from bayesglmm.results.intervals import interval_bounds, interval_columns, resol
 from bayesglmm.results.linear_predictor import (
     MAX_CHUNK_ELEMENTS,
     combined,
+    imputed_terms,
     modelled_parameters,
     monotonic_terms,
     parameter_draws,
@@ -228,8 +229,9 @@ def _linear_parts(
     monotonic = monotonic_terms(
         posterior, [(column, codes[rows]) for column, codes in design.monotonic]
     )
+    imputed = imputed_terms(posterior, b, design.imputed_predictors, rows=rows)
     if re != "conditional":
-        eta = combined(b, design.fixed[rows], offset, [], smooths, monotonic)
+        eta = combined(b, design.fixed[rows], offset, [], smooths, monotonic, imputed)
         variance = random_part_variance(posterior, design, rows) if re == "marginal" else None
         return eta, variance
     terms = []
@@ -242,7 +244,7 @@ def _linear_parts(
                 index = np.where(unseen, fitted.shape[1] + new_index[rows], index)
                 effects = np.concatenate([fitted, new_effects[group.name]], axis=1)
             terms.append((effects, index, values[rows]))
-    return combined(b, design.fixed[rows], offset, terms, smooths, monotonic), None
+    return combined(b, design.fixed[rows], offset, terms, smooths, monotonic, imputed), None
 
 
 def _chunk_values(

@@ -57,6 +57,7 @@ from bayesglmm.results.emmeans import draw_summary
 from bayesglmm.results.intervals import interval_bounds, interval_columns, resolve_ci_prob
 from bayesglmm.results.linear_predictor import (
     combined,
+    imputed_terms,
     monotonic_terms,
     smooth_terms,
     stacked_draws,
@@ -181,7 +182,8 @@ def variance_components(fit, ci_prob: float | None = None) -> VarianceComponents
     monotonic = monotonic_terms(posterior, [(t.column, t.codes) for t in fit.spec.monotonic])
     b = stacked_draws(posterior, naming.coefficients())
     smooths = smooth_terms(posterior, fit.spec)
-    fixed = combined(b, fit.spec.fixed.matrix, None, [], smooths, monotonic)
+    imputed = imputed_terms(posterior, b, fit.spec.imputed_predictors)
+    fixed = combined(b, fit.spec.fixed.matrix, None, [], smooths, monotonic, imputed)
     columns = {"fixed effects": fixed.var(axis=1, ddof=1)}
     overdispersion = np.zeros(fixed.shape[0])
     for group in fit.spec.groups:

@@ -149,14 +149,3 @@ def test_na_action_keeps_its_meaning_for_the_other_columns():
     assert model.spec.n_obs == 5
     assert model.spec.imputed_rows.index.tolist() == [2, 5]
     assert model.spec.dropped_rows.tolist() == [3]
-
-
-def test_a_multivariate_model_refuses_mi_naming_the_response():
-    formula = bg.formula("y | mi() ~ x") + bg.formula("x ~ 1")
-    with pytest.raises(bg.FormulaError) as caught:
-        bg.Model(formula, DATA.dropna(subset=["x"]))
-    assert caught.value.message == (
-        "'y | mi() ~ x' imputes its missing responses (mi()), which a multivariate model does "
-        "not support yet: fit that response alone, where mi() works, or drop the rows with "
-        "na_action='drop'."
-    )

@@ -286,12 +286,13 @@ def observe(
     mu: Mu,
     params: Params,
     trials: pt.TensorVariable | None,
-    observed: pt.TensorVariable,
+    observed: pt.TensorVariable | None,
     additions: Additions,
     dims: str,
     vector_parameters: Collection[str] = (),
 ) -> pt.TensorVariable:
-    """Add the observed response to the PyMC model in context, over dimension ``dims``.
+    """Add the observed response to the PyMC model in context, over dimension ``dims``;
+    with ``observed`` None, values with the response's distribution that the model imputes.
 
     It is the family's own distribution, or with addition terms :func:`addition_dist`.
     ``vector_parameters`` are the parameters that hold a vector per row (the thresholds of

@@ -1,4 +1,5 @@
-"""brms features not supported yet are refused with one FormulaError naming the remedy."""
+"""brms features not supported yet are refused with one FormulaError naming the remedy, and
+mi() predictors outside a multivariate model that imputes them name the model to write."""
 
 import numpy as np
 import pandas as pd
@@ -7,19 +8,40 @@ import pytest
 import bayesglmm as bg
 
 DATA = pd.DataFrame({"a": np.arange(6.0), "b": np.arange(6.0), "x": np.arange(6.0)})
-MISSING = (
-    "asks for a predictor's missing values modelled inside the fit (brms's mi(x)), which "
-    "bayesglmm does not support yet: impute them before fitting, or drop their rows with "
-    "na_action='drop' (the fit reports how many); a missing response is imputed with "
-    "'y | mi() ~ ...'"
+MEASUREMENT_ERROR = (
+    "asks for a predictor measured with known error (brms's me(x, sdx)), which bayesglmm "
+    "does not support yet: model the true values as a response of a multivariate model, "
+    "'x | mi() ~ ...', or average repeated measurements before fitting; a response measured "
+    "with known error is 'y | se(s) ~ ...'"
 )
+
+
+def imputed(formula: str, column: str) -> str:
+    return (
+        f"mi({column}) in '{formula}' reads predictor '{column}' with its missing values "
+        f"imputed, which makes '{column}' a response of a multivariate model that imputes "
+        f"them: bg.formula('{formula}') + bg.formula('{column} | mi() ~ ...'). Otherwise "
+        f"impute '{column}' before fitting, or drop its rows with na_action='drop'."
+    )
 
 
 @pytest.mark.parametrize(
     ("formula", "message"),
     [
-        ("a ~ mi(x)", f"mi() in 'mi(x)' {MISSING}"),
-        ("a ~ x + mi(x):b", f"mi() in 'mi(x):b' {MISSING}"),
+        ("a ~ me(x, b)", f"me() in 'me(x, b)' {MEASUREMENT_ERROR}"),
+        ("a ~ mi(x)", imputed("a ~ mi(x)", "x")),
+        ("a ~ x + mi(x):b", imputed("a ~ x + mi(x):b", "x")),
+        (
+            "a ~ log(mi(x))",
+            "mi() in 'log(mi(x))' takes one column, as mi(z), and stands alone as a term or "
+            "in an interaction (x * mi(z)), not inside another expression; transform the "
+            "column in its own formula instead.",
+        ),
+        (
+            "a ~ x + (mi(b) | x)",
+            "mi() in '(mi(b) | x)' is allowed among the population-level terms only, as in "
+            "'y ~ x * mi(z) + (1 | g)'.",
+        ),
     ],
 )
 def test_the_formula_is_refused_with_the_remedy(formula, message):
