@@ -279,3 +279,9 @@ def test_nhanes_matches_brms_parameter_by_parameter_and_row_by_row():
             allowed = 0.2 * row["sd"] + 3 * np.hypot(row["mcse"], mine["mcse_mean"])
             mean = fit.posterior[f"Ymi_{response}"].sel({f"Ymi_{response}_row": row["row"]})
             assert abs(float(mean.mean()) - row["mean"]) < allowed, (response, row["row"])
+
+
+def test_the_report_counts_the_imputed_rows_and_tables_the_mi_coefficients(fit, tmp_path):
+    text = fit.report(tmp_path / "report.html").read_text()
+    assert "b_y[x:mi(z)]" in text
+    assert "225 observations (75 rows with a missing response imputed)" in text
