@@ -37,6 +37,7 @@ __all__ = [
     "PreparedSampler",
     "Sampler",
     "SamplingOptions",
+    "auto_choice",
     "check_names",
     "get_sampler",
     "prepare_sampler",
@@ -76,29 +77,34 @@ gradient sweeps every row and Gibbs wins (8,500 bernoulli rows: many times NUTS'
 see benchmarks/README.md)."""
 
 
-def prepare_auto(parts: ModelParts) -> AutoChoice:
-    """Gibbs for conjugate gaussian models and for large augmented (binomial, negative
-    binomial) ones, NUTS (nutpie) otherwise; the choice carries its reason."""
+def auto_choice(parts: ModelParts) -> tuple[str, str]:
+    """The sampler ``sampler="auto"`` takes for ``parts`` and why: Gibbs for conjugate
+    gaussian models and for large augmented (binomial, negative binomial) ones, NUTS
+    (nutpie) otherwise."""
     reason = gibbs_ineligibility(parts)
     if reason is not None:
-        return AutoChoice(
-            prepare_nutpie(parts.graph, parts.spec), f"no Gibbs sampler applies: {reason}"
-        )
+        return "nutpie", f"no Gibbs sampler applies: {reason}"
     model = f"the {parts.family.name} model with {parts.link.name} link"
     rows = parts.spec.n_obs
     if CONJUGATE_KINDS[(parts.family.name, parts.link.name)] == "gaussian":
-        return AutoChoice(prepare_gibbs(parts), f"{model} is conjugate")
+        return "gibbs", f"{model} is conjugate"
     if rows >= AUGMENTED_GIBBS_MIN_ROWS:
-        return AutoChoice(
-            prepare_gibbs(parts),
+        return (
+            "gibbs",
             f"{model} is conjugate after Polya-Gamma augmentation and has {rows} rows "
             f"(>= {AUGMENTED_GIBBS_MIN_ROWS}), where Gibbs outpaces NUTS",
         )
-    return AutoChoice(
-        prepare_nutpie(parts.graph, parts.spec),
+    return (
+        "nutpie",
         f"{model} has {rows} rows (< {AUGMENTED_GIBBS_MIN_ROWS}); on small designs NUTS "
         "mixes the group sds faster than Polya-Gamma Gibbs",
     )
+
+
+def prepare_auto(parts: ModelParts) -> AutoChoice:
+    """The sampler of :func:`auto_choice`, prepared, with its reason."""
+    name, reason = auto_choice(parts)
+    return AutoChoice(SAMPLERS[name].prepare(parts), reason)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,115 @@
+"""``sampler="auto"`` against both samplers on every model a Gibbs sampler can fit.
+
+Each model is fitted end to end at the default settings (4 chains x (1000 + 1000), seed 1)
+by nutpie and by Gibbs, each after a short fit that warms the compile caches. The table
+records each sampler's minimum bulk ESS over the reported parameters (fixed effects, sds,
+correlations, dispersion) per second, their ratio, the sampler ``"auto"`` picks
+(:func:`bayesglmm.samplers.auto_choice`) and whether that is the faster one.
+
+    bash tools/run python -m benchmarks.sampler_choice > /tmp/sampler_choice.md
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import warnings
+from collections.abc import Callable
+
+import pandas as pd
+
+import bayesglmm as bg
+from bayesglmm.samplers import ModelParts, auto_choice
+from benchmarks.centring import markdown
+from benchmarks.hand_written import simulate_slopes
+
+MODELS: dict[str, Callable[[], tuple[str, pd.DataFrame, str]]] = {
+    "infection": lambda: (
+        "favorable | trials(n) ~ treatment + (1 | clinic)",
+        bg.datasets.load("infection"),
+        "binomial",
+    ),
+    "cbpp": lambda: (
+        "incidence | trials(size) ~ period + (1 | herd)",
+        bg.datasets.load("cbpp"),
+        "binomial",
+    ),
+    "epil, negative binomial": lambda: (
+        "y ~ lbase * trt + lage + V4 + (1 | subject)",
+        bg.datasets.load("epil"),
+        "negbinomial",
+    ),
+    **{
+        f"bernoulli slopes, {n} rows": (
+            lambda n=n: (
+                "y ~ x + (1 + x | g)",
+                simulate_slopes(n_obs=n, n_groups=n // 100),
+                "bernoulli",
+            )
+        )
+        for n in (500, 1000, 2000, 5000, 20000)
+    },
+    "sleepstudy": lambda: (
+        "Reaction ~ Days + (Days | Subject)",
+        bg.datasets.load("sleepstudy"),
+        "gaussian",
+    ),
+    "sleepstudy, intercept": lambda: (
+        "Reaction ~ Days + (1 | Subject)",
+        bg.datasets.load("sleepstudy"),
+        "gaussian",
+    ),
+    "oats split plot": lambda: (
+        "yield ~ variety * nitrogen + (1 | block) + (1 | block:variety)",
+        bg.datasets.load("oats"),
+        "gaussian",
+    ),
+    "hsb, SES slopes": lambda: (
+        "MathAch ~ SES + Sector + (1 + SES | School)",
+        bg.datasets.load("hsb"),
+        "gaussian",
+    ),
+}
+
+
+def run(name: str) -> dict[str, object]:
+    formula, data, family = MODELS[name]()
+    model = bg.Model(formula, data, family=family)
+    parts = ModelParts(
+        model.graph, model.sampled_spec, model.sampled_family, model.link, model.priors
+    )
+    choice, reason = auto_choice(parts)
+    rates = {}
+    for sampler in ("nutpie", "gibbs"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", bg.ConvergenceWarning)
+            model.fit(sampler=sampler, draws=20, tune=20, chains=1, seed=2, progress=False)
+            fresh = bg.Model(formula, data, family=family)
+            start = time.perf_counter()
+            fit = fresh.fit(sampler=sampler, seed=1, progress=False)
+            seconds = time.perf_counter() - start
+        rates[sampler] = float(fit.diagnose().table["ess_bulk"].min()) / seconds
+    faster = max(rates, key=rates.get)
+    return {
+        "model": name,
+        "rows": model.spec.n_obs,
+        "nutpie ESS/s": rates["nutpie"],
+        "gibbs ESS/s": rates["gibbs"],
+        "gibbs / nutpie": rates["gibbs"] / rates["nutpie"],
+        "auto": choice,
+        "auto is faster": "yes" if choice == faster else "no",
+        "reason": reason,
+    }
+
+
+def main() -> None:
+    names = sys.argv[1:] or list(MODELS)
+    rows = []
+    for name in names:
+        rows.append(run(name))
+        print(rows[-1], file=sys.stderr, flush=True)
+    print(markdown(pd.DataFrame(rows)))
+
+
+if __name__ == "__main__":
+    main()
