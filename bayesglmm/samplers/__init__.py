@@ -88,9 +88,8 @@ def auto_choice(parts: ModelParts) -> tuple[str, str]:
     if reason is not None:
         return "nutpie", f"no Gibbs sampler applies: {reason}"
     augmented = CONJUGATE_KINDS[(parts.family.name, parts.link.name)] != "gaussian"
-    model = (
-        f"the {parts.family.name} model with {parts.link.name} link is conjugate"
-        + (" after Polya-Gamma augmentation" if augmented else "")
+    model = f"the {parts.family.name} model with {parts.link.name} link is conjugate" + (
+        " after Polya-Gamma augmentation" if augmented else ""
     )
     rows = parts.spec.n_obs
     if rows >= GIBBS_MIN_ROWS:
