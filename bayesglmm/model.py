@@ -402,8 +402,8 @@ class Model:
         sampler
             ``"nutpie"`` (default), ``"pymc"``, ``"gibbs"`` (block Gibbs for gaussian,
             logit binomial/bernoulli and negative binomial models) or ``"auto"``
-            (Gibbs where it applies to at least 10,000 rows, nutpie otherwise; it says
-            which it chose and why).
+            (Gibbs where it applies to at least 5,000 rows, or 10,000 with correlated
+            group effects, nutpie otherwise; it says which it chose and why).
         target_accept
             NUTS target acceptance rate; raise it (e.g. 0.95) when transitions diverge.
         progress

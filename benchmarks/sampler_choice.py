@@ -49,6 +49,14 @@ MODELS: dict[str, Callable[[], tuple[str, pd.DataFrame, str]]] = {
         )
         for n in (500, 1000, 2000, 5000, 20000)
     },
+    "hospital remission": lambda: (
+        "remission ~ il6 + crp + stage + length_of_stay + experience + (1 | doctor)",
+        bg.datasets.simulate_hospital(seed=2026).assign(
+            length_of_stay=lambda d: d["length_of_stay"] - 5,
+            experience=lambda d: d["experience"] - 17,
+        ),
+        "bernoulli",
+    ),
     "sleepstudy": lambda: (
         "Reaction ~ Days + (Days | Subject)",
         bg.datasets.load("sleepstudy"),
@@ -62,6 +70,11 @@ MODELS: dict[str, Callable[[], tuple[str, pd.DataFrame, str]]] = {
     "oats split plot": lambda: (
         "yield ~ variety * nitrogen + (1 | block) + (1 | block:variety)",
         bg.datasets.load("oats"),
+        "gaussian",
+    ),
+    "hsb, intercept": lambda: (
+        "MathAch ~ SES + Sector + (1 | School)",
+        bg.datasets.load("hsb"),
         "gaussian",
     ),
     "hsb, SES slopes": lambda: (

@@ -169,7 +169,7 @@ def power(
         Priors of the analysis model (defaults otherwise).
     draws, tune, chains, sampler, seed, store, progress
         As for :func:`bayesglmm.fit_many` (``sampler="auto"`` uses the Gibbs sampler for
-        conjugate designs of at least 10,000 rows, nutpie otherwise).
+        conjugate designs of at least 5,000 rows, nutpie otherwise).
 
     Returns
     -------

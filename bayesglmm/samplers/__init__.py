@@ -69,21 +69,28 @@ class AutoChoice:
         return self.chosen.run(options)
 
 
-GIBBS_MIN_ROWS = 10_000
-"""Rows from which ``sampler="auto"`` prefers the Gibbs sampler to NUTS, where it applies.
-Measured on every Gibbs-eligible benchmark model (``benchmarks/sampler_choice.py``,
-``benchmarks/README.md``): below about 10^4 rows NUTS, with its data-chosen
-parameterisation, gets more effective draws per second on all of them but one near tie
-(Gibbs / NUTS from 0.05 to 0.76 on gaussian models, 0.13 to 0.68 on bernoulli and
-binomial ones; 1.17 on epil's negative binomial); above it each NUTS gradient sweeps every
-row and Gibbs wins (2.3x on a 20,000-row bernoulli random-slope model, about 50x on the
+GIBBS_MIN_ROWS = 5_000
+"""Rows from which ``sampler="auto"`` prefers the Gibbs sampler to NUTS, where it applies,
+for models whose group effects are uncorrelated (intercepts, ``||`` terms)."""
+
+GIBBS_MIN_ROWS_CORRELATED = 10_000
+"""The same for models with correlated group effects (``(1 + x | g)``), which mix slowly
+under Gibbs.
+
+Both measured on every Gibbs-eligible benchmark model (``benchmarks/sampler_choice.py``,
+``benchmarks/README.md``): NUTS, with its data-chosen parameterisation, gets more effective
+draws per second below them (Gibbs / NUTS from 0.05 to 0.76, and 0.13 to 0.68 on
+correlated bernoulli slopes up to 5,000 rows), Gibbs above them (1.2x on 7,185 gaussian
+rows and 1.6x on 8,617 bernoulli rows with intercepts; 2.3x on 20,000 bernoulli rows with
+correlated slopes, where hsb's 7,185 gaussian rows with them give 0.05; about 50x on the
 73,421-row crossed gaussian design)."""
 
 
 def auto_choice(parts: ModelParts) -> tuple[str, str]:
     """The sampler ``sampler="auto"`` takes for ``parts`` and why: Gibbs for conditionally
     conjugate models (gaussian, or logit binomial and negative binomial after Polya-Gamma
-    augmentation) of at least :data:`GIBBS_MIN_ROWS` rows, NUTS (nutpie) otherwise."""
+    augmentation) from :data:`GIBBS_MIN_ROWS` rows (:data:`GIBBS_MIN_ROWS_CORRELATED` with
+    correlated group effects), NUTS (nutpie) otherwise."""
     reason = gibbs_ineligibility(parts)
     if reason is not None:
         return "nutpie", f"no Gibbs sampler applies: {reason}"
@@ -91,16 +98,17 @@ def auto_choice(parts: ModelParts) -> tuple[str, str]:
     model = f"the {parts.family.name} model with {parts.link.name} link is conjugate" + (
         " after Polya-Gamma augmentation" if augmented else ""
     )
+    correlated = any(len(block) > 1 for g in parts.spec.all_groups for block in g.blocks)
+    if correlated:
+        model += " with correlated group effects"
+    threshold = GIBBS_MIN_ROWS_CORRELATED if correlated else GIBBS_MIN_ROWS
     rows = parts.spec.n_obs
-    if rows >= GIBBS_MIN_ROWS:
-        return (
-            "gibbs",
-            f"{model} and has {rows} rows (>= {GIBBS_MIN_ROWS}), where Gibbs outpaces NUTS",
-        )
+    if rows >= threshold:
+        return "gibbs", f"{model} and has {rows} rows (>= {threshold}), where Gibbs outpaces NUTS"
     return (
         "nutpie",
-        f"{model} but has {rows} rows (< {GIBBS_MIN_ROWS}), where NUTS gets more effective "
-        "draws per second",
+        f"{model} but has {rows} rows (< {threshold}), where NUTS gets more effective draws "
+        "per second",
     )
 
 

@@ -8,7 +8,7 @@ import pytest
 from scipy import special, stats
 
 import bayesglmm as bg
-from bayesglmm.samplers import ModelParts
+from bayesglmm.samplers import ModelParts, auto_choice
 from bayesglmm.samplers.gibbs import choose_clusters
 from bayesglmm.samplers.gibbs.design import gibbs_design
 from bayesglmm.samplers.gibbs.variances import (
@@ -231,15 +231,15 @@ def test_auto_keeps_small_conjugate_designs_on_nuts_and_large_ones_on_gibbs(caps
     printed = capsys.readouterr().err
     assert (
         "sampler='auto' chose NUTS (nutpie): the gaussian model with identity link is conjugate "
-        "but has 180 rows (< 10000), where NUTS gets more effective draws per second"
+        "but has 180 rows (< 5000), where NUTS gets more effective draws per second"
     ) in printed
     assert (
         "sampler='auto' chose NUTS (nutpie): the binomial model with logit link is conjugate "
-        "after Polya-Gamma augmentation but has 56 rows (< 10000), where NUTS gets more "
+        "after Polya-Gamma augmentation but has 56 rows (< 5000), where NUTS gets more "
         "effective draws per second"
     ) in printed
     rng = np.random.default_rng(2)
-    rows = 10_000
+    rows = 5_000
     big = pd.DataFrame({"x": rng.normal(size=rows), "g": rng.integers(0, 40, rows).astype(str)})
     big["y"] = rng.binomial(1, 1 / (1 + np.exp(-big["x"])))
     fit = quiet_fit(
@@ -270,3 +270,30 @@ def test_crossed_factors_are_drawn_in_separate_blocks():
     assert choose_clusters(gibbs_design(parts_of(model))) == ((0,), (1, 2))
     small = bg.Model("Reaction ~ Days + (1 | Subject)", bg.datasets.load("sleepstudy"))
     assert choose_clusters(gibbs_design(parts_of(small))) == ((0,),)
+
+
+def test_auto_waits_longer_for_gibbs_with_correlated_group_effects():
+    rng = np.random.default_rng(4)
+    rows = 6_000
+    data = pd.DataFrame({"x": rng.normal(size=rows), "g": rng.integers(0, 60, rows).astype(str)})
+    data["y"] = rng.binomial(1, 1 / (1 + np.exp(-data["x"])))
+    choices = []
+    for formula in ("y ~ x + (1 | g)", "y ~ x + (1 + x | g)"):
+        model = bg.Model(formula, data, family="bernoulli")
+        parts = ModelParts(
+            model.graph, model.sampled_spec, model.sampled_family, model.link, model.priors
+        )
+        choices.append(auto_choice(parts))
+    assert choices == [
+        (
+            "gibbs",
+            "the bernoulli model with logit link is conjugate after Polya-Gamma augmentation "
+            "and has 6000 rows (>= 5000), where Gibbs outpaces NUTS",
+        ),
+        (
+            "nutpie",
+            "the bernoulli model with logit link is conjugate after Polya-Gamma augmentation "
+            "with correlated group effects but has 6000 rows (< 10000), where NUTS gets more "
+            "effective draws per second",
+        ),
+    ]
