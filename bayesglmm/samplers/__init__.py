@@ -79,11 +79,12 @@ under Gibbs.
 
 Both measured on every Gibbs-eligible benchmark model (``benchmarks/sampler_choice.py``,
 ``benchmarks/README.md``): NUTS, with its data-chosen parameterisation, gets more effective
-draws per second below them (Gibbs / NUTS from 0.05 to 0.76, and 0.13 to 0.68 on
-correlated bernoulli slopes up to 5,000 rows), Gibbs above them (1.2x on 7,185 gaussian
-rows and 1.6x on 8,617 bernoulli rows with intercepts; 2.3x on 20,000 bernoulli rows with
-correlated slopes, where hsb's 7,185 gaussian rows with them give 0.05; about 50x on the
-73,421-row crossed gaussian design)."""
+draws per second below them (Gibbs / NUTS from 0.05 to 0.83, and 0.13 to 0.72 on
+correlated bernoulli slopes up to 5,000 rows; one near tie, 1.08 on epil's 236 negative
+binomial rows), Gibbs above them (1.1x on 7,185 gaussian rows and 1.5x on 8,617 bernoulli
+rows with intercepts; 2.4x on 20,000 bernoulli rows with correlated slopes, where hsb's
+7,185 gaussian rows with them give 0.05; about 50x on the 73,421-row crossed gaussian
+design)."""
 
 
 def auto_choice(parts: ModelParts) -> tuple[str, str]:
