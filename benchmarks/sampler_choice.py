@@ -20,20 +20,12 @@ import pandas as pd
 
 import bayesglmm as bg
 from bayesglmm.samplers import ModelParts, auto_choice
+from benchmarks.centring import MODELS as CENTRING_MODELS
 from benchmarks.centring import markdown
 from benchmarks.hand_written import simulate_slopes
 
 MODELS: dict[str, Callable[[], tuple[str, pd.DataFrame, str]]] = {
-    "infection": lambda: (
-        "favorable | trials(n) ~ treatment + (1 | clinic)",
-        bg.datasets.load("infection"),
-        "binomial",
-    ),
-    "cbpp": lambda: (
-        "incidence | trials(size) ~ period + (1 | herd)",
-        bg.datasets.load("cbpp"),
-        "binomial",
-    ),
+    **{name: CENTRING_MODELS[name] for name in ("infection", "cbpp")},
     "epil, negative binomial": lambda: (
         "y ~ lbase * trt + lage + V4 + (1 | subject)",
         bg.datasets.load("epil"),
@@ -57,16 +49,7 @@ MODELS: dict[str, Callable[[], tuple[str, pd.DataFrame, str]]] = {
         ),
         "bernoulli",
     ),
-    "sleepstudy": lambda: (
-        "Reaction ~ Days + (Days | Subject)",
-        bg.datasets.load("sleepstudy"),
-        "gaussian",
-    ),
-    "sleepstudy, intercept": lambda: (
-        "Reaction ~ Days + (1 | Subject)",
-        bg.datasets.load("sleepstudy"),
-        "gaussian",
-    ),
+    **{name: CENTRING_MODELS[name] for name in ("sleepstudy", "sleepstudy, intercept")},
     "oats split plot": lambda: (
         "yield ~ variety * nitrogen + (1 | block) + (1 | block:variety)",
         bg.datasets.load("oats"),
