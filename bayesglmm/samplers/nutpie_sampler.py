@@ -6,8 +6,9 @@ gradient are compiled by PyTensor's numba backend with every data array (and
 every prior parameter, which the backend enters as data) passed as an
 argument. PyTensor caches that function on disk by graph structure, so a
 model with the same formula shape compiles in about a second on every later
-fit, whatever its data. nutpie calls the function through its Python-function
-interface.
+fit, whatever its data, and within one process a new ``Model`` whose graph equals one
+compiled before reuses its functions without rewriting or linking again. nutpie calls
+the function through its Python-function interface.
 
 Examples
 --------
@@ -36,6 +37,7 @@ import xarray as xr
 from nutpie.compiled_pyfunc import from_pyfunc
 from pymc.initial_point import make_initial_point_fn
 from pytensor.compile.sharedvalue import SharedVariable
+from pytensor.graph.basic import equal_computations
 from pytensor.graph.replace import clone_replace
 from pytensor.graph.rewriting.utils import rewrite_graph
 from pytensor.graph.traversal import graph_inputs
@@ -146,6 +148,57 @@ def compile_graph(graph: PyMCGraph) -> CompiledGraph:
         return _compile_graph(graph)
 
 
+@dataclass(frozen=True)
+class GraphFunctions:
+    """The compiled functions of one graph structure: ``logp_fn``, ``expand_fn`` and
+    ``precompute_fn`` as in :class:`CompiledGraph`, none tied to a model's variables."""
+
+    logp_fn: object
+    expand_fn: object
+    precompute_fn: object
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """A graph compiled earlier in this process: its inputs, outputs and functions."""
+
+    inputs: list[pt.TensorVariable]
+    outputs: list[pt.TensorVariable]
+    row_flags: tuple[bool, ...]
+    functions: GraphFunctions
+
+
+REUSE_LIMIT = 16
+"""How many compiled graph structures a process keeps for :func:`_reusable`."""
+
+_compiled_structures: list[_Compiled] = []
+_compiled_lock = threading.Lock()
+
+
+def _reusable(
+    inputs: list[pt.TensorVariable], outputs: list[pt.TensorVariable], row_flags: tuple[bool, ...]
+) -> GraphFunctions | None:
+    """The functions of an earlier graph of this process that computes the same outputs
+    from inputs of the same types, static shapes included (PyTensor's
+    ``equal_computations``), so a new ``Model`` of a formula, family and priors already
+    fitted in this process skips the graph rewriting and linking."""
+    with _compiled_lock:
+        for earlier in _compiled_structures:
+            if (
+                earlier.row_flags == row_flags
+                and [v.type for v in earlier.inputs] == [v.type for v in inputs]
+                and equal_computations(outputs, earlier.outputs, inputs, earlier.inputs)
+            ):
+                return earlier.functions
+    return None
+
+
+def _remember(compiled: _Compiled) -> None:
+    with _compiled_lock:
+        _compiled_structures.append(compiled)
+        del _compiled_structures[: max(0, len(_compiled_structures) - REUSE_LIMIT)]
+
+
 def _compile_graph(graph: PyMCGraph) -> CompiledGraph:
     model = graph.model
     values = list(model.value_vars)
@@ -156,25 +209,21 @@ def _compile_graph(graph: PyMCGraph) -> CompiledGraph:
     outputs = [logp, gradient, *public]
     shared = [v for v in graph_inputs(outputs) if isinstance(v, SharedVariable)]
     symbols = [_symbolic_like(v) for v in shared]
-    logp, gradient, *public = clone_replace(outputs, dict(zip(shared, symbols, strict=True)))
-    logp, gradient = rewrite_graph(
-        [logp, gradient], include=("canonicalize", "stabilize", "local_remove_check_parameter")
-    )
-    rows = [s for v, s in zip(shared, symbols, strict=True) if v.name in graph.row_data]
-    (logp, gradient), hoisted, hoisted_symbols = hoist_data_terms([logp, gradient], symbols, rows)
-    logp_fn = pytensor.function(
-        values + symbols + hoisted_symbols, [logp, gradient], mode="NUMBA", on_unused_input="ignore"
-    )
-    expand_fn = pytensor.function(values + symbols, public, mode="NUMBA", on_unused_input="ignore")
-    precompute_fn = pytensor.function(symbols, hoisted, mode="NUMBA", on_unused_input="ignore")
+    outputs = clone_replace(outputs, dict(zip(shared, symbols, strict=True)))
+    row_flags = tuple(v.name in graph.row_data for v in shared)
+    functions = _reusable(values + symbols, outputs, row_flags)
+    if functions is None:
+        rewritten = clone_replace(outputs, {})  # the rewrites change the graph they are given
+        functions = _compiled_functions(values, symbols, row_flags, rewritten)
+        _remember(_Compiled(values + symbols, outputs, row_flags, functions))
     point_fn = make_initial_point_fn(
         model=model, jitter_rvs=set(model.free_RVs), return_transformed=True
     )
     compiled = CompiledGraph(
         graph=graph,
-        logp_fn=logp_fn.vm.jit_fn,
-        expand_fn=expand_fn.vm.jit_fn,
-        precompute_fn=precompute_fn,
+        logp_fn=functions.logp_fn,
+        expand_fn=functions.expand_fn,
+        precompute_fn=functions.precompute_fn,
         point_fn=point_fn,
         shared=shared,
     )
@@ -182,6 +231,27 @@ def _compile_graph(graph: PyMCGraph) -> CompiledGraph:
     _, logp_data = compiled.arguments()
     compiled.logp_fn(*[point[v.name] for v in values], *logp_data)
     return compiled
+
+
+def _compiled_functions(
+    values: list[pt.TensorVariable],
+    symbols: list[pt.TensorVariable],
+    row_flags: tuple[bool, ...],
+    outputs: list[pt.TensorVariable],
+) -> GraphFunctions:
+    """Rewrite, hoist and compile ``outputs`` (log density, gradient, public variables)."""
+    logp, gradient, *public = outputs
+    logp, gradient = rewrite_graph(
+        [logp, gradient], include=("canonicalize", "stabilize", "local_remove_check_parameter")
+    )
+    rows = [symbol for symbol, row in zip(symbols, row_flags, strict=True) if row]
+    (logp, gradient), hoisted, hoisted_symbols = hoist_data_terms([logp, gradient], symbols, rows)
+    logp_fn = pytensor.function(
+        values + symbols + hoisted_symbols, [logp, gradient], mode="NUMBA", on_unused_input="ignore"
+    )
+    expand_fn = pytensor.function(values + symbols, public, mode="NUMBA", on_unused_input="ignore")
+    precompute_fn = pytensor.function(symbols, hoisted, mode="NUMBA", on_unused_input="ignore")
+    return GraphFunctions(logp_fn.vm.jit_fn, expand_fn.vm.jit_fn, precompute_fn)
 
 
 def _splitter(shapes: list[tuple[int, ...]]):
