@@ -27,6 +27,11 @@ import json
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
+
+BRMS_REFERENCE = Path(__file__).resolve().parents[1] / "tests" / "reference"
+"""The brms 2.18 reference results (copies of ``../shared/reference``): total seconds and
+minimum bulk ESS of brms's fit of each shared dataset."""
 
 CASES = {
     "cbpp": {
@@ -154,6 +159,30 @@ def main() -> None:
             f"| {dataset} | {tool} | {r['seconds']:.1f} | {r['min_ess']:.0f} | "
             f"{r['ess_per_second']:.1f} | {r['divergences']} |"
         )
+    print(ratios(rows))
+
+
+def brms_ess_per_second(dataset: str) -> float | None:
+    """brms's minimum bulk ESS per second of its reference fit, when there is one."""
+    path = BRMS_REFERENCE / f"{dataset}.json"
+    if not path.exists():
+        return None
+    brms = json.loads(path.read_text())["brms"]
+    return brms["min_ess_bulk"] / brms["total_seconds"]
+
+
+def ratios(rows: list[tuple[str, str, dict]]) -> str:
+    """Each bayesglmm tool's minimum ESS/s over Bambi's (same run) and brms's (reference)."""
+    rates = {(dataset, tool): r["ess_per_second"] for dataset, tool, r in rows}
+    lines = ["| dataset | tool | / Bambi | / brms |", "|---|---|---:|---:|"]
+    for (dataset, tool), rate in rates.items():
+        if tool == "bambi":
+            continue
+        bambi = rates.get((dataset, "bambi"))
+        brms = brms_ess_per_second(dataset)
+        cells = [f"{rate / other:.2f}" if other else "" for other in (bambi, brms)]
+        lines.append(f"| {dataset} | {tool} | {cells[0]} | {cells[1]} |")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
