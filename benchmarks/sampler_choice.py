@@ -16,6 +16,7 @@ import time
 import warnings
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 
 import bayesglmm as bg
@@ -23,6 +24,21 @@ from bayesglmm.samplers import ModelParts, auto_choice
 from benchmarks.centring import MODELS as CENTRING_MODELS
 from benchmarks.centring import markdown
 from benchmarks.hand_written import simulate_slopes
+
+
+def simulate_gaussian_slopes(n_obs: int, slope_sd: float, seed: int = 4) -> pd.DataFrame:
+    """Gaussian rows, 100 per group, with group intercepts of sd 1 and slopes of sd
+    ``slope_sd`` correlated 0.3, residual sd 1: the data inform each slope with
+    ``kappa = 100 slope_sd^2`` (the rule of ``bayesglmm.backend.parameterisation``)."""
+    rng = np.random.default_rng(seed)
+    n_groups = n_obs // 100
+    g = rng.permutation(np.repeat(np.arange(n_groups), 100))
+    x = rng.normal(size=n_obs)
+    covariance = 0.3 * slope_sd
+    u = rng.multivariate_normal([0, 0], [[1, covariance], [covariance, slope_sd**2]], n_groups)
+    y = 0.5 + 0.3 * x + u[g, 0] + u[g, 1] * x + rng.normal(size=n_obs)
+    return pd.DataFrame({"y": y, "x": x, "g": g})
+
 
 MODELS: dict[str, Callable[[], tuple[str, pd.DataFrame, str]]] = {
     **{name: CENTRING_MODELS[name] for name in ("infection", "cbpp")},
@@ -65,6 +81,17 @@ MODELS: dict[str, Callable[[], tuple[str, pd.DataFrame, str]]] = {
         bg.datasets.load("hsb"),
         "gaussian",
     ),
+    **{
+        f"gaussian slopes, sd {slope_sd}, {n} rows": (
+            lambda n=n, slope_sd=slope_sd: (
+                "y ~ x + (1 + x | g)",
+                simulate_gaussian_slopes(n, slope_sd),
+                "gaussian",
+            )
+        )
+        for n in (20_000, 50_000)
+        for slope_sd in (0.5, 0.03)
+    },
 }
 
 
