@@ -20,6 +20,7 @@ from typing import Protocol
 
 import xarray as xr
 
+from bayesglmm.backend.parameterisation import KAPPA_THRESHOLD, choose_centring
 from bayesglmm.errors import SamplerError
 from bayesglmm.registry import Registry
 from bayesglmm.samplers.gibbs import gibbs_ineligibility, prepare_gibbs
@@ -84,14 +85,35 @@ correlated bernoulli slopes up to 5,000 rows; one near tie, 1.08 on epil's 236 n
 binomial rows), Gibbs above them (1.1x on 7,185 gaussian rows and 1.5x on 8,617 bernoulli
 rows with intercepts; 2.4x on 20,000 bernoulli rows with correlated slopes, where hsb's
 7,185 gaussian rows with them give 0.05; about 50x on the 73,421-row crossed gaussian
-design)."""
+design).
+
+Above them Gibbs still loses where the data inform a factor's levels weakly (see
+:func:`weakly_informed`): gaussian ``(1 + x | g)`` with 20,000 and 50,000 rows and slope sd
+0.03 (kappa 0.16 and 0.09) gave Gibbs / NUTS 0.53 and 0.37, against 0.91 and 1.56 with
+slope sd 0.5 (kappa 22)."""
+
+
+def weakly_informed(parts: ModelParts) -> tuple[str, float] | None:
+    """The first grouping factor whose levels the data inform weakly relative to its
+    variance (``kappa <= 1``, :mod:`bayesglmm.backend.parameterisation`), and its kappa.
+
+    A Gibbs sampler that draws the effects given their variance and the variance given the
+    effects works in the centred parameterisation, which mixes at rate ``1 / (1 + kappa)``
+    (Papaspiliopoulos, Roberts & Sköld 2007): slowly where the prior dominates each level.
+    Factors whose kappa is not estimated (nested ones) do not count.
+    """
+    for name, choice in choose_centring(parts.spec, parts.family, parts.link).items():
+        if choice.kappa is not None and choice.kappa <= KAPPA_THRESHOLD:
+            return name, choice.kappa
+    return None
 
 
 def auto_choice(parts: ModelParts) -> tuple[str, str]:
     """The sampler ``sampler="auto"`` takes for ``parts`` and why: Gibbs for conditionally
     conjugate models (gaussian, or logit binomial and negative binomial after Polya-Gamma
     augmentation) from :data:`GIBBS_MIN_ROWS` rows (:data:`GIBBS_MIN_ROWS_CORRELATED` with
-    correlated group effects), NUTS (nutpie) otherwise."""
+    correlated group effects) whose every factor the data inform well
+    (:func:`weakly_informed`), NUTS (nutpie) otherwise."""
     reason = gibbs_ineligibility(parts)
     if reason is not None:
         return "nutpie", f"no Gibbs sampler applies: {reason}"
@@ -104,13 +126,22 @@ def auto_choice(parts: ModelParts) -> tuple[str, str]:
         model += " with correlated group effects"
     threshold = GIBBS_MIN_ROWS_CORRELATED if correlated else GIBBS_MIN_ROWS
     rows = parts.spec.n_obs
-    if rows >= threshold:
-        return "gibbs", f"{model} and has {rows} rows (>= {threshold}), where Gibbs outpaces NUTS"
-    return (
-        "nutpie",
-        f"{model} but has {rows} rows (< {threshold}), where NUTS gets more effective draws "
-        "per second",
-    )
+    if rows < threshold:
+        return (
+            "nutpie",
+            f"{model} but has {rows} rows (< {threshold}), where NUTS gets more effective "
+            "draws per second",
+        )
+    weak = weakly_informed(parts)
+    if weak is not None:
+        name, kappa = weak
+        return (
+            "nutpie",
+            f"{model} and has {rows} rows (>= {threshold}), but the data inform the levels "
+            f"of '{name}' weakly (kappa {kappa:.3g} <= {KAPPA_THRESHOLD:g}), where Gibbs "
+            "mixes slowly and NUTS gets more effective draws per second",
+        )
+    return "gibbs", f"{model} and has {rows} rows (>= {threshold}), where Gibbs outpaces NUTS"
 
 
 def prepare_auto(parts: ModelParts) -> AutoChoice:

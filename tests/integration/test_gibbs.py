@@ -240,8 +240,9 @@ def test_auto_keeps_small_conjugate_designs_on_nuts_and_large_ones_on_gibbs(caps
     ) in printed
     rng = np.random.default_rng(2)
     rows = 5_000
-    big = pd.DataFrame({"x": rng.normal(size=rows), "g": rng.integers(0, 40, rows).astype(str)})
-    big["y"] = rng.binomial(1, 1 / (1 + np.exp(-big["x"])))
+    g = rng.integers(0, 40, rows)
+    big = pd.DataFrame({"x": rng.normal(size=rows), "g": g.astype(str)})
+    big["y"] = rng.binomial(1, 1 / (1 + np.exp(-big["x"] - rng.normal(size=40)[g])))
     fit = quiet_fit(
         bg.Model("y ~ x + (1 | g)", big, family="bernoulli"),
         sampler="auto",
@@ -275,15 +276,15 @@ def test_crossed_factors_are_drawn_in_separate_blocks():
 def test_auto_waits_longer_for_gibbs_with_correlated_group_effects():
     rng = np.random.default_rng(4)
     rows = 6_000
-    data = pd.DataFrame({"x": rng.normal(size=rows), "g": rng.integers(0, 60, rows).astype(str)})
-    data["y"] = rng.binomial(1, 1 / (1 + np.exp(-data["x"])))
+    g = rng.integers(0, 60, rows)
+    data = pd.DataFrame({"x": rng.normal(size=rows), "g": g.astype(str)})
+    effects = rng.normal(size=(60, 2))
+    eta = data["x"] + effects[g, 0] + effects[g, 1] * data["x"]
+    data["y"] = rng.binomial(1, 1 / (1 + np.exp(-eta)))
     choices = []
     for formula in ("y ~ x + (1 | g)", "y ~ x + (1 + x | g)"):
         model = bg.Model(formula, data, family="bernoulli")
-        parts = ModelParts(
-            model.graph, model.sampled_spec, model.sampled_family, model.link, model.priors
-        )
-        choices.append(auto_choice(parts))
+        choices.append(auto_choice(parts_of(model)))
     assert choices == [
         (
             "gibbs",
@@ -295,5 +296,28 @@ def test_auto_waits_longer_for_gibbs_with_correlated_group_effects():
             "the bernoulli model with logit link is conjugate after Polya-Gamma augmentation "
             "with correlated group effects but has 6000 rows (< 10000), where NUTS gets more "
             "effective draws per second",
+        ),
+    ]
+
+
+def test_auto_leaves_gibbs_where_the_data_inform_a_factors_levels_weakly():
+    rng = np.random.default_rng(5)
+    rows = 12_000
+    g = rng.permutation(np.repeat(np.arange(120), 100))
+    x = rng.normal(size=rows)
+    choices = []
+    for slope_sd in (0.5, 0.03):
+        effects = rng.normal(size=(120, 2)) * [1.0, slope_sd]
+        y = x + effects[g, 0] + effects[g, 1] * x + rng.normal(size=rows)
+        model = bg.Model("y ~ x + (1 + x | g)", pd.DataFrame({"y": y, "x": x, "g": g}))
+        choices.append(auto_choice(parts_of(model)))
+    model = "the gaussian model with identity link is conjugate with correlated group effects"
+    assert choices == [
+        ("gibbs", f"{model} and has 12000 rows (>= 10000), where Gibbs outpaces NUTS"),
+        (
+            "nutpie",
+            f"{model} and has 12000 rows (>= 10000), but the data inform the levels of 'g' "
+            "weakly (kappa 0.184 <= 1), where Gibbs mixes slowly and NUTS gets more effective "
+            "draws per second",
         ),
     ]
