@@ -85,7 +85,7 @@ def diagnose(fit: Fit) -> Diagnosis:
     the Pearson dispersion."""
     result = sampler_diagnosis(
         reported_diagnostics(fit),
-        fit.all_parameters,
+        fit.convergence_table,
         fit.idata,
         sd_draws(fit),
         fit.spec.levels_per_group,

@@ -107,12 +107,14 @@ def varcorr(fit: Fit, ci_prob: float | None = None) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)[columns]
 
 
-def _by_group_level_term(fit: Fit, draws_of, ci_prob: float | None) -> pd.DataFrame:
+def _by_group_level_term(
+    fit: Fit, draws_of, ci_prob: float | None, statistics=None
+) -> pd.DataFrame:
     """One table of ``draws_of(group)`` over every grouping factor, indexed by group, level
-    and term."""
+    and term (``statistics`` as in :func:`summarize`)."""
     parts = []
     for group in fit.spec.all_groups:
-        table = summarize(draws_of(group), ci_prob)
+        table = summarize(draws_of(group), ci_prob, statistics)
         table.index = pd.MultiIndex.from_tuples(
             [(group.name, level, term) for level, term in table.index],
             names=["group", "level", "term"],
@@ -121,10 +123,11 @@ def _by_group_level_term(fit: Fit, draws_of, ci_prob: float | None) -> pd.DataFr
     return pd.concat(parts) if parts else pd.DataFrame(columns=stat_columns(ci_prob))
 
 
-def ranef(fit: Fit, ci_prob: float | None = None) -> pd.DataFrame:
-    """Group-level effects (deviations from the fixed effects) by group, level and term."""
+def ranef(fit: Fit, ci_prob: float | None = None, statistics=None) -> pd.DataFrame:
+    """Group-level effects (deviations from the fixed effects) by group, level and term
+    (``statistics`` as in :func:`summarize`)."""
     return _by_group_level_term(
-        fit, lambda group: fit.posterior[naming.group_effects(group.name)], ci_prob
+        fit, lambda group: fit.posterior[naming.group_effects(group.name)], ci_prob, statistics
     )
 
 
@@ -299,23 +302,27 @@ def reported_draws(fit: Fit) -> LabelledDraws:
     return parts
 
 
-def summary(fit: Fit, ci_prob: float | None = None) -> pd.DataFrame:
+def summary(fit: Fit, ci_prob: float | None = None, statistics=None) -> pd.DataFrame:
     """Every parameter but the group-level effects, one row per element, labelled
     ``b[<coef>]`` (``b[mo(x)]`` for a monotonic term), ``simo_x[<low>-><high>]``,
     ``sd_<group>[<term>]``, ``cor_<group>[<t1>,<t2>]`` (``cor_<group>__id_<id>[...]``
     between formulas that a correlation ID joins), ``sds_<block>`` (a smooth's sd),
     ``sdgp_<label>`` and ``lscale_<label>`` (a Gaussian process's) and the family's
-    parameter names."""
+    parameter names (``statistics`` as in :func:`summarize`)."""
     return pd.concat(
-        [summarize(draws, ci_prob).set_axis(labels) for labels, draws in reported_draws(fit)]
+        [
+            summarize(draws, ci_prob, statistics).set_axis(labels)
+            for labels, draws in reported_draws(fit)
+        ]
     )
 
 
-def all_parameters(fit: Fit) -> pd.DataFrame:
-    """:func:`summary` and the group-level effects, labelled ``r_<group>[<level>,<term>]``."""
-    effects = ranef(fit)
+def all_parameters(fit: Fit, statistics=None) -> pd.DataFrame:
+    """:func:`summary` and the group-level effects, labelled ``r_<group>[<level>,<term>]``
+    (``statistics`` as in :func:`summarize`)."""
+    effects = ranef(fit, statistics=statistics)
     effects.index = [naming.effect_label(g, level, term) for g, level, term in effects.index]
-    return pd.concat([summary(fit), effects])
+    return pd.concat([summary(fit, statistics=statistics), effects])
 
 
 def reported_names(fit: Fit) -> list[str]:

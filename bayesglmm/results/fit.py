@@ -58,6 +58,7 @@ from bayesglmm.results import (
 from bayesglmm.results.diagnostics import Diagnosis, convergence_messages
 from bayesglmm.results.emmeans import Contrasts, EMMeans
 from bayesglmm.results.ppc import PredictiveCheck
+from bayesglmm.results.tables import convergence_stats
 from bayesglmm.results.variance import VarianceComponents
 
 _STOP_RECORD = {
@@ -123,7 +124,7 @@ class Fit:
         if "log_likelihood" not in groups:
             comparison.store_log_likelihood_if_small(self)
         self.warnings = convergence_messages(
-            self.all_parameters,
+            self.convergence_table,
             self.idata.sample_stats.to_dataset(),
             spec.levels_per_group,
         )
@@ -182,6 +183,12 @@ class Fit:
     def all_parameters(self) -> pd.DataFrame:
         """:meth:`summary` plus every group-level effect (``r_<group>[<level>,<term>]``)."""
         return estimates.all_parameters(self)
+
+    @cached_property
+    def convergence_table(self) -> pd.DataFrame:
+        """R-hat and bulk ESS of :attr:`all_parameters`' rows, all the convergence check
+        reads."""
+        return estimates.all_parameters(self, statistics=convergence_stats)
 
     # Tables -------------------------------------------------------------------------------
 

@@ -36,7 +36,7 @@ from bayesglmm.results.diagnostics import Diagnosis, convergence_messages
 from bayesglmm.results.fit import Fit
 from bayesglmm.results.linear_predictor import draw_chunks, linear_predictor, stacked_draws
 from bayesglmm.results.report import write_multivariate_report
-from bayesglmm.results.tables import diagnostic_stats, pair_draws, summarize
+from bayesglmm.results.tables import convergence_stats, diagnostic_stats, pair_draws, summarize
 
 
 @dataclass(frozen=True)
@@ -196,7 +196,10 @@ class MultivariateFit:
                 reported_diagnostics,
                 lambda draws: summarize(draws, statistics=diagnostic_stats),
             ),
-            self._joint(lambda fit: fit.all_parameters, summarize),
+            self._joint(
+                lambda fit: fit.convergence_table,
+                lambda draws: summarize(draws, statistics=convergence_stats),
+            ),
             self.idata,
             scales,
             self._levels,

@@ -77,11 +77,22 @@ def diagnostic_stats(draws: xr.DataArray) -> xr.DataArray:
     return xr.concat(stats, dim=pd.Index(DIAGNOSTIC_COLUMNS, name="stat"))
 
 
+CONVERGENCE_COLUMNS = ["rhat", "ess_bulk"]
+
+
+def convergence_stats(draws: xr.DataArray) -> xr.DataArray:
+    """Rank-normalised R-hat and bulk ESS, all the convergence check reads (a third of the
+    cost of :func:`summary_stats` over thousands of group-level effects)."""
+    values = draws.astype(float)
+    stats = [azs.rhat(values), azs.ess(values, method="bulk")]
+    return xr.concat(stats, dim=pd.Index(CONVERGENCE_COLUMNS, name="stat"))
+
+
 def summarize(draws: xr.DataArray, ci_prob: float | None = None, statistics=None) -> pd.DataFrame:
     """One row per element of ``draws`` (indexed by its coordinates), one column per statistic.
 
-    ``statistics`` is :func:`summary_stats` at ``ci_prob`` (the default) or
-    :func:`diagnostic_stats`.
+    ``statistics`` is :func:`summary_stats` at ``ci_prob`` (the default),
+    :func:`diagnostic_stats` or :func:`convergence_stats`.
 
     Examples
     --------

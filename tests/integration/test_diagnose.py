@@ -102,3 +102,8 @@ def test_a_healthy_fit_reports_its_numbers():
     assert f"E-BFMI is at least {bfmi.min():.2f} in every chain." in result.verdicts
     assert "No problems found." in repr(result)
     assert "<li>No transition diverged.</li>" in result._repr_html_()
+    checked, everything = fit.convergence_table, fit.all_parameters
+    assert checked.index.tolist() == everything.index.tolist()
+    assert len(checked) == 2 + 1 + 8  # b, sd and the clinics' effects
+    for column in ("rhat", "ess_bulk"):
+        np.testing.assert_array_equal(checked[column], everything[column])
