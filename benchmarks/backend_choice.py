@@ -17,11 +17,11 @@ import time
 from collections.abc import Callable
 
 import numpy as np
-import nutpie
 import pandas as pd
 
 import bayesglmm as bg
-from bayesglmm.samplers.nutpie_sampler import compile_native, quiet_compile
+from bayesglmm.samplers.jax_backend import compile_jax
+from bayesglmm.samplers.nutpie_sampler import compile_native
 from benchmarks.hand_written import CROSSED, SLOPES, gradient_seconds, simulate_slopes
 from benchmarks.insteval_like import simulate as simulate_crossed
 
@@ -40,15 +40,7 @@ MODELS: dict[str, Callable[[], bg.Model]] = {
 
 def _jax_gradient(model: bg.Model) -> Callable[[np.ndarray], object]:
     """nutpie's JAX log density and gradient of ``model``, as ``backend="jax"`` compiles it."""
-    graph = model.graph
-    with quiet_compile():
-        compiled = nutpie.compile_pymc_model(
-            graph.model,
-            backend="jax",
-            gradient_backend="jax",
-            var_names=list(graph.public_names),
-            freeze_model=False,
-        )
+    compiled = compile_jax(model.graph)
     function, shared = compiled._make_logp_func(), compiled._shared_data
     return lambda point: function(point, **shared)
 

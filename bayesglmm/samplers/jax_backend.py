@@ -83,6 +83,19 @@ def place_on_devices(values: dict[str, np.ndarray], rows: int, devices: list) ->
     return placed
 
 
+def compile_jax(graph: PyMCGraph):
+    """nutpie's JAX compile of ``graph``, its log density and gradient by JAX, the data
+    left as arguments (the model is not frozen)."""
+    with quiet_compile():
+        return nutpie.compile_pymc_model(
+            graph.model,
+            backend="jax",
+            gradient_backend="jax",
+            var_names=list(graph.public_names),
+            freeze_model=False,
+        )
+
+
 @dataclass
 class JaxNutpie:
     """A PyMC graph compiled by nutpie's JAX backend, its row data on JAX's devices.
@@ -109,14 +122,7 @@ class JaxNutpie:
         values = {v.name: np.asarray(v.get_value()) for v in self.graph.model.data_vars}
         shapes = tuple((name, value.shape) for name, value in values.items())
         if shapes not in self._compiled:
-            with quiet_compile():
-                self._compiled[shapes] = nutpie.compile_pymc_model(
-                    self.graph.model,
-                    backend="jax",
-                    gradient_backend="jax",
-                    var_names=list(self.graph.public_names),
-                    freeze_model=False,
-                )
+            self._compiled[shapes] = compile_jax(self.graph)
         rows = len(values[naming.OBSERVED_DATA])
         placed = place_on_devices(values, rows, jax.devices())
         return draw_with_nutpie(self._compiled[shapes].with_data(**placed), options)
