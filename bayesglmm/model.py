@@ -396,7 +396,8 @@ class Model:
             Post-warm-up draws and warm-up iterations per chain.
         chains, cores
             Number of chains, and how many run at once (default: one per chain,
-            up to the machine's cores).
+            up to the machine's cores; for nutpie on small data without a
+            ``time_limit``, one after another, as there chains take turns on Python's GIL).
         seed
             Seed for reproducible draws; a random one (recorded in the fit) when None.
         sampler

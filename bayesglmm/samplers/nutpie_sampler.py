@@ -442,6 +442,12 @@ def _joined(traces: list[xr.DataTree | None]) -> xr.DataTree:
 def sample_nutpie(compiled: CompiledGraph, options: SamplingOptions) -> xr.DataTree:
     """Draw from the posterior with nutpie's NUTS.
 
+    Every call of the log density goes through nutpie's Python-function interface and holds
+    the GIL, so unless the user set ``cores`` or ``time_limit`` the chains run one after another
+    (:meth:`~bayesglmm.samplers.options.SamplingOptions.one_chain_at_a_time`): on 2 cores
+    that took 15-25% less time than two at once on the shared datasets, and the same on a
+    10,000-row bernoulli slopes model (benchmarks/README.md).
+
     Returns a DataTree with ``posterior`` (the public variables) and ``sample_stats``.
     """
-    return draw_with_nutpie(_nutpie_model(compiled), options)
+    return draw_with_nutpie(_nutpie_model(compiled), options.one_chain_at_a_time())

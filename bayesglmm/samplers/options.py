@@ -46,6 +46,8 @@ class SamplingOptions:
     target_accept: float = 0.8
     progress: bool = True
     time_limit: float | None = None
+    cores_requested: int | None = None
+    """``cores`` as the user passed it, before :meth:`resolved` filled it in."""
 
     def resolved(self) -> SamplingOptions:
         """Fill in ``cores`` (one per chain, up to the machine's cores) and a random ``seed``.
@@ -84,12 +86,32 @@ class SamplingOptions:
         if self.cores is not None and (not _is_whole(self.cores) or self.cores < 1):
             raise SamplerError(
                 f"cores must be a positive whole number, got {self.cores!r}; for example "
-                "fit(cores=2), or cores=None for one per chain up to the machine's cores."
+                "fit(cores=2), or cores=None to let the sampler choose."
             )
         cores = self.cores or min(self.chains, os.cpu_count() or 1)
         seed = self.seed if self.seed is not None else int(np.random.SeedSequence().entropy % 2**31)
         limit = None if limit is None else float(limit)
-        return replace(self, cores=cores, seed=int(seed), time_limit=limit)
+        return replace(
+            self, cores=cores, cores_requested=self.cores, seed=int(seed), time_limit=limit
+        )
+
+    def one_chain_at_a_time(self) -> SamplingOptions:
+        """These options with ``cores=1``, unless the user asked for a number of cores or
+        set a time limit (a run stopped by its limit should keep draws from every chain).
+
+        For samplers whose every log-density call holds Python's GIL, so that chains in
+        threads take turns anyway and only add the cost of handing the GIL over.
+
+        Examples
+        --------
+        >>> SamplingOptions(chains=4, seed=1).resolved().one_chain_at_a_time().cores
+        1
+        >>> SamplingOptions(chains=4, cores=2, seed=1).resolved().one_chain_at_a_time().cores
+        2
+        """
+        if self.cores_requested is not None or self.time_limit is not None:
+            return self
+        return replace(self, cores=1)
 
 
 def check_draw_storage(options: SamplingOptions, spec: ModelSpec) -> None:

@@ -138,9 +138,22 @@ def test_nutpie_ctrl_c_keeps_the_draws_so_far(monkeypatch, infection):
         bg.IncompleteSamplingWarning,
         match=r"sampling stopped early: interrupted after \d+ of 100000 draws per chain",
     ):
-        fit = quiet(infection, draws=MANY, tune=100, chains=2, seed=1)
+        fit = quiet(infection, draws=MANY, tune=100, chains=2, cores=2, seed=1)
     kept = check_incomplete(fit, "interrupted", MANY, 100, 2, every_chain=False)
     assert str(fit).startswith(f"INCOMPLETE: interrupted after {kept} of 100000 draws per chain")
+
+
+def test_nutpie_ctrl_c_with_chains_one_after_another_keeps_the_first(monkeypatch, infection):
+    """Without ``cores`` or ``time_limit`` the chains run one at a time, so a Ctrl-C in the
+    first chain leaves the second without draws."""
+    stop_nutpie_after(monkeypatch, "interrupt", draws=30, chains=1)
+    with pytest.warns(
+        bg.IncompleteSamplingWarning,
+        match=r"chains with too few draws left out \(chain 1: 0\); 1 of 2 chains kept",
+    ):
+        fit = quiet(infection, draws=MANY, tune=100, chains=2, seed=1)
+    check_incomplete(fit, "interrupted", MANY, 100, 2, every_chain=False)
+    assert fit.idata.attrs["chains_kept"] == 1
 
 
 def test_nutpie_real_time_limit_stops_sampling(infection):
@@ -152,7 +165,7 @@ def test_nutpie_real_time_limit_stops_sampling(infection):
 
 
 def test_ctrl_c_during_warmup_says_warmup_was_not_finished(monkeypatch, infection):
-    stop_nutpie_after(monkeypatch, "interrupt", draws=0)
+    stop_nutpie_after(monkeypatch, "interrupt", draws=0, chains=1)
     with pytest.raises(bg.SamplingInterrupted) as raised:
         infection.fit(draws=100, tune=MANY, chains=2, seed=1, progress=False)
     assert str(raised.value) == (

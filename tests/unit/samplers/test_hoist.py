@@ -180,7 +180,7 @@ def test_pymc_poisson_logp_loses_its_lgamma_and_keeps_its_value():
         (
             {"cores": 0},
             "cores must be a positive whole number, got 0; for example fit(cores=2), or "
-            "cores=None for one per chain up to the machine's cores.",
+            "cores=None to let the sampler choose.",
         ),
         (
             {"time_limit": 0},
