@@ -105,5 +105,5 @@ def test_a_healthy_fit_reports_its_numbers():
     checked, everything = fit.convergence_table, fit.all_parameters
     assert checked.index.tolist() == everything.index.tolist()
     assert len(checked) == 2 + 1 + 8  # b, sd and the clinics' effects
-    for column in ("rhat", "ess_bulk"):
-        np.testing.assert_array_equal(checked[column], everything[column])
+    for column in ("rhat", "ess_bulk"):  # computed all at once against arviz-stats's one by one
+        np.testing.assert_allclose(checked[column], everything[column], rtol=1e-12)
