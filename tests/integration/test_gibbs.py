@@ -11,6 +11,7 @@ import bayesglmm as bg
 from bayesglmm.samplers import ModelParts, auto_choice
 from bayesglmm.samplers.gibbs import choose_clusters
 from bayesglmm.samplers.gibbs.design import gibbs_design
+from bayesglmm.samplers.gibbs.location import JointLocation
 from bayesglmm.samplers.gibbs.variances import (
     ScaleUpdate,
     inverse_wishart,
@@ -254,6 +255,33 @@ def test_auto_keeps_small_conjugate_designs_on_nuts_and_large_ones_on_gibbs(caps
     assert fit.idata.posterior.attrs["sampler"] == (
         "Gibbs (joint location block), chosen by sampler='auto'"
     )
+
+
+@pytest.mark.parametrize("dense", [True, False], ids=["cholesky", "qdldl"])
+def test_a_location_draw_has_the_mixed_model_mean_and_covariance(dense):
+    """``C^-1 rhs + F^-T e``, ``F F' = C``: with the unit vectors as ``e`` the spreads ``S``
+    give ``S S' = C^-1`` exactly (a random matrix ``C`` in the block's sparsity pattern)."""
+    model = bg.Model("Reaction ~ Days + (Days | Subject)", bg.datasets.load("sleepstudy"))
+    block = JointLocation(gibbs_design(parts_of(model)), (0,))
+    block.dense = dense
+    block._build_pattern()
+    rng = np.random.default_rng(1)
+    covariance = np.array([[2.0, 0.3], [0.3, 0.5]])
+    values = block._matrix_values(rng.uniform(0.5, 2, 180), np.array([0.1, 0.2]), [covariance])
+    size = block.size
+    rhs = rng.normal(size=size)
+    draws = np.stack([block._mean_and_draw(values, rhs, e) for e in np.eye(size)], axis=1)
+    zero_noise = block._mean_and_draw(values, rhs, np.zeros(size))
+    spreads = draws - zero_noise[:, None]
+    upper = np.zeros((size, size))
+    if dense:
+        upper = values.reshape(size, size)
+    else:
+        rows = np.repeat(np.arange(size), np.diff(block.column_pointer))
+        upper[block.row_index, rows] = values
+    matrix = np.triu(upper) + np.triu(upper, 1).T
+    np.testing.assert_allclose(zero_noise, np.linalg.solve(matrix, rhs), rtol=1e-10)
+    np.testing.assert_allclose(spreads @ spreads.T, np.linalg.inv(matrix), atol=1e-12)
 
 
 def test_crossed_factors_are_drawn_in_separate_blocks():

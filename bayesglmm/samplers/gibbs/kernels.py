@@ -40,15 +40,27 @@ def accumulate_pairs(weights, entry_values, pairs, positions, out):
 
 
 @njit(cache=True, nogil=True)
-def perturbed_transpose(entry_columns, entry_values, working, weights, noise, out):
-    """``out += A'(w z + sqrt(w) e)``: the data part of a perturbed mixed-model right-hand side.
+def weighted_transpose(entry_columns, entry_values, working, weights, out):
+    """``out += A'W z``: the data part of the mixed-model right-hand side.
 
-    ``A`` is given by its row entries, ``z`` is the working response, ``w`` the weights
-    (a zero-stride array when all rows share one weight) and ``e`` standard normal noise.
+    ``A`` is given by its row entries, ``z`` is the working response and ``w`` the weights
+    (a zero-stride array when all rows share one weight).
     """
     n, k = entry_columns.shape
     for i in range(n):
-        w = weights[i]
-        v = w * working[i] + np.sqrt(w) * noise[i]
+        v = weights[i] * working[i]
         for a in range(k):
             out[entry_columns[i, a]] += entry_values[i, a] * v
+
+
+@njit(cache=True, nogil=True)
+def unit_lower_transpose_solve(indptr, indices, data, rhs):
+    """``x`` with ``(I + L)' x = rhs``, for a strictly lower triangular ``L`` stored by
+    columns (CSC), as QDLDL returns it."""
+    x = rhs.copy()
+    for j in range(x.shape[0] - 1, -1, -1):
+        total = x[j]
+        for entry in range(indptr[j], indptr[j + 1]):
+            total -= data[entry] * x[indices[entry]]
+        x[j] = total
+    return x

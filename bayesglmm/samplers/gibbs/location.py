@@ -5,10 +5,12 @@ The working model is ``z = X beta + sum_g Z_g u_g + e``, ``e ~ N(0, diag(1/w))``
 
 :class:`JointLocation` draws ``beta`` and a set of grouping factors' effects in one
 block from the mixed-model equations ``C theta = A'Wz + P m`` with ``C = A'WA + P``
-and ``A = [X Z]``, by perturb-then-solve (Garcia-Cortes & Sorensen 2001): solve
-``C theta = A'Wz + P m + A'W^1/2 e1 + P^1/2 e2`` with standard normal ``e1, e2``.
-``C`` is factorised densely while its size is small and otherwise by a sparse LDL'
-(QDLDL) whose symbolic analysis is done once and reused every iteration.
+and ``A = [X Z]``, as ``theta = C^-1 (A'Wz + P m) + F^-T e`` with ``F F' = C`` and
+standard normal ``e`` (Rue 2001, *Fast sampling of Gaussian Markov random fields*, JRSS B
+63:325-338): noise of the size of ``theta``, where perturbing the data instead
+(Garcia-Cortes & Sorensen 2001) needs a normal draw per row. ``C`` is factorised densely
+(Cholesky) while its size is small and otherwise by a sparse LDL' (QDLDL) whose symbolic
+analysis is done once and reused every iteration.
 
 :class:`BlockedLocation` sweeps over clusters of grouping factors, drawing each cluster
 jointly with ``beta`` given the others. Factors linked by nesting share a cluster,
@@ -36,18 +38,9 @@ from bayesglmm.samplers.gibbs.design import GibbsDesign
 from bayesglmm.samplers.gibbs.kernels import (
     accumulate_pairs,
     group_contribution,
-    perturbed_transpose,
+    unit_lower_transpose_solve,
+    weighted_transpose,
 )
-
-
-def _precision_half(covariance: np.ndarray, noise: np.ndarray) -> np.ndarray:
-    """Rows ``L^-T e`` with ``L L' = Sigma``: draws with covariance ``Sigma^-1``."""
-    factor = np.linalg.cholesky(covariance)
-    if factor.shape[0] == 1:
-        return noise / factor[0, 0]
-    return scipy.linalg.solve_triangular(
-        factor, noise.T, lower=True, trans="T", check_finite=False
-    ).T
 
 
 class JointLocation:
@@ -140,11 +133,16 @@ class JointLocation:
             values[self.prior_positions[position]] += np.tile(upper, self.design.groups[g].n_levels)
         return values
 
-    def _solve(self, values: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    def _mean_and_draw(self, values: np.ndarray, rhs: np.ndarray, noise: np.ndarray) -> np.ndarray:
+        """``C^-1 rhs + F^-T noise``, ``F F' = C``: a draw from ``N(C^-1 rhs, C^-1)``."""
         if self.dense:
-            upper = values.reshape(self.size, self.size)
-            factor = scipy.linalg.cho_factor(upper, lower=False, check_finite=False)
-            return scipy.linalg.cho_solve(factor, rhs, check_finite=False)
+            upper = scipy.linalg.cho_factor(
+                values.reshape(self.size, self.size), lower=False, check_finite=False
+            )
+            mean = scipy.linalg.cho_solve(upper, rhs, check_finite=False)
+            return mean + scipy.linalg.solve_triangular(
+                upper[0], noise, lower=False, check_finite=False
+            )
         matrix = sparse.csc_matrix(
             (values, self.row_index, self.column_pointer), shape=(self.size, self.size)
         )
@@ -152,7 +150,13 @@ class JointLocation:
             self.solver = qdldl.Solver(matrix, upper=True)
         else:
             self.solver.update(matrix, upper=True)
-        return self.solver.solve(rhs)
+        # C = P (I + L) D (I + L)' P' with P[order[k], k] = 1 (QDLDL's factors)
+        lower, diagonal, order = self.solver.factors()
+        spread = np.empty(self.size)
+        spread[order] = unit_lower_transpose_solve(
+            lower.indptr, lower.indices, lower.data, noise / np.sqrt(diagonal)
+        )
+        return self.solver.solve(rhs) + spread
 
     def draw(
         self, state, working: np.ndarray, weights: np.ndarray, rng: np.random.Generator
@@ -168,18 +172,9 @@ class JointLocation:
         values = self._matrix_values(weights, 1.0 / prior, [np.linalg.inv(c) for c in covariances])
         rhs = np.zeros(self.size)
         row_weights = np.broadcast_to(weights, working.shape)
-        noise = rng.standard_normal(working.size)
-        perturbed_transpose(self.entry_columns, self.entry_values, working, row_weights, noise, rhs)
-        rhs[: self.p] += design.fixed.prior_mean / prior + rng.standard_normal(self.p) / np.sqrt(
-            prior
-        )
-        for position, (g, covariance) in enumerate(zip(self.members, covariances, strict=True)):
-            group = design.groups[g]
-            noise = rng.standard_normal((group.n_levels, group.q))
-            rhs[self.offsets[position] : self.offsets[position + 1]] += _precision_half(
-                covariance, noise
-            ).ravel()
-        theta = self._solve(values, rhs)
+        weighted_transpose(self.entry_columns, self.entry_values, working, row_weights, rhs)
+        rhs[: self.p] += design.fixed.prior_mean / prior
+        theta = self._mean_and_draw(values, rhs, rng.standard_normal(self.size))
         state.beta = theta[: self.p]
         for position, g in enumerate(self.members):
             group = design.groups[g]
