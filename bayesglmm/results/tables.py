@@ -87,9 +87,9 @@ def convergence_stats(draws: xr.DataArray) -> xr.DataArray:
     """Rank-normalised R-hat and bulk ESS, all the convergence check reads.
 
     They are computed for all elements at once (:mod:`~bayesglmm.results.convergence`),
-    equal to arviz-stats's to rounding at a tenth of its cost over thousands of group-level
-    effects; elements that rule leaves out (draws not finite or not varying), and draws of
-    one chain or fewer than 4 per chain, go to arviz-stats.
+    equal to arviz-stats's to rounding at a sixth to a tenth of its cost over thousands of
+    group-level effects; elements that rule leaves out (draws not finite or not varying),
+    and draws of one chain or fewer than 4 per chain, go to arviz-stats.
 
     Examples
     --------
