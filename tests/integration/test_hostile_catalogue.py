@@ -1132,7 +1132,7 @@ BAD_SAMPLER_ARGUMENTS = [
         fit_with(cores=0),
         bg.SamplerError,
         "cores must be a positive whole number, got 0; for example fit(cores=2), or cores=None "
-        "for one per chain up to the machine's cores.",
+        "to let the sampler choose.",
         exact=True,
     ),
     Case("cores-negative", same, fit_with(cores=-1), bg.SamplerError, "got -1"),
