@@ -31,6 +31,23 @@ def nb_p(mu: np.ndarray, shape: np.ndarray) -> np.ndarray:
     return shape / (shape + mu)
 
 
+LOG_SQRT_2PI = 0.5 * np.log(2 * np.pi)
+
+
+def normal_logpdf(y: np.ndarray, mean: np.ndarray, sd: np.ndarray) -> np.ndarray:
+    """Normal log density, as ``scipy.stats.norm.logpdf`` but without its argument
+    handling, which cost 16x the arithmetic on a 500 x 73,421 array.
+
+    Examples
+    --------
+    >>> float(normal_logpdf(np.array(1.0), np.array(0.0), np.array(1.0))) == float(
+    ...     stats.norm.logpdf(1.0))
+    True
+    """
+    z = (y - mean) / sd
+    return -0.5 * z * z - np.log(sd) - LOG_SQRT_2PI
+
+
 def binary_log_probs(mu: Mu) -> tuple[np.ndarray, np.ndarray]:
     """``log mu`` and ``log(1 - mu)`` from the stable log-odds."""
     log_odds = mu.log_odds
@@ -44,7 +61,7 @@ class Gaussian(Likelihood):
         return pm.Normal.dist(mu=mu.value, sigma=params["sigma"])
 
     def logpdf(self, y, mu, params, trials):
-        return stats.norm.logpdf(y, mu.value, params["sigma"])
+        return normal_logpdf(y, mu.value, params["sigma"])
 
     def random(self, rng, mu, params, trials):
         return rng.normal(mu.value, params["sigma"])
@@ -86,7 +103,7 @@ class LogNormal(Likelihood):
         return pm.LogNormal.dist(mu=mu.value, sigma=params["sigma"])
 
     def logpdf(self, y, mu, params, trials):
-        return stats.norm.logpdf(np.log(y), mu.value, params["sigma"]) - np.log(y)
+        return normal_logpdf(np.log(y), mu.value, params["sigma"]) - np.log(y)
 
     def random(self, rng, mu, params, trials):
         return rng.lognormal(mu.value, params["sigma"])
@@ -182,7 +199,7 @@ class Poisson(Likelihood):
         return pm.Poisson.dist(mu=mu.value)
 
     def logpdf(self, y, mu, params, trials):
-        return stats.poisson.logpmf(y, mu.value)
+        return special.xlogy(y, mu.value) - mu.value - special.gammaln(y + 1)
 
     def random(self, rng, mu, params, trials):
         return rng.poisson(mu.value)
