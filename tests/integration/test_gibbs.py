@@ -10,8 +10,10 @@ from scipy import special, stats
 import bayesglmm as bg
 from bayesglmm.samplers import ModelParts, auto_choice
 from bayesglmm.samplers.gibbs import choose_clusters
+from bayesglmm.samplers.gibbs.chain import ChainState
 from bayesglmm.samplers.gibbs.design import gibbs_design
-from bayesglmm.samplers.gibbs.location import JointLocation
+from bayesglmm.samplers.gibbs.kernels import group_contribution
+from bayesglmm.samplers.gibbs.location import GaussianLocation, JointLocation
 from bayesglmm.samplers.gibbs.variances import (
     ScaleUpdate,
     inverse_wishart,
@@ -349,3 +351,66 @@ def test_auto_leaves_gibbs_where_the_data_inform_a_factors_levels_weakly():
             "draws per second",
         ),
     ]
+
+
+def test_the_gaussian_sweep_from_cross_products_equals_the_sweep_over_rows():
+    """Same conditionals, hence the same draws from the same noise, as the row-wise blocks
+    with weights ``tau R``, on collapsed rows (replicates ``R``) with an offset; and the
+    residual sum of squares of every original row."""
+    rng = np.random.default_rng(5)
+    n = 600
+    data = pd.DataFrame(
+        {
+            "x": rng.integers(0, 3, n).astype(float),
+            "a": rng.integers(0, 12, n).astype(str),
+            "site": rng.integers(0, 5, n).astype(str),
+            "shift": np.repeat([0.5, -1.0], n // 2),
+        }
+    )
+    data["y"] = 40 + data["x"] + rng.normal(size=n)
+    model = bg.Model("y ~ x + offset(shift) + (1 + x | a) + (1 | site)", data)
+    parts = ModelParts(
+        model.graph, model.sampled_spec, model.sampled_family, model.link, model.priors
+    )
+    design = gibbs_design(parts)
+    assert design.replicates is not None and design.n_obs < n
+    clusters = ((0,), (1,))
+
+    def state() -> ChainState:
+        draw = np.random.default_rng(9)
+        return ChainState(
+            beta=draw.normal(size=2),
+            effects=[draw.normal(size=(g.n_levels, g.q)) for g in design.groups],
+            contributions=[],
+            covariances=[np.array([[1.0, 0.2], [0.2, 0.5]]), np.array([[0.7]])],
+            fixed_prior_variance=np.array([4.0, 9.0]),
+            dispersion=0.8,
+        )
+
+    precision = 1.0 / 0.8**2
+    from_products, over_rows = state(), state()
+    sweep = GaussianLocation(design, clusters)
+    sweep.draw(from_products, precision, np.random.default_rng(3))
+    noise = np.random.default_rng(3)
+    for cluster in clusters:
+        others = sum(
+            group_contribution(
+                design.groups[g].index, design.groups[g].values, over_rows.effects[g]
+            )
+            for g in range(len(design.groups))
+            if g not in cluster
+        )
+        working = design.y - design.offset - others
+        JointLocation(design, cluster).draw(
+            over_rows, working, precision * design.replicates, noise
+        )
+    np.testing.assert_allclose(from_products.beta, over_rows.beta, rtol=1e-9)
+    for mine, theirs in zip(from_products.effects, over_rows.effects, strict=True):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-9, atol=1e-12)
+    eta = design.fixed.matrix @ over_rows.beta + design.offset
+    for group, effects in zip(design.groups, over_rows.effects, strict=True):
+        eta += group_contribution(group.index, group.values, effects)
+    expected = design.replicates @ (design.y - eta) ** 2 + design.within_squares
+    squares, rows = sweep.residual_squares()
+    assert rows == n
+    assert squares == pytest.approx(expected, rel=1e-10)

@@ -2,7 +2,8 @@
 
 Per iteration:
 
-1. Working response and weights: the data themselves for a gaussian model; for a
+1. Working response and weights: the data themselves for a gaussian model, which enter
+   through cross-products computed once (:class:`~.location.GaussianLocation`); for a
    logit binomial ``omega_i ~ PG(n_i, eta_i)``, weights ``omega`` and working response
    ``(y - n/2) / omega`` (Polson, Scott & Windle 2013); for a negative binomial with
    shape ``r`` the same with ``PG(y_i + r, eta_i - log r)`` and ``(y - r)/2``
@@ -37,7 +38,7 @@ from scipy import special
 
 from bayesglmm import naming
 from bayesglmm.samplers.gibbs.design import GibbsDesign
-from bayesglmm.samplers.gibbs.location import BlockedLocation
+from bayesglmm.samplers.gibbs.location import BlockedLocation, GaussianLocation
 from bayesglmm.samplers.gibbs.variances import (
     CorrelatedBlockUpdate,
     ScaleUpdate,
@@ -56,7 +57,8 @@ class ChainState:
     """Current values of everything the chain updates.
 
     ``contributions`` holds each grouping factor's part of the linear predictor, kept in
-    step with ``effects`` by the location block.
+    step with ``effects`` by the location block; it is empty for a gaussian model, whose
+    location block works from cross-products.
     """
 
     beta: np.ndarray
@@ -81,7 +83,9 @@ def _initial_state(design: GibbsDesign, rng: np.random.Generator) -> ChainState:
     return ChainState(
         beta=fixed.prior_mean + jitter,
         effects=[np.zeros((group.n_levels, group.q)) for group in design.groups],
-        contributions=[np.zeros(design.n_obs) for _ in design.groups],
+        contributions=[]
+        if design.kind == "gaussian"
+        else [np.zeros(design.n_obs) for _ in design.groups],
         covariances=covariances,
         fixed_prior_variance=fixed.prior_scale**2,
         dispersion=dispersion,
@@ -98,13 +102,8 @@ def _linear_predictor(design: GibbsDesign, state: ChainState) -> np.ndarray:
 def _working(
     design: GibbsDesign, state: ChainState, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray | float]:
-    """Working response (without the offset) and weights (one weight for all rows if gaussian,
-    unless its rows were collapsed)."""
-    if design.kind == "gaussian":
-        precision = state.dispersion**-2
-        if design.replicates is not None:
-            precision = design.replicates * precision
-        return design.y - design.offset, precision
+    """Polya-Gamma weights and working response (without the offset) of a binomial or
+    negative binomial model."""
     eta = _linear_predictor(design, state)
     if design.kind == "binomial":
         counts, shift, kappa = design.trials, 0.0, design.y - design.trials / 2
@@ -118,18 +117,6 @@ def _working(
     working = np.zeros(design.n_obs)
     working[active] = kappa[active] / omega[active] + shift - design.offset[active]
     return working, omega
-
-
-def _residual_squares(
-    design: GibbsDesign, state: ChainState, working: np.ndarray
-) -> tuple[float, float]:
-    """The gaussian residuals' sum of squares and their number: of every original row when
-    rows were collapsed to their means, ``S + sum_i n_i (ybar_i - eta_i)^2`` over ``sum n_i``."""
-    errors = working - (_linear_predictor(design, state) - design.offset)
-    if design.replicates is None:
-        return float(errors @ errors), design.n_obs
-    squares = float(design.replicates @ errors**2) + design.within_squares
-    return squares, float(design.replicates.sum())
 
 
 def _negbinomial_shape(design: GibbsDesign, state: ChainState, rng: np.random.Generator) -> float:
@@ -235,9 +222,10 @@ def run_chain(
     """
     rng = np.random.default_rng(seed)
     state = _initial_state(design, rng)
-    location = BlockedLocation(design, clusters)
+    gaussian = design.kind == "gaussian"
+    location = (GaussianLocation if gaussian else BlockedLocation)(design, clusters)
     variances = _VarianceUpdates(design)
-    residual = ScaleUpdate(design.dispersion[1]) if design.kind == "gaussian" else None
+    residual = ScaleUpdate(design.dispersion[1]) if gaussian else None
     fixed = design.fixed
     out = {name: np.empty((draws, *shape)) for name, shape in _record_names(design).items()}
     blocks = sum(1 for g in design.groups for block in g.blocks if len(block) > 1)
@@ -246,13 +234,13 @@ def run_chain(
     for iteration in range(tune + draws):
         if stopped is not None and stopped():
             break
-        working, weights = _working(design, state, rng)
-        location.draw(state, working, weights, rng)
+        if gaussian:
+            location.draw(state, state.dispersion**-2, rng)
+        else:
+            location.draw(state, *_working(design, state, rng), rng)
         accepted = variances.draw(state, rng)
-        if residual is not None:
-            state.dispersion = residual.draw(
-                *_residual_squares(design, state, working), state.dispersion, rng
-            )
+        if gaussian:
+            state.dispersion = residual.draw(*location.residual_squares(), state.dispersion, rng)
         elif design.kind == "negbinomial":
             state.dispersion = _negbinomial_shape(design, state, rng)
         state.fixed_prior_variance = student_t_precision_scales(

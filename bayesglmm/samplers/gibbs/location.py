@@ -49,23 +49,18 @@ class JointLocation:
     dense_limit = 200
     """Largest ``p + q`` factorised as a dense matrix; above it QDLDL is faster."""
 
-    def __init__(self, design: GibbsDesign, members: tuple[int, ...]):
+    def __init__(
+        self,
+        design: GibbsDesign,
+        members: tuple[int, ...],
+        unit_weights: np.ndarray | None = None,
+    ):
         self.design = design
         self.members = members
-        fixed = design.fixed.matrix
-        n, p = fixed.shape
-        columns = [np.broadcast_to(np.arange(p), (n, p))]
-        values = [fixed]
-        self.offsets = [p]
-        for g in members:
-            group = design.groups[g]
-            start = self.offsets[-1]
-            columns.append(start + group.index[:, None] * group.q + np.arange(group.q))
-            values.append(group.values)
-            self.offsets.append(start + group.n_levels * group.q)
+        self.unit_weights = np.ones(design.n_obs) if unit_weights is None else unit_weights
+        self.entry_columns, self.entry_values, self.offsets = row_entries(design, members)
         self.size = self.offsets[-1]
-        self.entry_columns = np.ascontiguousarray(np.hstack(columns), dtype=np.int64)
-        self.entry_values = np.ascontiguousarray(np.hstack(values), dtype=float)
+        p = design.fixed.matrix.shape[1]
         k = self.entry_columns.shape[1]
         self.pairs = np.array(
             [(a, b) for a in range(k) for b in range(a, k) if not (a < p and b < p)],
@@ -107,10 +102,11 @@ class JointLocation:
         self.solver = None
 
     def _weighted_products(self, weights: np.ndarray | float) -> np.ndarray:
-        """Entries of ``A'WA`` in storage order; cached for a constant weight."""
+        """Entries of ``A'WA`` in storage order; for a scalar weight ``w``, ``W = w R`` with
+        ``R`` the block's ``unit_weights``, whose products are computed once."""
         if np.ndim(weights) == 0:
             if self.unit_products is None:
-                self.unit_products = self._weighted_products(np.ones(self.design.n_obs))
+                self.unit_products = self._weighted_products(self.unit_weights)
             return self.unit_products * weights
         fixed = self.design.fixed.matrix
         length = self.size * self.size if self.dense else self.row_index.size
@@ -160,19 +156,27 @@ class JointLocation:
 
     def draw(
         self, state, working: np.ndarray, weights: np.ndarray, rng: np.random.Generator
-    ) -> None:
-        """Replace ``state.beta`` and the members' ``state.effects`` with a joint draw.
+    ) -> np.ndarray:
+        """Replace ``state.beta`` and the members' ``state.effects`` with a joint draw, given
+        the working response and weights of every row; returns the block's new values.
 
         ``working`` must already exclude the contributions of grouping factors that are
         not members.
         """
+        data = np.zeros(self.size)
+        row_weights = np.broadcast_to(weights, working.shape)
+        weighted_transpose(self.entry_columns, self.entry_values, working, row_weights, data)
+        return self.draw_given(state, weights, data, rng)
+
+    def draw_given(
+        self, state, weights: np.ndarray | float, data: np.ndarray, rng: np.random.Generator
+    ) -> np.ndarray:
+        """The joint draw of :meth:`draw` from the data part ``A'Wz`` of the right-hand side."""
         design = self.design
         prior = state.fixed_prior_variance
         covariances = [state.covariances[g] for g in self.members]
         values = self._matrix_values(weights, 1.0 / prior, [np.linalg.inv(c) for c in covariances])
-        rhs = np.zeros(self.size)
-        row_weights = np.broadcast_to(weights, working.shape)
-        weighted_transpose(self.entry_columns, self.entry_values, working, row_weights, rhs)
+        rhs = data.copy()
         rhs[: self.p] += design.fixed.prior_mean / prior
         theta = self._mean_and_draw(values, rhs, rng.standard_normal(self.size))
         state.beta = theta[: self.p]
@@ -180,6 +184,43 @@ class JointLocation:
             group = design.groups[g]
             block = theta[self.offsets[position] : self.offsets[position + 1]]
             state.effects[g] = block.reshape(group.n_levels, group.q)
+        return theta
+
+
+def row_entries(
+    design: GibbsDesign, members: tuple[int, ...]
+) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """The non-zeros of each row of ``A = [X Z_members]``: their columns, their values, and
+    where each member's columns start (``offsets[0] = p``) and the last ends.
+
+    Examples
+    --------
+    >>> import bayesglmm as bg
+    >>> from bayesglmm.samplers import ModelParts
+    >>> from bayesglmm.samplers.gibbs.design import gibbs_design
+    >>> model = bg.Model("Reaction ~ Days + (Days | Subject)", bg.datasets.load("sleepstudy"))
+    >>> design = gibbs_design(ModelParts(model.graph, model.spec, model.family, model.link,
+    ...                                  model.priors))
+    >>> columns, values, offsets = row_entries(design, (0,))
+    >>> columns[:2].tolist(), offsets
+    ([[0, 1, 2, 3], [0, 1, 2, 3]], [2, 38])
+    """
+    fixed = design.fixed.matrix
+    n, p = fixed.shape
+    columns = [np.broadcast_to(np.arange(p), (n, p))]
+    values = [fixed]
+    offsets = [p]
+    for g in members:
+        group = design.groups[g]
+        start = offsets[-1]
+        columns.append(start + group.index[:, None] * group.q + np.arange(group.q))
+        values.append(group.values)
+        offsets.append(start + group.n_levels * group.q)
+    return (
+        np.ascontiguousarray(np.hstack(columns), dtype=np.int64),
+        np.ascontiguousarray(np.hstack(values), dtype=float),
+        offsets,
+    )
 
 
 class BlockedLocation:
@@ -212,3 +253,73 @@ class BlockedLocation:
             total = others
             for g in block.members:
                 total += contributions[g]
+
+
+class GaussianLocation:
+    """The sweep of :class:`BlockedLocation` for a gaussian model, from cross-products of
+    the design computed once.
+
+    With ``z = y - offset`` and row weights ``R`` (how many rows each collapsed row stands
+    for, else ones), the data enter the conditional of a block ``B`` only through Henderson's
+    cross-products ``A'RA`` and ``A'Rz``: its right-hand side is
+    ``tau (A_B'Rz - A_B'RA_O theta_O)`` for residual precision ``tau`` and the effects
+    ``theta_O`` outside the block. The residual sum of squares is
+    ``c'Rc - 2 t'A'Rc + t'A'RA t`` with ``z`` centred at its mean (``c``) and ``t`` the
+    parameters with that mean taken from the intercept, so that the large terms do not
+    cancel. An iteration costs the non-zeros of ``A'RA`` rather than a pass over the rows.
+    """
+
+    def __init__(self, design: GibbsDesign, clusters: tuple[tuple[int, ...], ...]):
+        weights = np.ones(design.n_obs) if design.replicates is None else design.replicates
+        self.design = design
+        self.blocks = [JointLocation(design, cluster, weights) for cluster in clusters]
+        every = tuple(range(len(design.groups)))
+        columns, values, offsets = row_entries(design, every)
+        n, k = columns.shape
+        rows = sparse.csr_matrix(
+            (values.ravel(), columns.ravel(), np.arange(0, n * k + 1, k)), shape=(n, offsets[-1])
+        )
+        weighted = sparse.diags(weights) @ rows
+        self.gram = (rows.T @ weighted).tocsr()
+        response = design.y - design.offset
+        mean = float(np.average(response, weights=weights)) if design.fixed.has_intercept else 0.0
+        centred = response - mean
+        self.response_products = weighted.T @ response
+        self.centred_products = weighted.T @ centred
+        self.centred_squares = float(centred @ (weights * centred)) + design.within_squares
+        self.rows = float(weights.sum())
+        self.mean_shift = np.zeros(offsets[-1])
+        self.mean_shift[0] = mean
+        ranges = [np.arange(offsets[g], offsets[g + 1]) for g in every]
+        self.inside, self.outside, self.cross = [], [], []
+        for cluster in clusters:
+            inside = np.concatenate([np.arange(offsets[0]), *[ranges[g] for g in cluster]])
+            outside = np.concatenate(
+                [np.zeros(0, dtype=int), *[ranges[g] for g in every if g not in cluster]]
+            )
+            self.inside.append(inside)
+            self.outside.append(outside)
+            self.cross.append(self.gram[inside][:, outside].tocsr())
+        self.theta = None
+
+    def draw(self, state, precision: float, rng: np.random.Generator) -> None:
+        """Update ``state.beta`` and every factor's ``state.effects`` given the residual
+        precision ``precision``."""
+        theta = np.concatenate([state.beta, *[effects.ravel() for effects in state.effects]])
+        for block, inside, outside, cross in zip(
+            self.blocks, self.inside, self.outside, self.cross, strict=True
+        ):
+            data = self.response_products[inside] - cross @ theta[outside]
+            theta[inside] = block.draw_given(state, precision, precision * data, rng)
+        self.theta = theta
+
+    def residual_squares(self) -> tuple[float, float]:
+        """The residuals' weighted sum of squares at the last draw (plus the squares within
+        collapsed rows, rounded up to zero) and the number of rows they come from."""
+        shifted = self.theta - self.mean_shift
+        squares = (
+            self.centred_squares
+            - 2.0 * shifted @ self.centred_products
+            + shifted @ (self.gram @ shifted)
+        )
+        return max(float(squares), 0.0), self.rows
