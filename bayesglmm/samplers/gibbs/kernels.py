@@ -64,3 +64,16 @@ def unit_lower_transpose_solve(indptr, indices, data, rhs):
             total -= data[entry] * x[indices[entry]]
         x[j] = total
     return x
+
+
+@njit(cache=True, nogil=True)
+def sparse_product(indptr, indices, data, x):
+    """``M x`` for a matrix ``M`` stored by rows (CSR), without holding the GIL, so that
+    chains in threads run at once."""
+    out = np.zeros(indptr.shape[0] - 1)
+    for row in range(out.shape[0]):
+        total = 0.0
+        for entry in range(indptr[row], indptr[row + 1]):
+            total += data[entry] * x[indices[entry]]
+        out[row] = total
+    return out

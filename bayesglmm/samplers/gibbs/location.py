@@ -38,6 +38,7 @@ from bayesglmm.samplers.gibbs.design import GibbsDesign
 from bayesglmm.samplers.gibbs.kernels import (
     accumulate_pairs,
     group_contribution,
+    sparse_product,
     unit_lower_transpose_solve,
     weighted_transpose,
 )
@@ -69,6 +70,7 @@ class JointLocation:
         self.p = p
         self.dense = self.size <= self.dense_limit
         self.fixed_upper = np.triu_indices(p)
+        self.member_upper = [np.triu_indices(design.groups[g].q) for g in members]
         self.unit_products = None
         self._build_pattern()
 
@@ -125,7 +127,7 @@ class JointLocation:
         rows, cols = self.fixed_upper
         values[self.fixed_positions[rows == cols]] += fixed_precision
         for position, (g, precision) in enumerate(zip(self.members, group_precisions, strict=True)):
-            upper = precision[np.triu_indices(precision.shape[0])]
+            upper = precision[self.member_upper[position]]
             values[self.prior_positions[position]] += np.tile(upper, self.design.groups[g].n_levels)
         return values
 
@@ -139,13 +141,14 @@ class JointLocation:
             return mean + scipy.linalg.solve_triangular(
                 upper[0], noise, lower=False, check_finite=False
             )
-        matrix = sparse.csc_matrix(
-            (values, self.row_index, self.column_pointer), shape=(self.size, self.size)
-        )
         if self.solver is None:
-            self.solver = qdldl.Solver(matrix, upper=True)
+            self.matrix = sparse.csc_matrix(
+                (values, self.row_index, self.column_pointer), shape=(self.size, self.size)
+            )
+            self.solver = qdldl.Solver(self.matrix, upper=True)
         else:
-            self.solver.update(matrix, upper=True)
+            self.matrix.data = values
+            self.solver.update(self.matrix, upper=True)
         # C = P (I + L) D (I + L)' P' with P[order[k], k] = 1 (QDLDL's factors)
         lower, diagonal, order = self.solver.factors()
         spread = np.empty(self.size)
@@ -255,6 +258,11 @@ class BlockedLocation:
                 total += contributions[g]
 
 
+def _by_rows(matrix: sparse.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(indptr, indices, data)`` of a CSR matrix, as :func:`.kernels.sparse_product` reads it."""
+    return matrix.indptr, matrix.indices, matrix.data
+
+
 class GaussianLocation:
     """The sweep of :class:`BlockedLocation` for a gaussian model, from cross-products of
     the design computed once.
@@ -266,7 +274,10 @@ class GaussianLocation:
     ``theta_O`` outside the block. The residual sum of squares is
     ``c'Rc - 2 t'A'Rc + t'A'RA t`` with ``z`` centred at its mean (``c``) and ``t`` the
     parameters with that mean taken from the intercept, so that the large terms do not
-    cancel. An iteration costs the non-zeros of ``A'RA`` rather than a pass over the rows.
+    cancel. Its quadratic form is split at the last block ``B`` of the sweep,
+    ``t_B'M_BB t_B + 2 t_B'M_BO t_O + t_O'M_OO t_O``, where ``M_BO t_O`` is already known from
+    the block's draw: crossed factors meet only in ``M_BO``, the bulk of ``A'RA``. An
+    iteration costs the non-zeros of ``A'RA`` rather than a pass over the rows.
     """
 
     def __init__(self, design: GibbsDesign, clusters: tuple[tuple[int, ...], ...]):
@@ -280,7 +291,7 @@ class GaussianLocation:
             (values.ravel(), columns.ravel(), np.arange(0, n * k + 1, k)), shape=(n, offsets[-1])
         )
         weighted = sparse.diags(weights) @ rows
-        self.gram = (rows.T @ weighted).tocsr()
+        gram = (rows.T @ weighted).tocsr()
         response = design.y - design.offset
         mean = float(np.average(response, weights=weights)) if design.fixed.has_intercept else 0.0
         centred = response - mean
@@ -299,8 +310,11 @@ class GaussianLocation:
             )
             self.inside.append(inside)
             self.outside.append(outside)
-            self.cross.append(self.gram[inside][:, outside].tocsr())
+            self.cross.append(_by_rows(gram[inside][:, outside].tocsr()))
+        self.last_inner = _by_rows(gram[self.inside[-1]][:, self.inside[-1]].tocsr())
+        self.last_outer = _by_rows(gram[self.outside[-1]][:, self.outside[-1]].tocsr())
         self.theta = None
+        self.last_cross_product = None
 
     def draw(self, state, precision: float, rng: np.random.Generator) -> None:
         """Update ``state.beta`` and every factor's ``state.effects`` given the residual
@@ -309,7 +323,8 @@ class GaussianLocation:
         for block, inside, outside, cross in zip(
             self.blocks, self.inside, self.outside, self.cross, strict=True
         ):
-            data = self.response_products[inside] - cross @ theta[outside]
+            self.last_cross_product = sparse_product(*cross, theta[outside])
+            data = self.response_products[inside] - self.last_cross_product
             theta[inside] = block.draw_given(state, precision, precision * data, rng)
         self.theta = theta
 
@@ -317,9 +332,11 @@ class GaussianLocation:
         """The residuals' weighted sum of squares at the last draw (plus the squares within
         collapsed rows, rounded up to zero) and the number of rows they come from."""
         shifted = self.theta - self.mean_shift
-        squares = (
-            self.centred_squares
-            - 2.0 * shifted @ self.centred_products
-            + shifted @ (self.gram @ shifted)
+        inside, outside = shifted[self.inside[-1]], shifted[self.outside[-1]]
+        quadratic = (
+            inside @ sparse_product(*self.last_inner, inside)
+            + 2.0 * inside @ self.last_cross_product
+            + outside @ sparse_product(*self.last_outer, outside)
         )
+        squares = self.centred_squares - 2.0 * shifted @ self.centred_products + quadratic
         return max(float(squares), 0.0), self.rows
