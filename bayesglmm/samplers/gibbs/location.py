@@ -282,7 +282,6 @@ class GaussianLocation:
 
     def __init__(self, design: GibbsDesign, clusters: tuple[tuple[int, ...], ...]):
         weights = np.ones(design.n_obs) if design.replicates is None else design.replicates
-        self.design = design
         self.blocks = [JointLocation(design, cluster, weights) for cluster in clusters]
         every = tuple(range(len(design.groups)))
         columns, values, offsets = row_entries(design, every)
@@ -330,7 +329,8 @@ class GaussianLocation:
 
     def residual_squares(self) -> tuple[float, float]:
         """The residuals' weighted sum of squares at the last draw (plus the squares within
-        collapsed rows, rounded up to zero) and the number of rows they come from."""
+        collapsed rows; rounded up to zero should rounding make it negative) and the number of
+        rows they come from."""
         shifted = self.theta - self.mean_shift
         inside, outside = shifted[self.inside[-1]], shifted[self.outside[-1]]
         quadratic = (
