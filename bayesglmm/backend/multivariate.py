@@ -46,6 +46,7 @@ from bayesglmm.backend.contract import (
     prior_data,
     prior_variable,
 )
+from bayesglmm.backend.correlation import lkj_cholesky
 from bayesglmm.backend.likelihoods import Additions, Mu, likelihood_of, observe
 from bayesglmm.backend.pymc_model import PyMCGraph, add_linear_predictor
 from bayesglmm.backend.rescor import correlated_rows
@@ -279,10 +280,8 @@ def _correlated_responses(
     model.add_coord(naming.RESPONSE_DIM, [part.name for part in parts])
     model.add_coord(naming.RESPONSE_PAIR_DIM, [part.name for part in parts])
     eta_name = naming.block_lkj_eta(naming.RESCOR, 0)
-    chol = pm.LKJCorr(
-        naming.block_cholesky(naming.RESCOR, 0),
-        n=len(parts),
-        eta=pm.Data(eta_name, data[eta_name]),
+    chol = lkj_cholesky(
+        naming.block_cholesky(naming.RESCOR, 0), len(parts), pm.Data(eta_name, data[eta_name])
     )
     pm.Deterministic(
         naming.RESCOR, pt.dot(chol, chol.T), dims=(naming.RESPONSE_DIM, naming.RESPONSE_PAIR_DIM)

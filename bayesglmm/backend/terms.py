@@ -12,6 +12,7 @@ import pytensor.tensor as pt
 
 from bayesglmm import naming
 from bayesglmm.backend.contract import prior_variable
+from bayesglmm.backend.correlation import lkj_cholesky
 from bayesglmm.backend.sweep import Sweep
 from bayesglmm.formula.linked import LinkedBlock
 from bayesglmm.formula.spec import GroupDesign
@@ -24,10 +25,8 @@ def _lkj_cholesky(
 ) -> pt.TensorVariable:
     """The Cholesky factor of one block's LKJ correlation matrix."""
     eta_name = naming.block_lkj_eta(group.name, block_id)
-    return pm.LKJCorr(
-        naming.block_cholesky(group.name, block_id),
-        n=size,
-        eta=pm.Data(eta_name, data[eta_name]),
+    return lkj_cholesky(
+        naming.block_cholesky(group.name, block_id), size, pm.Data(eta_name, data[eta_name])
     )
 
 
@@ -79,10 +78,9 @@ def linked_draws(
     draws, names = {}, []
     for link in linked:
         name = link.name
-        chol = pm.LKJCorr(
-            naming.block_cholesky(name, 0),
-            n=len(link.terms),
-            eta=pm.Data(naming.block_lkj_eta(name, 0), data[naming.block_lkj_eta(name, 0)]),
+        eta_name = naming.block_lkj_eta(name, 0)
+        chol = lkj_cholesky(
+            naming.block_cholesky(name, 0), len(link.terms), pm.Data(eta_name, data[eta_name])
         )
         levels = model.dim_lengths[link.members[0][0]]
         z = pm.Normal(naming.standard_normal(name), 0.0, 1.0, shape=(levels, len(link.terms)))

@@ -81,7 +81,7 @@ def test_non_centred_variables(sleepstudy):
     ]
     assert names(graph.model.value_vars) == [
         "sd_Subject_log__",
-        "L_Subject__0_cholesky_corr__",
+        "L_Subject__0_cpc__",
         "dev_Subject__0",
         "proj_Subject__0",
         "Intercept__level",
