@@ -77,6 +77,14 @@ def correlated_rows(name, family: str, mean, chol, observed, dims, nu=None):
             observed=observed,
             dims=dims,
         )
+    return normal_rows(name, mean, chol, observed=observed, dims=dims)
+
+
+def normal_rows(name, mean, chol, **kwargs):
+    """Rows ``~ MvN(mean, chol chol')`` with the one-solve log density
+    :func:`mv_normal_logp`, drawn forward as PyMC's ``MvNormal``; ``kwargs`` (``observed``,
+    ``dims``, ``shape``) go to ``pm.CustomDist``. Centred correlated group effects are
+    such rows too."""
     return pm.CustomDist(
         name,
         mean,
@@ -84,6 +92,5 @@ def correlated_rows(name, family: str, mean, chol, observed, dims, nu=None):
         dist=lambda mean, chol, size: pm.MvNormal.dist(mu=mean, chol=chol, size=size),
         logp=mv_normal_logp,
         signature=_SIGNATURE,
-        observed=observed,
-        dims=dims,
+        **kwargs,
     )

@@ -13,6 +13,7 @@ import pytensor.tensor as pt
 from bayesglmm import naming
 from bayesglmm.backend.contract import prior_variable
 from bayesglmm.backend.correlation import lkj_cholesky
+from bayesglmm.backend.rescor import normal_rows
 from bayesglmm.backend.sweep import Sweep
 from bayesglmm.formula.linked import LinkedBlock
 from bayesglmm.formula.spec import GroupDesign
@@ -52,10 +53,10 @@ def _block_effects(
         return effects[:, None], pt.ones((1, 1))
     chol = _lkj_cholesky(group, block_id, size, data)
     if centered:
-        effects = pm.MvNormal(
+        effects = normal_rows(
             naming.block_effects(g, block_id),
-            mu=pt.zeros(size),
-            chol=sd_block[:, None] * chol,
+            pt.zeros(size),
+            sd_block[:, None] * chol,
             shape=(n_levels, size),
         )
     else:
@@ -122,7 +123,7 @@ def _swept_effects(
         shape = (model.dim_lengths[g] - count, size)
         name = naming.swept_deviations(g, label)
         if centered and chol is not None:
-            free = pm.MvNormal(name, mu=pt.zeros(size), chol=sd_block[:, None] * chol, shape=shape)
+            free = normal_rows(name, pt.zeros(size), sd_block[:, None] * chol, shape=shape)
         elif centered:
             free = pm.Normal(name, 0.0, sd_block, shape=shape)
         else:

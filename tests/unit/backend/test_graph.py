@@ -96,8 +96,18 @@ def test_centred_variables(sleepstudy):
     graph = build_pymc_model(*parts, ["Subject"])
     expected = names(build_pymc_model(*parts, centered=()).model.free_RVs)
     assert names(graph.model.free_RVs) == expected
-    free = graph.model["dev_Subject__0"]
-    assert free.owner.op.name == "multivariate_normal"
+    # The centred effects' density is the multivariate normal's with covariance
+    # diag(sd) R diag(sd), R = L L' (L of the partial correlation tanh(0.5)).
+    centred = graph.model
+    point = centred.initial_point(0)
+    point["L_Subject__0_cpc__"] = np.array([0.5])
+    effects = np.random.default_rng(1).normal(0, 20, point["dev_Subject__0"].shape)
+    point["dev_Subject__0"] = effects
+    density = centred.compile_logp(vars=[centred["dev_Subject__0"]])(point)
+    sd, rho = np.exp(point["sd_Subject_log__"]), np.tanh(0.5)
+    covariance = np.outer(sd, sd) * np.array([[1.0, rho], [rho, 1.0]])
+    reference = stats.multivariate_normal(np.zeros(2), covariance).logpdf(effects).sum()
+    assert density == pytest.approx(reference, rel=1e-10)
     assert graph.public_names == sleepstudy.graph.public_names
     data = bg.datasets.load("sleepstudy")
     for centered in (True, ["Subject"]):
