@@ -27,11 +27,11 @@ import pymc as pm
 from bayesglmm import templates
 from bayesglmm.backend import build_pymc_model
 from bayesglmm.backend.contract import (
+    check_same_sweeps,
     graph_coords,
     graph_data,
     in_display_order,
     structural_dims,
-    sweep_plans,
 )
 from bayesglmm.backend.parameterisation import centered_groups, choose_centring
 from bayesglmm.errors import DataError
@@ -42,10 +42,9 @@ from bayesglmm.formula.collapse import collapse, collapsible
 from bayesglmm.formula.compatibility import check_same_structure
 from bayesglmm.formula.design import with_observation_effect
 from bayesglmm.formula.distributional import BayesFormula
-from bayesglmm.formula.imputed import check_imputed_columns
+from bayesglmm.formula.imputed import check_imputed_columns, check_imputed_rows
 from bayesglmm.formula.mixture import mixture_formula
 from bayesglmm.formula.multivariate import is_multivariate
-from bayesglmm.formula.newdata import new_data_design
 from bayesglmm.formula.spec import ModelSpec
 from bayesglmm.formula.syntax import parse_residual
 from bayesglmm.frames import as_pandas
@@ -66,15 +65,11 @@ from bayesglmm.samplers import (
     ModelParts,
     SamplingOptions,
     check_names,
+    kept_after_new_data,
     prepare_sampler,
 )
 from bayesglmm.samplers.options import check_draw_storage, record_run
 from bayesglmm.samplers.prior_predictive import prior_predictive_draws
-
-DATA_HOLDING_SAMPLERS = frozenset({"gibbs", "auto"})
-"""Samplers whose prepared form holds the data and priors (the Gibbs design; ``"auto"``
-may have chosen Gibbs), so ``Model.set_data`` discards it. The NUTS samplers read the
-graph's data each time they run."""
 
 
 @dataclass(frozen=True)
@@ -257,13 +252,7 @@ class Model:
             self.covariances,
             self.residual,
         )
-        if spec.imputed_rows is not None:
-            try:
-                new_data_design(spec, spec.imputed_rows, trials=True)
-            except DataError as error:
-                raise DataError(
-                    f"the rows whose response mi() imputes are predicted as new data, and {error}"
-                ) from None
+        check_imputed_rows(spec)
         return spec
 
     @classmethod
@@ -347,20 +336,7 @@ class Model:
             _, data = with_observation_effect(self.formula, data, self.family.name)
         spec = self._build_spec(data)
         check_same_structure(self.spec, spec)
-        before = sweep_plans(self.spec, self.family, self.priors)
-        after = sweep_plans(spec, self.family, self.priors)
-        changed = [
-            group
-            for suffix, plans in before.items()
-            for group in {*plans, *after[suffix]}
-            if plans.get(group) != after[suffix].get(group)
-        ]
-        if changed:
-            raise DataError(
-                f"the new data change which fixed effects are constant within the levels of "
-                f"'{sorted(changed)[0]}', which shapes the graph (bayesglmm.backend.sweep); "
-                "build a new Model for them."
-            )
+        check_same_sweeps(self.spec, spec, self.family, self.priors)
         self._use(spec)
         sampled = self.sampled_spec
         model = self.graph.model
@@ -369,11 +345,7 @@ class Model:
                 model.set_dim(dim, len(values), coord_values=values)
         with model:
             pm.set_data(graph_data(sampled, self.sampled_family, self.priors))
-        self._prepared = {
-            (sampler, backend): prepared
-            for (sampler, backend), prepared in self._prepared.items()
-            if sampler not in DATA_HOLDING_SAMPLERS
-        }
+        self._prepared = kept_after_new_data(self._prepared)
 
     def fit(
         self,
@@ -496,13 +468,8 @@ class Model:
         >>> check.replicated.shape
         (100, 56)
         """
-        graph = (
-            build_pymc_model(
-                self.canonical.spec, self.family, self.link, self.priors, self.centered
-            )
-            if self.collapsed
-            else self.graph
-        )
+        parts = (self.canonical.spec, self.family, self.link, self.priors, self.centered)
+        graph = build_pymc_model(*parts) if self.collapsed else self.graph
         values = self.canonical.original_rows(prior_predictive_draws(graph, draws, seed))
         trials = self.spec.response.trials
         return PredictiveCheck(

@@ -4,7 +4,7 @@
 Each response is first read as a model of its own (:class:`~bayesglmm.model.Model`, its
 "view"): its formula, family, default priors and parameterisation. The joint graph then
 takes each view's linear predictor under the response's names
-(:func:`~bayesglmm.naming.response_names`), joins group-level terms that share a
+(:func:`~bayesglmm.multivariate_naming.response_names`), joins group-level terms that share a
 correlation ID across responses, and adds residual correlations for gaussian or student_t
 responses (:mod:`bayesglmm.backend.multivariate`). A response ``z | mi()`` has its missing
 values imputed as parameters, which other responses may read as ``mi(z)``
@@ -52,6 +52,7 @@ from bayesglmm.multivariate_views import (
     response_designs,
     view_rows,
 )
+from bayesglmm.naming import multivariate_naming
 from bayesglmm.priors import LKJ, Prior, resolve_priors
 from bayesglmm.priors.resolve import Priors, user_priors
 from bayesglmm.results.display import format_header
@@ -209,7 +210,7 @@ class MultivariateModel:
             defaults.update({keys[key]: prior for key, prior in view.priors.items()})
         defaults.update({naming.correlation_key(link.factor): LKJ(1) for link in self.linked})
         if self.rescor:
-            defaults[naming.RESCOR] = LKJ(1)
+            defaults[multivariate_naming.RESCOR] = LKJ(1)
         self.priors: Priors = resolve_priors(defaults, user_priors(priors))
         joined = {name for link in self.linked for name, _ in link.members}
         centred = set()
@@ -257,7 +258,7 @@ class MultivariateModel:
         )
         gps = tuple(smooth.label for smooth in spec.all_gps)
         own = tuple(name for name in view.family.dispersion_names if name not in part.shared)
-        return naming.response_names(
+        return multivariate_naming.response_names(
             part.name, tuple(g.name for g in spec.groups), blocks, gps, own, imputed
         )
 
@@ -311,13 +312,13 @@ class MultivariateModel:
         data = [f"{len(self.data)} rows"]
         data += [
             f"{len(part.missing_labels)} missing '{part.name}' imputed "
-            f"({naming.imputed_response(part.name)})"
+            f"({multivariate_naming.imputed_response(part.name)})"
             for part in self.parts
             if part.missing_labels
         ]
         header.append(("Data", "; ".join(data)))
         if self.rescor:
-            header.append(("Residuals", f"correlated ({naming.RESCOR})"))
+            header.append(("Residuals", f"correlated ({multivariate_naming.RESCOR})"))
         groups = []
         for part in self.parts:
             for group in part.design.groups:

@@ -22,6 +22,7 @@ from bayesglmm.formula.imputed import check_imputed_columns, imputed_predictor
 from bayesglmm.formula.smooth_spec import GPDesign
 from bayesglmm.formula.spec import ModelSpec, ParameterDesign
 from bayesglmm.formula.syntax import parse_formula
+from bayesglmm.naming import multivariate_naming
 
 
 def read_response(
@@ -151,7 +152,9 @@ class ResponseDesigns:
         """The same with its predictors ``mi(z)`` of the responses ``z`` in ``missing``
         (the labels of the rows where they are missing)."""
         predictors = tuple(
-            imputed_predictor(self.every, column, naming.imputed_response(column), missing[column])
+            imputed_predictor(
+                self.every, column, multivariate_naming.imputed_response(column), missing[column]
+            )
             for column in columns
             if column in missing
         )

@@ -23,12 +23,13 @@ import xarray as xr
 from bayesglmm import naming
 from bayesglmm.backend.likelihoods.additions import Additions
 from bayesglmm.backend.sweep import Sweep, sweep_data, sweep_plan
-from bayesglmm.errors import FormulaError, PriorError
+from bayesglmm.errors import DataError, FormulaError, PriorError
 from bayesglmm.families.family import Family
 from bayesglmm.families.mixture import Mixture
 from bayesglmm.formula.linked import LinkedBlock
 from bayesglmm.formula.smooth_spec import GPDesign
 from bayesglmm.formula.spec import FixedDesign, ModelSpec, ParameterDesign
+from bayesglmm.naming import smooth_naming
 from bayesglmm.priors.distributions import Prior
 from bayesglmm.priors.resolve import Priors
 from bayesglmm.structures.residual import sequential_data
@@ -84,6 +85,24 @@ def sweep_plans(spec: ModelSpec, family: Family, priors: Priors) -> dict[str, di
     predictor, by suffix; they shape the graph, so new data must keep them."""
     suffixes = {part.suffix for part in ordered_parts(spec, family, priors)}
     return {part.suffix: sweep_plan(part, part.suffix in suffixes) for part in spec.linear_parts}
+
+
+def check_same_sweeps(old: ModelSpec, new: ModelSpec, family: Family, priors: Priors) -> None:
+    """Refuse new data whose :func:`sweep_plans` differ from the old data's, naming the first
+    grouping factor whose plan changed: the plans shape the graph."""
+    before, after = sweep_plans(old, family, priors), sweep_plans(new, family, priors)
+    changed = [
+        group
+        for suffix, plans in before.items()
+        for group in {*plans, *after[suffix]}
+        if plans.get(group) != after[suffix].get(group)
+    ]
+    if changed:
+        raise DataError(
+            f"the new data change which fixed effects are constant within the levels of "
+            f"'{sorted(changed)[0]}', which shapes the graph (bayesglmm.backend.sweep); "
+            "build a new Model for them."
+        )
 
 
 def part_data(
@@ -146,9 +165,13 @@ def part_data(
             continue
         for block, values in zip(smooth.blocks, smooth.values, strict=True):
             data.update(
-                prior_data(naming.smooth_sd(block), [priors[naming.smooth_sd_key(block)]], False)
+                prior_data(
+                    smooth_naming.smooth_sd(block),
+                    [priors[smooth_naming.smooth_sd_key(block)]],
+                    False,
+                )
             )
-            data[naming.graph_data(naming.smooth_standard_normal(block), "values")] = values
+            data[naming.graph_data(smooth_naming.smooth_standard_normal(block), "values")] = values
     if part.offset is not None:
         data[naming.offset(suffix)] = part.offset
     if part.monotonic:
@@ -167,8 +190,12 @@ def _gp_data(term: GPDesign, priors: Priors) -> dict[str, np.ndarray]:
     """The graph data of a Gaussian process: its priors' parameters, its basis at the rows
     and the frequencies ``sqrt(lambda_j)`` of its basis functions."""
     label = term.label
-    data = prior_data(naming.gp_sd(label), [priors[naming.gp_sd_key(label)]], False)
-    data.update(prior_data(naming.gp_lscale(label), [priors[naming.gp_lscale_key(label)]], False))
+    data = prior_data(smooth_naming.gp_sd(label), [priors[smooth_naming.gp_sd_key(label)]], False)
+    data.update(
+        prior_data(
+            smooth_naming.gp_lscale(label), [priors[smooth_naming.gp_lscale_key(label)]], False
+        )
+    )
     data[naming.graph_data(label, "values")] = term.values[0]
     data[naming.graph_data(label, "frequencies")] = term.basis.sqrt_eigenvalues
     return data
@@ -276,10 +303,10 @@ def linear_coords(parts: Sequence[LinearPart], linked: Sequence[LinkedBlock]) ->
             coords[naming.second_term_dim(group.name)] = list(group.terms)
     for smooth in (smooth for part in parts for smooth in part.smooths):
         if isinstance(smooth, GPDesign):
-            coords[naming.gp_dim(smooth.label)] = list(range(smooth.basis.k))
+            coords[smooth_naming.gp_dim(smooth.label)] = list(range(smooth.basis.k))
             continue
         for block, values in zip(smooth.blocks, smooth.values, strict=True):
-            coords[naming.smooth_dim(block)] = list(range(values.shape[1]))
+            coords[smooth_naming.smooth_dim(block)] = list(range(values.shape[1]))
     return coords
 
 
@@ -332,13 +359,13 @@ def posterior_dims(spec: ModelSpec) -> dict[str, tuple[str, ...]]:
     for smooth in spec.all_smooths:
         if isinstance(smooth, GPDesign):
             label = smooth.label
-            dims[naming.gp_sd(label)] = dims[naming.gp_lscale(label)] = ()
-            dims[naming.gp_standard_normal(label)] = (naming.gp_dim(label),)
-            dims[naming.gp_coefficients(label)] = (naming.gp_dim(label),)
+            dims[smooth_naming.gp_sd(label)] = dims[smooth_naming.gp_lscale(label)] = ()
+            dims[smooth_naming.gp_standard_normal(label)] = (smooth_naming.gp_dim(label),)
+            dims[smooth_naming.gp_coefficients(label)] = (smooth_naming.gp_dim(label),)
             continue
         for block in smooth.blocks:
-            dims[naming.smooth_sd(block)] = ()
-            dims[naming.smooth_standard_normal(block)] = (naming.smooth_dim(block),)
+            dims[smooth_naming.smooth_sd(block)] = ()
+            dims[smooth_naming.smooth_standard_normal(block)] = (smooth_naming.smooth_dim(block),)
     if spec.monotonic:
         dims[naming.MONOTONIC_COEFFICIENTS] = (naming.MONOTONIC_DIM,)
     for term in spec.monotonic:
@@ -350,8 +377,8 @@ def structural_dims(spec: ModelSpec) -> set[str]:
     """Dimensions whose length is part of the graph's structure: term, threshold, monotonic
     term and increment counts."""
     terms = {dim for g in spec.all_groups for dim in naming.group_dims(g.name)[1:]}
-    bases = {naming.smooth_dim(block) for s in spec.all_smooths for block in s.blocks}
-    bases |= {naming.gp_dim(term.label) for term in spec.all_gps}
+    bases = {smooth_naming.smooth_dim(block) for s in spec.all_smooths for block in s.blocks}
+    bases |= {smooth_naming.gp_dim(term.label) for term in spec.all_gps}
     monotonic = {naming.increment_dim(term.column) for term in spec.monotonic}
     if spec.monotonic:
         monotonic.add(naming.MONOTONIC_DIM)

@@ -14,6 +14,7 @@ import pytensor.tensor as pt
 from bayesglmm import naming
 from bayesglmm.backend.contract import prior_variable
 from bayesglmm.formula.smooth_spec import GPDesign
+from bayesglmm.naming import smooth_naming
 from bayesglmm.priors.resolve import Priors
 from bayesglmm.smooths.hsgp import spectral_density
 
@@ -23,22 +24,28 @@ def gp_part(
 ) -> tuple[pt.TensorVariable, list[str]]:
     """Add one GP; return its contribution to eta and its public names."""
     label = term.label
-    sdgp = prior_variable(naming.gp_sd(label), [priors[naming.gp_sd_key(label)]], data)
-    lscale = prior_variable(naming.gp_lscale(label), [priors[naming.gp_lscale_key(label)]], data)
-    zgp = pm.Normal(naming.gp_standard_normal(label), 0.0, 1.0, dims=naming.gp_dim(label))
+    sdgp = prior_variable(
+        smooth_naming.gp_sd(label), [priors[smooth_naming.gp_sd_key(label)]], data
+    )
+    lscale = prior_variable(
+        smooth_naming.gp_lscale(label), [priors[smooth_naming.gp_lscale_key(label)]], data
+    )
+    zgp = pm.Normal(
+        smooth_naming.gp_standard_normal(label), 0.0, 1.0, dims=smooth_naming.gp_dim(label)
+    )
     omega = pm.Data(
         naming.graph_data(label, "frequencies"), data[naming.graph_data(label, "frequencies")]
     )
     weights = pt.sqrt(spectral_density(term.kernel, omega, sdgp, lscale, xp=pt))
     coefficients = pm.Deterministic(
-        naming.gp_coefficients(label), weights * zgp, dims=naming.gp_dim(label)
+        smooth_naming.gp_coefficients(label), weights * zgp, dims=smooth_naming.gp_dim(label)
     )
     values = pm.Data(naming.graph_data(label, "values"), data[naming.graph_data(label, "values")])
     names = [
-        naming.gp_sd(label),
-        naming.gp_lscale(label),
-        naming.gp_standard_normal(label),
-        naming.gp_coefficients(label),
+        smooth_naming.gp_sd(label),
+        smooth_naming.gp_lscale(label),
+        smooth_naming.gp_standard_normal(label),
+        smooth_naming.gp_coefficients(label),
     ]
     return pt.dot(values, coefficients), names
 
@@ -47,9 +54,9 @@ def gp_names(term: GPDesign) -> set[str]:
     """Every variable and dimension name a GP adds to the graph."""
     label = term.label
     return {
-        naming.gp_sd(label),
-        naming.gp_lscale(label),
-        naming.gp_standard_normal(label),
-        naming.gp_coefficients(label),
-        naming.gp_dim(label),
+        smooth_naming.gp_sd(label),
+        smooth_naming.gp_lscale(label),
+        smooth_naming.gp_standard_normal(label),
+        smooth_naming.gp_coefficients(label),
+        smooth_naming.gp_dim(label),
     }

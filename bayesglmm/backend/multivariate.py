@@ -57,6 +57,7 @@ from bayesglmm.families.links import Link
 from bayesglmm.formula.imputed_spec import ImputedPredictor
 from bayesglmm.formula.linked import LinkedBlock
 from bayesglmm.formula.spec import ParameterDesign, ResponseDesign
+from bayesglmm.naming import multivariate_naming
 from bayesglmm.priors.resolve import Priors
 
 
@@ -97,12 +98,14 @@ class ResponsePart:
 
     def parameter(self, name: str) -> str:
         """The graph's name of family parameter ``name`` of this response."""
-        return name if name in self.shared else naming.response_parameter(name, self.name)
+        return (
+            name if name in self.shared else multivariate_naming.response_parameter(name, self.name)
+        )
 
     @property
     def rows_dim(self) -> str:
         """The dimension of its observed rows."""
-        return naming.OBS if self.observed is None else naming.observed_rows(self.name)
+        return naming.OBS if self.observed is None else multivariate_naming.observed_rows(self.name)
 
     def observed_values(self, values: np.ndarray) -> np.ndarray:
         """``values`` of all rows at the rows where it is observed."""
@@ -131,7 +134,9 @@ def multivariate_data(
         for key, value in Additions.of(part.response).rows.items():
             data[naming.graph_data(key, part.name)] = part.observed_values(value)
     if rescor:
-        data[naming.block_lkj_eta(naming.RESCOR, 0)] = np.array(float(priors[naming.RESCOR].eta))
+        data[naming.block_lkj_eta(multivariate_naming.RESCOR, 0)] = np.array(
+            float(priors[multivariate_naming.RESCOR].eta)
+        )
     return data
 
 
@@ -171,13 +176,13 @@ def build_multivariate_graph(
             mus[part.name], parameters[part.name] = Mu.tensor(eta, part.link), own
             if part.observed is not None:
                 imputed[part.name] = _imputed_values(part, eta, own, model)
-                public.append(naming.imputed_response(part.name))
+                public.append(multivariate_naming.imputed_response(part.name))
         mus = [mus[part.name] for part in parts]
         parameters = [parameters[part.name] for part in parts]
         if rescor:
-            observed_name = naming.joint_response(names)
+            observed_name = multivariate_naming.joint_response(names)
             _correlated_responses(observed_name, parts, mus, parameters, data, model)
-            public.append(naming.RESCOR)
+            public.append(multivariate_naming.RESCOR)
         else:
             observed_name = names[0]
             for part, mu, own in zip(parts, mus, parameters, strict=True):
@@ -225,11 +230,11 @@ def _imputed_values(
 ) -> pt.TensorVariable:
     """The missing values of ``part`` as parameters ``Ymi_<name>`` with its distribution
     at their rows."""
-    dim = naming.imputed_row(part.name)
+    dim = multivariate_naming.imputed_row(part.name)
     model.add_coord(dim, list(part.missing_labels))
     missing = np.setdiff1d(np.arange(len(part.response.values)), part.observed)
     return observe(
-        naming.imputed_response(part.name),
+        multivariate_naming.imputed_response(part.name),
         likelihood_of(part.family),
         Mu.tensor(eta[missing], part.link),
         own,
@@ -277,14 +282,18 @@ def _correlated_responses(
 ) -> None:
     """The responses of each row as one multivariate normal, or t, draw with residual
     correlations ``rescor`` (LKJ) and each response's ``sigma``."""
-    model.add_coord(naming.RESPONSE_DIM, [part.name for part in parts])
-    model.add_coord(naming.RESPONSE_PAIR_DIM, [part.name for part in parts])
-    eta_name = naming.block_lkj_eta(naming.RESCOR, 0)
+    model.add_coord(multivariate_naming.RESPONSE_DIM, [part.name for part in parts])
+    model.add_coord(multivariate_naming.RESPONSE_PAIR_DIM, [part.name for part in parts])
+    eta_name = naming.block_lkj_eta(multivariate_naming.RESCOR, 0)
     chol = lkj_cholesky(
-        naming.block_cholesky(naming.RESCOR, 0), len(parts), pm.Data(eta_name, data[eta_name])
+        naming.block_cholesky(multivariate_naming.RESCOR, 0),
+        len(parts),
+        pm.Data(eta_name, data[eta_name]),
     )
     pm.Deterministic(
-        naming.RESCOR, pt.dot(chol, chol.T), dims=(naming.RESPONSE_DIM, naming.RESPONSE_PAIR_DIM)
+        multivariate_naming.RESCOR,
+        pt.dot(chol, chol.T),
+        dims=(multivariate_naming.RESPONSE_DIM, multivariate_naming.RESPONSE_PAIR_DIM),
     )
     sigma = pt.stack([own["sigma"] for own in parameters])
     observed = pt.stack(
@@ -306,6 +315,6 @@ def _correlated_responses(
         mean,
         scale,
         observed,
-        (naming.OBS, naming.RESPONSE_DIM),
+        (naming.OBS, multivariate_naming.RESPONSE_DIM),
         nu=parameters[0].get("nu"),
     )

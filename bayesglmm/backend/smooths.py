@@ -17,6 +17,7 @@ import pytensor.tensor as pt
 from bayesglmm import naming
 from bayesglmm.backend.contract import prior_variable
 from bayesglmm.formula.smooth_spec import SmoothDesign
+from bayesglmm.naming import smooth_naming
 from bayesglmm.priors.resolve import Priors
 
 
@@ -32,15 +33,15 @@ def smooth_part(
     contribution = 0.0
     names = []
     for block in smooth.blocks:
-        sd_name = naming.smooth_sd(block)
-        sds = prior_variable(sd_name, [priors[naming.smooth_sd_key(block)]], data)
+        sd_name = smooth_naming.smooth_sd(block)
+        sds = prior_variable(sd_name, [priors[smooth_naming.smooth_sd_key(block)]], data)
         mask = centred[block]
-        zs_name = naming.smooth_standard_normal(block)
+        zs_name = smooth_naming.smooth_standard_normal(block)
         if not mask.any():
-            zs = pm.Normal(zs_name, 0.0, 1.0, dims=naming.smooth_dim(block))
+            zs = pm.Normal(zs_name, 0.0, 1.0, dims=smooth_naming.smooth_dim(block))
         else:
             zs = pm.Deterministic(
-                zs_name, _mixed_coefficients(block, mask, sds), dims=naming.smooth_dim(block)
+                zs_name, _mixed_coefficients(block, mask, sds), dims=smooth_naming.smooth_dim(block)
             )
         values_name = naming.graph_data(zs_name, "values")
         values = pm.Data(values_name, data[values_name])
@@ -52,11 +53,11 @@ def smooth_part(
 def _mixed_coefficients(block: str, mask: np.ndarray, sds: pt.TensorVariable):
     """Standardised coefficients with those of ``mask`` drawn centred, ``b ~ N(0, sds)``
     and divided by ``sds``, and the rest drawn ``N(0, 1)``."""
-    centred = pm.Normal(naming.smooth_centred(block), 0.0, sds, shape=int(mask.sum()))
+    centred = pm.Normal(smooth_naming.smooth_centred(block), 0.0, sds, shape=int(mask.sum()))
     zs = pt.zeros(len(mask))
     zs = pt.set_subtensor(zs[np.flatnonzero(mask)], centred / sds)
     if not mask.all():
-        rest = pm.Normal(naming.smooth_noncentred(block), 0.0, 1.0, shape=int((~mask).sum()))
+        rest = pm.Normal(smooth_naming.smooth_noncentred(block), 0.0, 1.0, shape=int((~mask).sum()))
         zs = pt.set_subtensor(zs[np.flatnonzero(~mask)], rest)
     return zs
 
@@ -67,10 +68,10 @@ def smooth_names(smooth: SmoothDesign) -> set[str]:
         name
         for block in smooth.blocks
         for name in (
-            naming.smooth_sd(block),
-            naming.smooth_standard_normal(block),
-            naming.smooth_dim(block),
-            naming.smooth_centred(block),
-            naming.smooth_noncentred(block),
+            smooth_naming.smooth_sd(block),
+            smooth_naming.smooth_standard_normal(block),
+            smooth_naming.smooth_dim(block),
+            smooth_naming.smooth_centred(block),
+            smooth_naming.smooth_noncentred(block),
         )
     }

@@ -25,6 +25,7 @@ from bayesglmm.formula.gp_syntax import GPSyntax
 from bayesglmm.formula.groups import level_labels
 from bayesglmm.formula.smooth_spec import GPDesign
 from bayesglmm.formula.syntax import ParsedFormula
+from bayesglmm.naming import smooth_naming
 from bayesglmm.smooths.hsgp import hsgp_basis
 
 
@@ -76,8 +77,10 @@ def gp_designs(
             if level is not None:
                 inside = (frame[term.by].astype(str) == level).to_numpy()
             basis = hsgp_basis(x[inside], term.k, term.c, term.scale)
-            label_level = None if level is None else naming.by_level(term.by, level)
-            label = naming.parameter_group(naming.gp_label(term.variable, label_level), parameter)
+            label_level = None if level is None else smooth_naming.by_level(term.by, level)
+            label = naming.parameter_group(
+                smooth_naming.gp_label(term.variable, label_level), parameter
+            )
             design = GPDesign(
                 term=term.key,
                 label=label,

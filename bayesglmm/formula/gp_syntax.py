@@ -18,9 +18,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bayesglmm import naming
 from bayesglmm.errors import FormulaError
 from bayesglmm.formula.scanner import NAME, call_name, covariates_and_options
+from bayesglmm.naming import smooth_naming
 from bayesglmm.smooths.hsgp import KERNELS
 
 GP_FUNCTION = "gp"
@@ -71,7 +71,7 @@ class GPSyntax:
     @property
     def label(self) -> str:
         """The term's label, brms's: ``gpx`` for ``gp(x)``."""
-        return naming.gp_label(self.variable)
+        return smooth_naming.gp_label(self.variable)
 
     @property
     def key(self) -> str:

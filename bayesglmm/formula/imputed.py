@@ -19,7 +19,7 @@ from collections.abc import Collection
 import numpy as np
 import pandas as pd
 
-from bayesglmm.errors import FormulaError
+from bayesglmm.errors import DataError, FormulaError
 from bayesglmm.formula.expressions import expression_use
 from bayesglmm.formula.imputed_spec import ImputedPredictor
 from bayesglmm.formula.newdata import new_data_design
@@ -78,3 +78,16 @@ def imputed_predictor(
     positions = missing.get_indexer(spec.row_labels)
     multipliers = np.where(positions[:, None] >= 0, change[:, columns], 0.0)
     return ImputedPredictor(column, variable, columns, multipliers, positions)
+
+
+def check_imputed_rows(spec: ModelSpec) -> None:
+    """Refuse a model whose rows with a response ``mi()`` imputes cannot be predicted as
+    new data (their predictors must be complete), with the reason."""
+    if spec.imputed_rows is None:
+        return
+    try:
+        new_data_design(spec, spec.imputed_rows, trials=True)
+    except DataError as error:
+        raise DataError(
+            f"the rows whose response mi() imputes are predicted as new data, and {error}"
+        ) from None

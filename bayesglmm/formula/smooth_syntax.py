@@ -21,9 +21,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from bayesglmm import naming
 from bayesglmm.errors import FormulaError
 from bayesglmm.formula.scanner import NAME, call_name, covariates_and_options
+from bayesglmm.naming import smooth_naming
 from bayesglmm.smooths.bases import BASES, smallest_k
 
 SMOOTHS: Mapping[str, str] = MappingProxyType(
@@ -86,7 +86,7 @@ class SmoothSyntax:
     @property
     def label(self) -> str:
         """The smooth's label (brms's): ``sx`` for ``s(x)``, ``t2xz`` for ``t2(x, z)``."""
-        return naming.smooth_label(self.function, self.variables)
+        return smooth_naming.smooth_label(self.function, self.variables)
 
     @property
     def key(self) -> str:

@@ -28,6 +28,7 @@ from bayesglmm.formula.smooth_spec import SmoothDesign
 from bayesglmm.formula.smooth_syntax import SmoothSyntax
 from bayesglmm.formula.spec import FixedDesign
 from bayesglmm.formula.syntax import ParsedFormula
+from bayesglmm.naming import smooth_naming
 from bayesglmm.smooths.bases import distinct_needed, marginal_basis, thin_plate_basis
 from bayesglmm.smooths.mixed import mixed_form, tensor_mixed_form
 
@@ -127,10 +128,10 @@ def _designs(
             form = mixed_form(
                 marginals[0], bases[0].penalty, inside, orient=values[0], multiplier=multiplier
             )
-        label_level = naming.by_level(smooth.by, level) if level is not None else None
+        label_level = smooth_naming.by_level(smooth.by, level) if level is not None else None
         if multiplier is not None:
-            label_level = naming.by_variable(smooth.by)
-        label = naming.smooth_label(smooth.function, smooth.variables, label_level)
+            label_level = smooth_naming.by_variable(smooth.by)
+        label = smooth_naming.smooth_label(smooth.function, smooth.variables, label_level)
         design = SmoothDesign(
             term=smooth.key,
             label=label,
@@ -140,10 +141,10 @@ def _designs(
             bases=bases,
             form=form,
             fixed_names=tuple(
-                naming.smooth_column(label, i + 1) for i in range(len(form.fixed_maps))
+                smooth_naming.smooth_column(label, i + 1) for i in range(len(form.fixed_maps))
             ),
             blocks=tuple(
-                naming.parameter_group(naming.smooth_block(label, i + 1), parameter)
+                naming.parameter_group(smooth_naming.smooth_block(label, i + 1), parameter)
                 for i in range(len(form.blocks))
             ),
             values=(),

@@ -69,6 +69,7 @@ import numpy as np
 from bayesglmm import naming
 from bayesglmm.families.family import SPREAD, DispersionParameter
 from bayesglmm.families.links import LINKS
+from bayesglmm.naming import smooth_naming
 from bayesglmm.priors.distributions import (
     LKJ,
     PRIORS,
@@ -193,14 +194,14 @@ def _linear_part_priors(
             priors[naming.rho_key(group.name)] = Beta(1, 1)
     for smooth in getattr(part, "smooths", ()):
         if isinstance(getattr(smooth, "basis", None), HSGPBasis):
-            priors[naming.gp_sd_key(smooth.label)] = HalfStudentT(3, scale)
+            priors[smooth_naming.gp_sd_key(smooth.label)] = HalfStudentT(3, scale)
             lower, upper = default_lscale_range(smooth.basis)
-            priors[naming.gp_lscale_key(smooth.label)] = InverseGamma(
+            priors[smooth_naming.gp_lscale_key(smooth.label)] = InverseGamma(
                 *inverse_gamma_between(lower, upper)
             )
             continue
         for block in smooth.blocks:
-            priors[naming.smooth_sd_key(block)] = HalfStudentT(3, scale)
+            priors[smooth_naming.smooth_sd_key(block)] = HalfStudentT(3, scale)
     return priors
 
 

@@ -25,6 +25,7 @@ import xarray as xr
 from scipy import stats
 
 from bayesglmm import naming
+from bayesglmm.naming import smooth_naming
 from bayesglmm.results.intervals import interval_bounds, interval_columns, resolve_ci_prob
 
 RHAT_MAX = 1.01
@@ -93,7 +94,9 @@ def convergence_messages(
                 + (
                     " A smooth whose curve is nearly straight (its sds near 0) causes them "
                     "too: a smaller k or a tighter prior on its sds (priors={'sds': ...}) helps."
-                    if any(str(label).startswith(naming.smooth_sd("")) for label in table.index)
+                    if any(
+                        str(label).startswith(smooth_naming.smooth_sd("")) for label in table.index
+                    )
                     else ""
                 )
                 + _few_levels_remedy(levels or {})

@@ -23,6 +23,7 @@ from bayesglmm import naming
 from bayesglmm.families.mixture import Mixture
 from bayesglmm.formula.smooth_spec import GPDesign
 from bayesglmm.formula.spec import GroupDesign
+from bayesglmm.naming import smooth_naming
 from bayesglmm.results.tables import correlation_pairs, pair_draws, stat_columns, summarize
 
 if TYPE_CHECKING:
@@ -208,7 +209,7 @@ def dispersion_table(fit: Fit, ci_prob: float | None = None) -> pd.DataFrame | N
 def smooth_draws(fit: Fit) -> LabelledDraws:
     """Labels (``sds_<block>``) and draws of the sds of the smooths' penalised blocks."""
     return [
-        ([naming.smooth_sd(block)], fit.posterior[naming.smooth_sd(block)])
+        ([smooth_naming.smooth_sd(block)], fit.posterior[smooth_naming.smooth_sd(block)])
         for block in _smooth_blocks(fit)
     ]
 
@@ -228,8 +229,8 @@ def _gp_variables(fit: Fit) -> list[tuple[str, str]]:
         pair
         for term in fit.spec.all_gps
         for pair in (
-            (naming.gp_sd(term.label), naming.gp_sd_label(term.label)),
-            (naming.gp_lscale(term.label), naming.gp_lscale_label(term.label)),
+            (smooth_naming.gp_sd(term.label), smooth_naming.gp_sd_label(term.label)),
+            (smooth_naming.gp_lscale(term.label), smooth_naming.gp_lscale_label(term.label)),
         )
     ]
 
@@ -259,8 +260,8 @@ def smooth_table(fit: Fit, ci_prob: float | None = None) -> pd.DataFrame | None:
         return None
     return pd.concat(
         [
-            summarize(fit.posterior[naming.smooth_sd(block)], ci_prob).set_axis(
-                [naming.smooth_sd_label(block)]
+            summarize(fit.posterior[smooth_naming.smooth_sd(block)], ci_prob).set_axis(
+                [smooth_naming.smooth_sd_label(block)]
             )
             for block in blocks
         ]
@@ -332,7 +333,7 @@ def reported_names(fit: Fit) -> list[str]:
         names.append(naming.MONOTONIC_COEFFICIENTS)
         names.extend(naming.simplex(term.column) for term in fit.spec.monotonic)
     names.extend(naming.group_sd(group.name) for group in fit.spec.all_groups)
-    names.extend(naming.smooth_sd(block) for block in _smooth_blocks(fit))
+    names.extend(smooth_naming.smooth_sd(block) for block in _smooth_blocks(fit))
     names.extend(name for name, _ in _gp_variables(fit))
     residual = [naming.RESIDUAL_RHO] if fit.spec.residual is not None else []
     return names + constant_parameters(fit) + residual

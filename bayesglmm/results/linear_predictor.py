@@ -26,6 +26,7 @@ from bayesglmm.families.family import Family
 from bayesglmm.families.links import LINKS, Link
 from bayesglmm.formula.imputed_spec import ImputedPredictor
 from bayesglmm.formula.spec import ModelSpec, ParameterDesign
+from bayesglmm.naming import smooth_naming
 from bayesglmm.structures.residual import conditional_log_likelihood
 
 MAX_CHUNK_ELEMENTS = 4_000_000
@@ -72,10 +73,10 @@ def smooth_coefficients(posterior: xr.Dataset, block: str) -> np.ndarray:
     """Draws ``(samples, columns)`` of a smooth's penalised coefficients, ``sds * zs``; for a
     Gaussian process (whose block is its label) the coefficients of its basis functions,
     ``bgp``."""
-    if naming.gp_coefficients(block) in posterior:
-        return stacked_draws(posterior, naming.gp_coefficients(block))
-    sds = stacked_draws(posterior, naming.smooth_sd(block))
-    return sds[:, None] * stacked_draws(posterior, naming.smooth_standard_normal(block))
+    if smooth_naming.gp_coefficients(block) in posterior:
+        return stacked_draws(posterior, smooth_naming.gp_coefficients(block))
+    sds = stacked_draws(posterior, smooth_naming.smooth_sd(block))
+    return sds[:, None] * stacked_draws(posterior, smooth_naming.smooth_standard_normal(block))
 
 
 def draw_chunks(posterior: xr.Dataset, spec: ModelSpec) -> Iterator[slice]:

@@ -29,6 +29,7 @@ from bayesglmm.errors import ArgumentError, ConvergenceWarning, did_you_mean
 from bayesglmm.families.family import Family
 from bayesglmm.families.links import Link
 from bayesglmm.formula.spec import ModelSpec
+from bayesglmm.naming import multivariate_naming
 from bayesglmm.priors.resolve import Priors
 from bayesglmm.results.comparison import loo_result
 from bayesglmm.results.diagnose import reported_diagnostics, sampler_diagnosis, sd_draws
@@ -51,7 +52,7 @@ class ResponseView:
         Its model fitted alone (priors: the joint model's, under its own keys).
     variables, dims
         Maps from its posterior variables and dimensions fitted alone to the joint
-        model's (:func:`~bayesglmm.naming.response_names`).
+        model's (:func:`~bayesglmm.multivariate_naming.response_names`).
     centered
         Its centred grouping factors, by their own names.
     """
@@ -225,8 +226,8 @@ class MultivariateFit:
             tables.append(per_draws(draws).set_axis(labels))
         if self.rescor:
             pairs = [(a, b) for i, a in enumerate(self.names) for b in self.names[i + 1 :]]
-            draws = pair_draws(posterior[naming.RESCOR], pairs)
-            labels = [naming.rescor_label(a, b) for a, b in pairs]
+            draws = pair_draws(posterior[multivariate_naming.RESCOR], pairs)
+            labels = [multivariate_naming.rescor_label(a, b) for a, b in pairs]
             tables.append(per_draws(draws).set_axis(labels))
         table = pd.concat(tables)
         return table[~table.index.duplicated()]
@@ -260,7 +261,7 @@ class MultivariateFit:
         """PSIS-LOO of the rows, each left out with all its responses."""
         posterior = self.idata.posterior
         values = self.log_likelihood()
-        joint = naming.joint_response(self.names)
+        joint = multivariate_naming.joint_response(self.names)
         tree = xr.DataTree.from_dict(
             {
                 "posterior": posterior.to_dataset(),
@@ -292,7 +293,7 @@ def _correlated_log_likelihood(
 ) -> np.ndarray:
     """Each row's multivariate normal (or t) log density of its responses at each draw:
     ``Sigma = diag(sigma) R diag(sigma)``, by its Cholesky factor per draw."""
-    correlation = stacked_draws(posterior, naming.RESCOR)
+    correlation = stacked_draws(posterior, multivariate_naming.RESCOR)
     sigma = np.stack([stacked_draws(posterior, view.variables["sigma"]) for view in views], axis=1)
     chol = np.linalg.cholesky(sigma[:, :, None] * correlation * sigma[:, None, :])
     observed = np.stack([view.spec.response.values for view in views], axis=1)

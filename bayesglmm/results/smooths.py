@@ -32,6 +32,7 @@ from bayesglmm import naming
 from bayesglmm.errors import ArgumentError, did_you_mean
 from bayesglmm.formula.smooth_spec import SmoothDesign
 from bayesglmm.formula.spec import ModelSpec, ParameterDesign
+from bayesglmm.naming import smooth_naming
 from bayesglmm.results.intervals import interval_bounds, interval_columns, resolve_ci_prob
 from bayesglmm.results.linear_predictor import (
     draw_chunks,
@@ -59,7 +60,9 @@ def find_smooth(
         )
     part = parts[0]
     key = "".join(str(term).split())
-    chosen = tuple(s for s in part.smooths if key in (s.term, s.label, naming.smooth_base(s.label)))
+    chosen = tuple(
+        s for s in part.smooths if key in (s.term, s.label, smooth_naming.smooth_base(s.label))
+    )
     if not chosen:
         terms = list(dict.fromkeys(s.term for s in part.smooths))
         where = "the mean" if parameter is None else f"'{parameter}'"

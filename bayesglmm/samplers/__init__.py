@@ -41,6 +41,7 @@ __all__ = [
     "auto_choice",
     "check_names",
     "get_sampler",
+    "kept_after_new_data",
     "prepare_sampler",
 ]
 
@@ -162,11 +163,16 @@ class Sampler:
         One line on what it does.
     prepare
         ``prepare(parts)`` returns a :class:`PreparedSampler`.
+    holds_data
+        Its prepared form holds the data and priors (the Gibbs design; ``"auto"`` may have
+        chosen Gibbs), so ``Model.set_data`` discards it. The NUTS samplers read the
+        graph's data each time they run.
     """
 
     name: str
     summary: str
     prepare: Callable[[ModelParts], PreparedSampler]
+    holds_data: bool = False
 
 
 SAMPLERS: Registry[Sampler] = Registry(
@@ -178,11 +184,12 @@ SAMPLERS: Registry[Sampler] = Registry(
             lambda parts: prepare_nutpie(parts.graph, parts.spec),
         ),
         Sampler("pymc", "NUTS by PyMC", lambda parts: PyMCSampler(parts.graph)),
-        Sampler("gibbs", "block Gibbs for conditionally conjugate models", prepare_gibbs),
+        Sampler("gibbs", "block Gibbs for conditionally conjugate models", prepare_gibbs, True),
         Sampler(
             "auto",
             "Gibbs for large conditionally conjugate models, nutpie otherwise",
             prepare_auto,
+            True,
         ),
     ],
     SamplerError,
@@ -247,6 +254,14 @@ def prepare_sampler(sampler: str, backend: str, parts: ModelParts) -> PreparedSa
     """
     check_names(sampler, backend)
     return BACKENDS[backend].prepare(sampler, parts)
+
+
+def kept_after_new_data(
+    prepared: dict[tuple[str, str], PreparedSampler],
+) -> dict[tuple[str, str], PreparedSampler]:
+    """The prepared samplers, by ``(sampler, backend)``, that new data leave valid: those
+    whose sampler does not hold the data (:attr:`Sampler.holds_data`)."""
+    return {key: ready for key, ready in prepared.items() if not SAMPLERS[key[0]].holds_data}
 
 
 def check_names(sampler: object, backend: object) -> None:

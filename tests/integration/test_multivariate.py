@@ -225,7 +225,8 @@ def test_student_t_responses_with_a_smooth_share_one_nu():
 
 
 def test_every_variable_of_the_joint_graph_belongs_to_one_response_or_to_the_joint(data):
-    """The names of :func:`bayesglmm.naming.response_names` are those the graph builds."""
+    """The names of :func:`bayesglmm.naming.multivariate_naming.response_names` are those the
+    graph builds."""
     frame = data.assign(z=np.linspace(0, 1, len(data)))
     formula = bg.formula("y1 ~ x + s(z, k = 5) + gp(z, k = 6) + (1 + x | g)") + bg.formula(
         "y2 ~ x + (1 | g)"

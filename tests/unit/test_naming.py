@@ -4,6 +4,7 @@ each builder's exact output for a plain name and for one of a modelled parameter
 import pytest
 
 from bayesglmm import naming
+from bayesglmm.naming import smooth_naming
 
 ZI = naming.parameter_suffix("zi")
 ZI_GROUP = naming.parameter_group("site", "zi")
@@ -127,19 +128,23 @@ def test_keys_read_back_by_broader_keys():
 
 
 def test_smooth_names():
-    label = naming.smooth_label("s", ("x",))
-    by = naming.smooth_label("s", ("x",), naming.by_level("f", "a b"))
-    assert (label, naming.smooth_label("t2", ("x", "z")), by) == ("sx", "t2xz", "sx:fab")
-    assert naming.smooth_base(by) == "sx" and naming.smooth_base(label) == "sx"
-    block = naming.smooth_block(label, 1)
+    label = smooth_naming.smooth_label("s", ("x",))
+    by = smooth_naming.smooth_label("s", ("x",), smooth_naming.by_level("f", "a b"))
+    assert (label, smooth_naming.smooth_label("t2", ("x", "z")), by) == ("sx", "t2xz", "sx:fab")
+    assert smooth_naming.smooth_base(by) == "sx" and smooth_naming.smooth_base(label) == "sx"
+    block = smooth_naming.smooth_block(label, 1)
     sigma_block = naming.parameter_group(block, "sigma")
-    assert (block, sigma_block, naming.smooth_column(label, 2)) == ("sx_1", "sx_1__sigma", "sx_2")
-    assert naming.smooth_sd(block) == "sds_sx_1"
-    assert naming.smooth_standard_normal(sigma_block) == "zs_sx_1__sigma"
-    assert naming.smooth_dim(block) == "sx_1_basis"
-    assert naming.smooth_sd_key(sigma_block) == "sds[sx_1__sigma]"
-    assert naming.smooth_sd_label(block) == "sds(sx_1)"
-    assert naming.broader_keys(naming.smooth_sd_key(block)) == ["sds"]
+    assert (block, sigma_block, smooth_naming.smooth_column(label, 2)) == (
+        "sx_1",
+        "sx_1__sigma",
+        "sx_2",
+    )
+    assert smooth_naming.smooth_sd(block) == "sds_sx_1"
+    assert smooth_naming.smooth_standard_normal(sigma_block) == "zs_sx_1__sigma"
+    assert smooth_naming.smooth_dim(block) == "sx_1_basis"
+    assert smooth_naming.smooth_sd_key(sigma_block) == "sds[sx_1__sigma]"
+    assert smooth_naming.smooth_sd_label(block) == "sds(sx_1)"
+    assert naming.broader_keys(smooth_naming.smooth_sd_key(block)) == ["sds"]
 
 
 def test_monotonic_names():

@@ -8,6 +8,7 @@ import bayesglmm as bg
 from bayesglmm import naming
 from bayesglmm.errors import DataError, FormulaError, SamplerError
 from bayesglmm.formula.syntax import parse_formula
+from bayesglmm.naming import smooth_naming
 from bayesglmm.priors.distributions import HalfStudentT, InverseGamma
 
 
@@ -141,7 +142,7 @@ def test_names_priors_and_keys(data):
         "bgp_gpx:fa",
         "sdgp_gpx:fb",
     }
-    assert model.graph.model.coords[naming.gp_dim("gpx:fa")] == tuple(range(8))
+    assert model.graph.model.coords[smooth_naming.gp_dim("gpx:fa")] == tuple(range(8))
     broad = bg.Model("y ~ gp(x, k = 8)", data, priors={"sdgp": HalfStudentT(3, 1.0)})
     assert broad.priors["sdgp[gpx]"] == HalfStudentT(3, 1.0)
 
@@ -153,14 +154,14 @@ def test_a_parameter_gp_has_its_own_names(data):
 
 
 def test_name_builders():
-    assert naming.gp_label("x") == "gpx"
-    assert naming.gp_sd("gpx") == "sdgp_gpx"
-    assert naming.gp_lscale("gpx") == "lscale_gpx"
-    assert naming.gp_standard_normal("gpx") == "zgp_gpx"
-    assert naming.gp_sd_key("gpx") == "sdgp[gpx]"
+    assert smooth_naming.gp_label("x") == "gpx"
+    assert smooth_naming.gp_sd("gpx") == "sdgp_gpx"
+    assert smooth_naming.gp_lscale("gpx") == "lscale_gpx"
+    assert smooth_naming.gp_standard_normal("gpx") == "zgp_gpx"
+    assert smooth_naming.gp_sd_key("gpx") == "sdgp[gpx]"
     assert naming.broader_keys("sdgp[gpx]") == ["sdgp"]
-    assert naming.gp_sd_label("gpx") == "sdgp(gpx)"
-    assert naming.gp_lscale_label("gpx") == "lscale(gpx)"
+    assert smooth_naming.gp_sd_label("gpx") == "sdgp(gpx)"
+    assert smooth_naming.gp_lscale_label("gpx") == "lscale(gpx)"
 
 
 def test_gibbs_refuses_a_gp(data):
