@@ -35,7 +35,7 @@ def at_point(model: bg.Model, z: np.ndarray) -> dict:
         "Intercept_sigma": -0.2,
         "sd_g_log__": np.log([0.8, 0.4]),
         "sd_g__sigma_log__": np.log([0.6]),
-        "L_g__id_p__0_cpc__": np.array([0.4, -0.3, 0.2]),
+        "L_g__id_p__0_unit_rows__": np.array([0.4, -0.3, 0.2]),
         "z_g__id_p": z,
     }
 

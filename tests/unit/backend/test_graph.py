@@ -81,7 +81,7 @@ def test_non_centred_variables(sleepstudy):
     ]
     assert names(graph.model.value_vars) == [
         "sd_Subject_log__",
-        "L_Subject__0_cpc__",
+        "L_Subject__0_unit_rows__",
         "dev_Subject__0",
         "proj_Subject__0",
         "Intercept__level",
@@ -97,14 +97,14 @@ def test_centred_variables(sleepstudy):
     expected = names(build_pymc_model(*parts, centered=()).model.free_RVs)
     assert names(graph.model.free_RVs) == expected
     # The centred effects' density is the multivariate normal's with covariance
-    # diag(sd) R diag(sd), R = L L' (L of the partial correlation tanh(0.5)).
+    # diag(sd) R diag(sd), R = L L' (the unit-row x = 0.5: rho = 0.5 / sqrt(1.25)).
     centred = graph.model
     point = centred.initial_point(0)
-    point["L_Subject__0_cpc__"] = np.array([0.5])
+    point["L_Subject__0_unit_rows__"] = np.array([0.5])
     effects = np.random.default_rng(1).normal(0, 20, point["dev_Subject__0"].shape)
     point["dev_Subject__0"] = effects
     density = centred.compile_logp(vars=[centred["dev_Subject__0"]])(point)
-    sd, rho = np.exp(point["sd_Subject_log__"]), np.tanh(0.5)
+    sd, rho = np.exp(point["sd_Subject_log__"]), 0.5 / np.sqrt(1.25)
     covariance = np.outer(sd, sd) * np.array([[1.0, rho], [rho, 1.0]])
     reference = stats.multivariate_normal(np.zeros(2), covariance).logpdf(effects).sum()
     assert density == pytest.approx(reference, rel=1e-10)

@@ -113,12 +113,12 @@ def test_swept_correlated_effects_have_the_same_log_density(centered):
         graph.replace_rvs_by_values([graph["L_Subject__0"]])[0],
         inputs=[graph.rvs_to_values[graph["L_Subject__0"]]],
         on_unused_input="ignore",
-    )({"L_Subject__0_cpc__": chol_value})
+    )({"L_Subject__0_unit_rows__": chol_value})
     z = rng.normal(size=(18, 2))
     effects = z @ chol.T * sd
     common = {
         "sd_Subject_log__": np.log(sd),
-        "L_Subject__0_cpc__": chol_value,
+        "L_Subject__0_unit_rows__": chol_value,
         "sigma_log__": np.log(25.0),
     }
     intercept, slope = 300.0, np.array([10.0])
