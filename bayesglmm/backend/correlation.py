@@ -12,7 +12,7 @@ from ``x_i`` to the row's ``i`` free entries has Jacobian determinant
 Near a correlation of +-1 the density in these coordinates falls off polynomially (for two
 terms ``rho = x / sqrt(1 + x^2)``), where the canonical partial correlations ``tanh(y)``
 of Lewandowski, Kurowicka & Joe (2009) give it an exponential wall; on sleepstudy those
-made NUTS diverge in 4 of 8 seeds, and these in none. Written as one scatter and a row
+gave 4 divergent transitions over 8 seeds, and these none. Written as one scatter and a row
 norm, the transform costs a few graph nodes, where PyMC's (a triangular fill in spiral
 order and a normalisation) costs several dozen per block.
 
