@@ -34,6 +34,8 @@ import pymc as pm
 import pytensor.tensor as pt
 from pymc.logprob.transforms import Transform
 
+from bayesglmm import naming
+
 
 class UnitRowCholesky(Transform):
     """Unconstrained reals to the lower Cholesky factor of an ``n x n`` correlation matrix.
@@ -73,7 +75,14 @@ class UnitRowCholesky(Transform):
         return pt.sum(self.jacobian_weights * pt.log(squared_lengths))
 
 
-def lkj_cholesky(name: str, n: int, eta: pt.TensorVariable) -> pt.TensorVariable:
-    """A free ``n x n`` LKJ(``eta``) correlation Cholesky factor called ``name``, sampled
-    through :class:`UnitRowCholesky`."""
-    return pm.LKJCorr(name, n=n, eta=eta, default_transform=UnitRowCholesky(n))
+def lkj_cholesky(owner: str, block: int, n: int, data: dict[str, np.ndarray]) -> pt.TensorVariable:
+    """The free ``n x n`` LKJ correlation Cholesky factor of block ``block`` of ``owner`` (a
+    grouping factor, a correlation ID's joint block or ``rescor``), its ``eta`` read from
+    the graph data ``data``, sampled through :class:`UnitRowCholesky`."""
+    eta_name = naming.block_lkj_eta(owner, block)
+    return pm.LKJCorr(
+        naming.block_cholesky(owner, block),
+        n=n,
+        eta=pm.Data(eta_name, data[eta_name]),
+        default_transform=UnitRowCholesky(n),
+    )

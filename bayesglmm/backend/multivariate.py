@@ -284,12 +284,7 @@ def _correlated_responses(
     correlations ``rescor`` (LKJ) and each response's ``sigma``."""
     model.add_coord(multivariate_naming.RESPONSE_DIM, [part.name for part in parts])
     model.add_coord(multivariate_naming.RESPONSE_PAIR_DIM, [part.name for part in parts])
-    eta_name = naming.block_lkj_eta(multivariate_naming.RESCOR, 0)
-    chol = lkj_cholesky(
-        naming.block_cholesky(multivariate_naming.RESCOR, 0),
-        len(parts),
-        pm.Data(eta_name, data[eta_name]),
-    )
+    chol = lkj_cholesky(multivariate_naming.RESCOR, 0, len(parts), data)
     pm.Deterministic(
         multivariate_naming.RESCOR,
         pt.dot(chol, chol.T),

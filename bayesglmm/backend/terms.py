@@ -25,10 +25,7 @@ def _lkj_cholesky(
     group: GroupDesign, block_id: int, size: int, data: dict[str, np.ndarray]
 ) -> pt.TensorVariable:
     """The Cholesky factor of one block's LKJ correlation matrix."""
-    eta_name = naming.block_lkj_eta(group.name, block_id)
-    return lkj_cholesky(
-        naming.block_cholesky(group.name, block_id), size, pm.Data(eta_name, data[eta_name])
-    )
+    return lkj_cholesky(group.name, block_id, size, data)
 
 
 def _block_effects(
@@ -79,10 +76,7 @@ def linked_draws(
     draws, names = {}, []
     for link in linked:
         name = link.name
-        eta_name = naming.block_lkj_eta(name, 0)
-        chol = lkj_cholesky(
-            naming.block_cholesky(name, 0), len(link.terms), pm.Data(eta_name, data[eta_name])
-        )
+        chol = lkj_cholesky(name, 0, len(link.terms), data)
         levels = model.dim_lengths[link.members[0][0]]
         z = pm.Normal(naming.standard_normal(name), 0.0, 1.0, shape=(levels, len(link.terms)))
         pm.Deterministic(

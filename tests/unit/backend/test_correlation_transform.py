@@ -9,6 +9,7 @@ import pytensor.tensor as pt
 import pytest
 from scipy import integrate
 
+from bayesglmm import naming
 from bayesglmm.backend.correlation import UnitRowCholesky, lkj_cholesky
 
 
@@ -41,9 +42,9 @@ def test_two_terms_give_the_correlation_x_over_its_length():
 @pytest.mark.parametrize("eta", [1.0, 2.5])
 def test_the_transformed_lkj_density_of_two_terms_integrates_to_one(eta):
     with pm.Model() as model:
-        lkj_cholesky("L", 2, eta)
+        lkj_cholesky("g", 0, 2, {naming.block_lkj_eta("g", 0): np.array(eta)})
     logp = model.compile_logp()
     value = model.value_vars[0].name
     mass, _ = integrate.quad(lambda x: np.exp(logp({value: np.array([x])})), -np.inf, np.inf)
-    assert value == "L_unit_rows__"
+    assert value == f"{naming.block_cholesky('g', 0)}_unit_rows__" == "L_g__0_unit_rows__"
     assert mass == pytest.approx(1.0, abs=1e-8)
