@@ -55,8 +55,13 @@ def test_posterior_names_dims_and_coords(sleep_fit):
 def deviations_distribution(model: bg.Model) -> str:
     """The distribution of the sampled deviations of the subjects' effects (their part
     along the intercept is swept into the fixed effects, bayesglmm.backend.sweep):
-    multivariate normal with the group covariance when centred, standard normal if not."""
-    return model.pymc_model["dev_Subject__0"].owner.op.name
+    multivariate normal rows with the group covariance when centred (``normal_rows``, whose
+    forward draw is PyMC's multivariate normal), standard normal if not."""
+    variable = model.pymc_model["dev_Subject__0"]
+    if variable.owner.op.name == "normal":
+        return "normal"
+    forward = variable.owner.op.fgraph.outputs[-1].owner.op
+    return forward.name
 
 
 def test_auto_centres_well_informed_subjects_and_false_keeps_them_non_centred():
