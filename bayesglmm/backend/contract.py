@@ -297,7 +297,7 @@ def linear_coords(parts: Sequence[LinearPart], linked: Sequence[LinkedBlock]) ->
         coords[naming.term_dim(link.name)] = list(link.terms)
         coords[naming.second_term_dim(link.name)] = list(link.terms)
     for group in (group for part in parts for group in part.groups):
-        coords[group.name] = list(group.levels)
+        coords[naming.level_dim(group.name)] = list(group.levels)
         coords[naming.term_dim(group.name)] = list(group.terms)
         if group.correlated_blocks:
             coords[naming.second_term_dim(group.name)] = list(group.terms)
@@ -438,9 +438,8 @@ def in_display_order(posterior: xr.DataTree, spec: ModelSpec) -> xr.DataTree:
     >>> in_display_order(draws, spec)["r_Subject"].to_numpy()[:3].tolist()
     [17.0, 16.0, 15.0]
     """
-    present = {
-        group.name: list(group.levels) for group in spec.all_groups if group.name in posterior.dims
-    }
+    levels = {naming.level_dim(group.name): list(group.levels) for group in spec.all_groups}
+    present = {dim: values for dim, values in levels.items() if dim in posterior.dims}
     if not present:
         return posterior
     draws = posterior.to_dataset().sel(present)

@@ -39,7 +39,7 @@ def _block_effects(
 ) -> tuple[pt.TensorVariable, pt.TensorVariable]:
     """Effects of one block of terms, shape (levels, block size), and its correlation."""
     g = group.name
-    n_levels = model.dim_lengths[g]
+    n_levels = model.dim_lengths[naming.level_dim(g)]
     size = len(block)
     sd_block = sd[list(block)]
     if size == 1:
@@ -77,7 +77,7 @@ def linked_draws(
     for link in linked:
         name = link.name
         chol = lkj_cholesky(name, 0, len(link.terms), data)
-        levels = model.dim_lengths[link.members[0][0]]
+        levels = model.dim_lengths[naming.level_dim(link.members[0][0])]
         z = pm.Normal(naming.standard_normal(name), 0.0, 1.0, shape=(levels, len(link.terms)))
         pm.Deterministic(
             naming.group_correlation(name), pt.dot(chol, chol.T), dims=naming.group_dims(name)[1:]
@@ -114,7 +114,7 @@ def _swept_effects(
         size, sd_block = len(block), sd[list(block)]
         correlated = size > 1 and label is not None
         chol = _lkj_cholesky(group, block_id, size, data) if correlated else None
-        shape = (model.dim_lengths[g] - count, size)
+        shape = (model.dim_lengths[naming.level_dim(g)] - count, size)
         name = naming.swept_deviations(g, label)
         if centered and chol is not None:
             free = normal_rows(name, pt.zeros(size), sd_block[:, None] * chol, shape=shape)
@@ -160,7 +160,7 @@ def group_part(
     join across groups (:func:`linked_draws`), by ``(group, block)``."""
     g = group.name
     linked = linked or {}
-    levels_and_terms = (g, naming.term_dim(g))
+    levels_and_terms = naming.group_dims(g)[:2]
     sd_priors = [priors[naming.sd_key(g, t)] for t in group.terms]
     sd = prior_variable(naming.group_sd(g), sd_priors, data, dims=naming.term_dim(g))
     names = [naming.group_sd(g)]

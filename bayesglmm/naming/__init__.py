@@ -97,10 +97,32 @@ def slope_dim(suffix: str = "") -> str:
     return f"slope{suffix}"
 
 
+_EVERY_MODEL_NAMES = frozenset(
+    {CHAIN, DRAW, OBS, CUTPOINT, SAMPLE, INTERCEPT, OBSERVED_DATA, REPLICATES}
+    | {coefficients(), intercept(), slopes(), coefficient_dim(), slope_dim()}
+)
+"""Names of variables and dimensions of every model, which :func:`level_dim` keeps for
+themselves."""
+
+
 def multi_membership_group(members: tuple[str, ...]) -> str:
     """The grouping factor of ``(1 | mm(g1, g2))``: ``"mm(g1+g2)"``, its effect being the
     weighted sum of its members' (a comma would break nutpie's names)."""
     return f"mm({'+'.join(members)})"
+
+
+LEVEL_SUFFIX = "_level"
+
+
+def level_dim(group: str) -> str:
+    """The dimension of a grouping factor's levels: the factor's own name, or
+    ``<group>_level`` for a factor named like a variable or dimension that every model
+    has, as the ``obs`` of an observation-level effect ``(1 | obs)``.
+
+    >>> level_dim("herd"), level_dim("obs"), level_dim("b")
+    ('herd', 'obs_level', 'b_level')
+    """
+    return f"{group}{LEVEL_SUFFIX}" if group in _EVERY_MODEL_NAMES else group
 
 
 def group_sd(group: str) -> str:
@@ -109,7 +131,7 @@ def group_sd(group: str) -> str:
 
 
 def group_effects(group: str) -> str:
-    """The group-level effects, dims ``(group, term_dim(group))``."""
+    """The group-level effects, dims ``(level_dim(group), term_dim(group))``."""
     return f"r_{group}"
 
 
@@ -180,7 +202,7 @@ def second_term_dim(group: str) -> str:
 
 def group_dims(group: str) -> tuple[str, str, str]:
     """Every dimension a grouping factor adds: its levels and its two term dimensions."""
-    return group, term_dim(group), second_term_dim(group)
+    return level_dim(group), term_dim(group), second_term_dim(group)
 
 
 def graph_data(owner: str, part: str) -> str:

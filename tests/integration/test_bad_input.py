@@ -308,10 +308,11 @@ def test_bad_sampling_options_are_refused(cbpp, options, message):
 
 
 def test_grouping_factor_named_like_a_model_variable_is_refused(cbpp):
-    error = error_of("incidence ~ period + (1 | b)", cbpp.assign(b=cbpp["herd"]), family="poisson")
+    data = cbpp.assign(sigma=cbpp["herd"])
+    error = error_of("incidence ~ period + (1 | sigma)", data, family="gaussian")
     assert str(error) == (
-        "grouping factor 'b' gives dimension 'b', a name bayesglmm uses for a model variable; "
-        "rename the column."
+        "grouping factor 'sigma' gives dimension 'sigma', a name bayesglmm uses for a model "
+        "variable; rename the column."
     )
 
 

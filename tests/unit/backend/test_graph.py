@@ -303,10 +303,8 @@ def test_posterior_dims_with_groups_and_a_modelled_zero_inflation():
 # --- reserved names -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "column", ["obs", "coef", "slope", "chain", "draw", "cutpoint", "sigma", "X_centred"]
-)
-def test_a_group_named_like_a_reserved_dimension_is_refused(column):
+@pytest.mark.parametrize("column", ["sigma", "X_centred"])
+def test_a_group_named_like_a_variable_of_this_model_is_refused(column):
     frame = pd.DataFrame({"y": [1.0, 2.5, 0.3, 4.1], "x": [0.0, 1, 2, 3], column: list("aabb")})
     model = bg.Model("y ~ x", frame)
     spec = bg.Model("y ~ x + (1 | grp)", frame.rename(columns={column: "grp"})).spec
@@ -318,6 +316,16 @@ def test_a_group_named_like_a_reserved_dimension_is_refused(column):
         "model variable; rename the column."
     )
     assert model.graph.public_names == ("b", "sigma")
+
+
+@pytest.mark.parametrize("column", ["obs", "b", "coef", "slope", "chain", "draw", "cutpoint"])
+def test_a_group_named_like_a_variable_of_every_model_gets_a_level_dimension(column):
+    frame = pd.DataFrame({"y": [1.0, 2.5, 0.3, 4.1], "x": [0.0, 1, 2, 3], column: list("aabb")})
+    model = bg.Model(f"y ~ x + (1 | {column})", frame)
+    dims = posterior_dims(model.spec)
+    assert dims[f"r_{column}"] == (f"{column}_level", f"{column}_term")
+    assert sorted(model.graph.model.coords[f"{column}_level"]) == ["a", "b"]
+    assert dims["b"] == ("coef",)
 
 
 # --- log density ------------------------------------------------------------------------------
