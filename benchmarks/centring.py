@@ -6,10 +6,17 @@ divergences, the largest R-hat and the smallest bulk ESS over the reported param
 the sampling time and the minimum ESS per second, plus the choice ``"auto"`` made.
 
     bash tools/run python benchmarks/centring.py > benchmarks/centring.md
+
+``--models`` picks rows of the table by name and ``--seeds`` fits each with several seeds
+(the column ``seed``), as for the nested designs:
+
+    bash tools/run python benchmarks/centring.py --models "oats split plot" "split plot" \
+        "epil, observation effect" --seeds 1 2 3
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
 import warnings
@@ -57,6 +64,11 @@ MODELS: dict[str, Callable[[], tuple[str, pd.DataFrame, str]]] = {
         simulate_split_plot(seed=3),
         "poisson",
     ),
+    "oats split plot": lambda: (
+        "yield ~ nitro * variety + (1 | block) + (1 | block:variety)",
+        bg.datasets.load("oats"),
+        "gaussian",
+    ),
     "tumours by doctor": lambda: (
         "tumors ~ I(age - 50) + stage + (1 | doctor)",
         simulate_hospital(seed=4),
@@ -76,15 +88,16 @@ def diagnostics(fit: bg.Fit) -> dict[str, float]:
     }
 
 
-def run(name: str, centered) -> dict[str, object]:
+def run(name: str, centered, seed: int = 1) -> dict[str, object]:
     formula, data, family = MODELS[name]()
     model = bg.Model(formula, data, family=family, centered=centered)
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", bg.ConvergenceWarning)
-        fit = model.fit(seed=1, progress=False)
+        fit = model.fit(seed=seed, progress=False)
     seconds = time.perf_counter() - start
-    row = {"model": name, "centered": str(centered), **diagnostics(fit), "seconds": seconds}
+    row = {"model": name, "centered": str(centered), "seed": seed, **diagnostics(fit)}
+    row["seconds"] = seconds
     row["ess_per_s"] = row["min_ess_bulk"] / seconds
     if model.centring is not None:
         row["auto_choice"] = "; ".join(
@@ -102,11 +115,16 @@ def markdown(table: pd.DataFrame) -> str:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", nargs="+", choices=list(MODELS), default=list(MODELS))
+    parser.add_argument("--seeds", nargs="+", type=int, default=[1])
+    args = parser.parse_args()
     rows = []
-    for name in MODELS:
+    for name in args.models:
         for centered in (False, True, "auto"):
-            rows.append(run(name, centered))
-            print(rows[-1], file=sys.stderr, flush=True)
+            for seed in args.seeds:
+                rows.append(run(name, centered, seed))
+                print(rows[-1], file=sys.stderr, flush=True)
     print(markdown(pd.DataFrame(rows).fillna("")))
 
 

@@ -42,20 +42,21 @@ def test_kappa_estimates_information_times_group_variance():
     assert kappa["g"].kappa == pytest.approx(50, rel=0.5)
 
 
-def test_a_factor_nested_in_another_stays_non_centred():
+@pytest.mark.parametrize(("plot_sd", "centred"), [(0.0, False), (2.0, True)])
+def test_a_factor_nested_in_another_is_chosen_by_its_own_information(plot_sd, centred):
+    # 4 rows of sd 1 per whole plot: kappa is about 4 * plot_sd^2 for the plots
     rng = np.random.default_rng(3)
     data = pd.DataFrame(
         {"block": np.repeat(list("abcdef"), 8), "plot": np.repeat(np.arange(12), 4).astype(str)}
     )
-    data["y"] = rng.normal(size=48) + data["block"].map(
-        dict(zip("abcdef", rng.normal(0, 3, 6), strict=True))
-    )
-    model = bg.Model("y ~ 1 + (1 | block) + (1 | block:plot)", data)
-    assert model.centring["block:plot"].reason == (
-        "non-centred: nested in 'block'; centring both levels of a nested hierarchy ties "
-        "their effects together"
-    )
-    assert not model.centring["block:plot"].centered
+    blocks = dict(zip("abcdef", rng.normal(0, 3, 6), strict=True))
+    plots = np.repeat(rng.normal(0, 1, 12), 4) * plot_sd
+    data["y"] = rng.normal(size=48) + data["block"].map(blocks) + plots
+    choice = bg.Model("y ~ 1 + (1 | block) + (1 | block:plot)", data).centring["block:plot"]
+    assert choice.centered is centred
+    assert (choice.kappa > 1) is centred
+    expected = "centred: the data inform" if centred else "non-centred: the prior dominates"
+    assert choice.reason.startswith(expected)
 
 
 def test_structured_and_parameter_groups_stay_non_centred():
