@@ -22,11 +22,13 @@ Examples
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import nutpie
@@ -40,6 +42,7 @@ from pymc.model.transform.optimization import freeze_dims_and_data
 from pytensor.compile.mode import Mode
 from pytensor.compile.sharedvalue import SharedVariable
 from pytensor.graph.basic import equal_computations
+from pytensor.graph.fg import FrozenFunctionGraph
 from pytensor.graph.replace import clone_replace
 from pytensor.graph.rewriting.utils import rewrite_graph
 from pytensor.graph.traversal import graph_inputs
@@ -47,6 +50,7 @@ from pytensor.graph.traversal import graph_inputs
 from bayesglmm.backend import PyMCGraph
 from bayesglmm.compile_cache import reproducible_compile
 from bayesglmm.errors import SamplerError
+from bayesglmm.samplers import graph_store, hoist
 from bayesglmm.samplers.hoist import hoist_data_terms
 from bayesglmm.samplers.nutpie_chains import run_chains, start_chain
 from bayesglmm.samplers.options import SamplingOptions
@@ -175,6 +179,13 @@ ONCE_PER_FIT = Mode(linker="py", optimizer="fast_run")
 and SciPy calls need no compile (numba's compile of the infection model's eight hoisted
 terms took 1.3 s on an empty cache)."""
 
+LINKERS = ("numba", "numba", "py")
+"""The linkers of ``logp_fn``, ``expand_fn`` and ``precompute_fn``."""
+
+RECIPE = hashlib.sha256(Path(__file__).read_bytes() + Path(hoist.__file__).read_bytes()).hexdigest()
+"""What rewrites and compiles a graph here: this module's and :mod:`.hoist`'s source, part of
+every :mod:`.graph_store` key, so a change to either never meets graphs rewritten before."""
+
 REUSE_LIMIT = 16
 """How many compiled graph structures a process keeps for :func:`_reusable`."""
 
@@ -206,6 +217,16 @@ def _remember(compiled: _Compiled) -> None:
         del _compiled_structures[: max(0, len(_compiled_structures) - REUSE_LIMIT)]
 
 
+def initial_point_function(model) -> Callable[[int], dict[str, np.ndarray]]:
+    """PyMC's jittered starting point, ``seed -> {value name: array}``, built from PyTensor's
+    Python implementations rather than C: it runs once per chain, and the C version's
+    compile and linking cost 0.2 s of sleepstudy's fit on a warm cache (same values)."""
+    with pytensor.config.change_flags(cxx=""):
+        return make_initial_point_fn(
+            model=model, jitter_rvs=set(model.free_RVs), return_transformed=True
+        )
+
+
 def _compile_graph(graph: PyMCGraph) -> CompiledGraph:
     model = graph.model
     values = list(model.value_vars)
@@ -223,9 +244,7 @@ def _compile_graph(graph: PyMCGraph) -> CompiledGraph:
         rewritten = clone_replace(outputs, {})  # the rewrites change the graph they are given
         functions = _compiled_functions(values, symbols, row_flags, rewritten)
         _remember(_Compiled(values + symbols, outputs, row_flags, functions))
-    point_fn = make_initial_point_fn(
-        model=model, jitter_rvs=set(model.free_RVs), return_transformed=True
-    )
+    point_fn = initial_point_function(model)
     compiled = CompiledGraph(
         graph=graph,
         logp_fn=functions.logp_fn,
@@ -246,19 +265,60 @@ def _compiled_functions(
     row_flags: tuple[bool, ...],
     outputs: list[pt.TensorVariable],
 ) -> GraphFunctions:
-    """Rewrite, hoist and compile ``outputs`` (log density, gradient, public variables)."""
+    """Compile ``outputs`` (log density, gradient, public variables) from their rewritten
+    graphs, which an earlier process may have stored for this structure
+    (:mod:`.graph_store`). Fresh or stored, the same frozen graphs are linked, so numba's
+    cache serves both and a seed gives the same draws."""
+    key = graph_store.structure_key(values + symbols, outputs, f"{RECIPE} {row_flags}")
+    graphs = None if key is None else graph_store.load(key)
+    if graphs is None:
+        graphs = _rewritten(values, symbols, row_flags, outputs)
+        if key is not None:
+            graph_store.store(key, graphs)
+    logp_fn, expand_fn, precompute_fn = (
+        _linked(graph, linker) for graph, linker in zip(graphs, LINKERS, strict=True)
+    )
+    return GraphFunctions(logp_fn.vm.jit_fn, expand_fn.vm.jit_fn, precompute_fn)
+
+
+def _rewritten(
+    values: list[pt.TensorVariable],
+    symbols: list[pt.TensorVariable],
+    row_flags: tuple[bool, ...],
+    outputs: list[pt.TensorVariable],
+) -> list[FrozenFunctionGraph]:
+    """The rewritten graphs of the log density and gradient, the expansion and the
+    precompute of hoisted terms (PyTensor rewrites a graph when it makes a function of it;
+    numba compiles only at a function's first call, which these never get)."""
     logp, gradient, *public = outputs
     logp, gradient = rewrite_graph(
         [logp, gradient], include=("canonicalize", "stabilize", "local_remove_check_parameter")
     )
     rows = [symbol for symbol, row in zip(symbols, row_flags, strict=True) if row]
     (logp, gradient), hoisted, hoisted_symbols = hoist_data_terms([logp, gradient], symbols, rows)
-    logp_fn = pytensor.function(
-        values + symbols + hoisted_symbols, [logp, gradient], mode="NUMBA", on_unused_input="ignore"
+    functions = [
+        pytensor.function(
+            values + symbols + hoisted_symbols,
+            [logp, gradient],
+            mode="NUMBA",
+            on_unused_input="ignore",
+        ),
+        pytensor.function(values + symbols, public, mode="NUMBA", on_unused_input="ignore"),
+        pytensor.function(symbols, hoisted, mode=ONCE_PER_FIT, on_unused_input="ignore"),
+    ]
+    return [function.maker.fgraph.freeze() for function in functions]
+
+
+def _linked(graph: FrozenFunctionGraph, linker: str) -> pytensor.compile.Function:
+    """A function of a stored, already rewritten graph, linked without rewriting again."""
+    mutable = graph.unfreeze()
+    return pytensor.function(
+        mutable.inputs,
+        mutable.outputs,
+        mode=Mode(linker=linker, optimizer=None),
+        on_unused_input="ignore",
+        accept_inplace=True,
     )
-    expand_fn = pytensor.function(values + symbols, public, mode="NUMBA", on_unused_input="ignore")
-    precompute_fn = pytensor.function(symbols, hoisted, mode=ONCE_PER_FIT, on_unused_input="ignore")
-    return GraphFunctions(logp_fn.vm.jit_fn, expand_fn.vm.jit_fn, precompute_fn)
 
 
 def _splitter(shapes: list[tuple[int, ...]]):
