@@ -22,13 +22,11 @@ Examples
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import nutpie
@@ -39,19 +37,15 @@ import xarray as xr
 from nutpie.compiled_pyfunc import from_pyfunc
 from pymc.initial_point import make_initial_point_fn
 from pymc.model.transform.optimization import freeze_dims_and_data
-from pytensor.compile.mode import Mode
 from pytensor.compile.sharedvalue import SharedVariable
 from pytensor.graph.basic import equal_computations
-from pytensor.graph.fg import FrozenFunctionGraph
 from pytensor.graph.replace import clone_replace
-from pytensor.graph.rewriting.utils import rewrite_graph
 from pytensor.graph.traversal import graph_inputs
 
 from bayesglmm.backend import PyMCGraph
 from bayesglmm.compile_cache import reproducible_compile
 from bayesglmm.errors import SamplerError
-from bayesglmm.samplers import graph_store, hoist
-from bayesglmm.samplers.hoist import hoist_data_terms
+from bayesglmm.samplers.graph_compile import GraphFunctions, compiled_functions
 from bayesglmm.samplers.nutpie_chains import run_chains, start_chain
 from bayesglmm.samplers.options import SamplingOptions
 from bayesglmm.samplers.stopping import Stop, keep_drawn, kept_chains
@@ -155,16 +149,6 @@ def compile_graph(graph: PyMCGraph) -> CompiledGraph:
 
 
 @dataclass(frozen=True)
-class GraphFunctions:
-    """The compiled functions of one graph structure: ``logp_fn``, ``expand_fn`` and
-    ``precompute_fn`` as in :class:`CompiledGraph`, none tied to a model's variables."""
-
-    logp_fn: object
-    expand_fn: object
-    precompute_fn: object
-
-
-@dataclass(frozen=True)
 class _Compiled:
     """A graph compiled earlier in this process: its inputs, outputs and functions."""
 
@@ -173,18 +157,6 @@ class _Compiled:
     row_flags: tuple[bool, ...]
     functions: GraphFunctions
 
-
-ONCE_PER_FIT = Mode(linker="py", optimizer="fast_run")
-"""Mode of ``precompute_fn``, which runs once per fit: PyTensor's Python linker, whose NumPy
-and SciPy calls need no compile (numba's compile of the infection model's eight hoisted
-terms took 1.3 s on an empty cache)."""
-
-LINKERS = ("numba", "numba", "py")
-"""The linkers of ``logp_fn``, ``expand_fn`` and ``precompute_fn``."""
-
-RECIPE = hashlib.sha256(Path(__file__).read_bytes() + Path(hoist.__file__).read_bytes()).hexdigest()
-"""What rewrites and compiles a graph here: this module's and :mod:`.hoist`'s source, part of
-every :mod:`.graph_store` key, so a change to either never meets graphs rewritten before."""
 
 REUSE_LIMIT = 16
 """How many compiled graph structures a process keeps for :func:`_reusable`."""
@@ -242,7 +214,7 @@ def _compile_graph(graph: PyMCGraph) -> CompiledGraph:
     functions = _reusable(values + symbols, outputs, row_flags)
     if functions is None:
         rewritten = clone_replace(outputs, {})  # the rewrites change the graph they are given
-        functions = _compiled_functions(values, symbols, row_flags, rewritten)
+        functions = compiled_functions(values, symbols, row_flags, rewritten)
         _remember(_Compiled(values + symbols, outputs, row_flags, functions))
     point_fn = initial_point_function(model)
     compiled = CompiledGraph(
@@ -257,68 +229,6 @@ def _compile_graph(graph: PyMCGraph) -> CompiledGraph:
     _, logp_data = compiled.arguments()
     compiled.logp_fn(*[point[v.name] for v in values], *logp_data)
     return compiled
-
-
-def _compiled_functions(
-    values: list[pt.TensorVariable],
-    symbols: list[pt.TensorVariable],
-    row_flags: tuple[bool, ...],
-    outputs: list[pt.TensorVariable],
-) -> GraphFunctions:
-    """Compile ``outputs`` (log density, gradient, public variables) from their rewritten
-    graphs, which an earlier process may have stored for this structure
-    (:mod:`.graph_store`). Fresh or stored, the same frozen graphs are linked, so numba's
-    cache serves both and a seed gives the same draws."""
-    key = graph_store.structure_key(values + symbols, outputs, f"{RECIPE} {row_flags}")
-    graphs = None if key is None else graph_store.load(key)
-    if graphs is None:
-        graphs = _rewritten(values, symbols, row_flags, outputs)
-        if key is not None:
-            graph_store.store(key, graphs)
-    logp_fn, expand_fn, precompute_fn = (
-        _linked(graph, linker) for graph, linker in zip(graphs, LINKERS, strict=True)
-    )
-    return GraphFunctions(logp_fn.vm.jit_fn, expand_fn.vm.jit_fn, precompute_fn)
-
-
-def _rewritten(
-    values: list[pt.TensorVariable],
-    symbols: list[pt.TensorVariable],
-    row_flags: tuple[bool, ...],
-    outputs: list[pt.TensorVariable],
-) -> list[FrozenFunctionGraph]:
-    """The rewritten graphs of the log density and gradient, the expansion and the
-    precompute of hoisted terms (PyTensor rewrites a graph when it makes a function of it;
-    numba compiles only at a function's first call, which these never get)."""
-    logp, gradient, *public = outputs
-    logp, gradient = rewrite_graph(
-        [logp, gradient], include=("canonicalize", "stabilize", "local_remove_check_parameter")
-    )
-    rows = [symbol for symbol, row in zip(symbols, row_flags, strict=True) if row]
-    (logp, gradient), hoisted, hoisted_symbols = hoist_data_terms([logp, gradient], symbols, rows)
-    functions = [
-        pytensor.function(
-            values + symbols + hoisted_symbols,
-            [logp, gradient],
-            mode="NUMBA",
-            on_unused_input="ignore",
-        ),
-        pytensor.function(values + symbols, public, mode="NUMBA", on_unused_input="ignore"),
-        pytensor.function(symbols, hoisted, mode=ONCE_PER_FIT, on_unused_input="ignore"),
-    ]
-    return [function.maker.fgraph.freeze() for function in functions]
-
-
-def _linked(graph: FrozenFunctionGraph, linker: str) -> pytensor.compile.Function:
-    """A function of a stored, already rewritten graph, linked without rewriting again."""
-    mutable = graph.unfreeze()
-    return pytensor.function(
-        mutable.inputs,
-        mutable.outputs,
-        mode=Mode(linker=linker, optimizer=None),
-        on_unused_input="ignore",
-        accept_inplace=True,
-    )
 
 
 def _splitter(shapes: list[tuple[int, ...]]):
