@@ -16,6 +16,7 @@ import pytensor
 import pytensor.tensor as pt
 from pytensor.compile.mode import Mode
 from pytensor.graph.fg import FrozenFunctionGraph
+from pytensor.graph.replace import clone_replace
 from pytensor.graph.rewriting.utils import rewrite_graph
 
 from bayesglmm.samplers import graph_store, hoist
@@ -77,7 +78,7 @@ def _rewritten(
     """The rewritten graphs of the log density and gradient, the expansion and the
     precompute of hoisted terms (PyTensor rewrites a graph when it makes a function of it;
     numba compiles only at a function's first call, which these never get)."""
-    logp, gradient, *public = outputs
+    logp, gradient, *public = clone_replace(outputs, {})  # rewrites change the graph they get
     logp, gradient = rewrite_graph(
         [logp, gradient], include=("canonicalize", "stabilize", "local_remove_check_parameter")
     )

@@ -213,8 +213,7 @@ def _compile_graph(graph: PyMCGraph) -> CompiledGraph:
     row_flags = tuple(v.name in graph.row_data for v in shared)
     functions = _reusable(values + symbols, outputs, row_flags)
     if functions is None:
-        rewritten = clone_replace(outputs, {})  # the rewrites change the graph they are given
-        functions = compiled_functions(values, symbols, row_flags, rewritten)
+        functions = compiled_functions(values, symbols, row_flags, outputs)
         _remember(_Compiled(values + symbols, outputs, row_flags, functions))
     point_fn = initial_point_function(model)
     compiled = CompiledGraph(
