@@ -48,7 +48,7 @@ from bayesglmm.backend.contract import (
 )
 from bayesglmm.backend.correlation import lkj_cholesky
 from bayesglmm.backend.likelihoods import Additions, Mu, likelihood_of, observe
-from bayesglmm.backend.pymc_model import PyMCGraph, add_linear_predictor
+from bayesglmm.backend.pymc_model import PyMCGraph, add_linear_predictor, slope_designs
 from bayesglmm.backend.rescor import correlated_rows
 from bayesglmm.backend.sweep import sweep_plan
 from bayesglmm.backend.terms import linked_draws
@@ -189,7 +189,11 @@ def build_multivariate_graph(
                 _observe_response(part, mu, own, data)
     rows = frozenset(name for name, value in data.items() if np.ndim(value) and len(value) == n_obs)
     return PyMCGraph(
-        model=model, public_names=tuple(public), observed_name=observed_name, row_data=rows
+        model=model,
+        public_names=tuple(public),
+        observed_name=observed_name,
+        row_data=rows,
+        slope_designs=slope_designs([part.design for part in parts], model),
     )
 
 

@@ -30,6 +30,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from importlib.util import find_spec
 
@@ -42,6 +43,7 @@ from bayesglmm.backend import PyMCGraph
 from bayesglmm.errors import ArgumentError
 from bayesglmm.samplers.nutpie_sampler import draw_with_nutpie, quiet_compile
 from bayesglmm.samplers.options import SamplingOptions
+from bayesglmm.samplers.start import flat_start, start_point_function
 
 ROWS_AXIS = "rows"
 """The name of the device mesh's one axis, along which row data are split."""
@@ -85,15 +87,18 @@ def place_on_devices(values: dict[str, np.ndarray], rows: int, devices: list) ->
 
 def compile_jax(graph: PyMCGraph):
     """nutpie's JAX compile of ``graph``, its log density and gradient by JAX, the data
-    left as arguments (the model is not frozen)."""
+    left as arguments (the model is not frozen); chains start where
+    :func:`~bayesglmm.samplers.start.start_point_function` says."""
     with quiet_compile():
-        return nutpie.compile_pymc_model(
+        compiled = nutpie.compile_pymc_model(
             graph.model,
             backend="jax",
             gradient_backend="jax",
             var_names=list(graph.public_names),
             freeze_model=False,
         )
+    start = flat_start(start_point_function(graph), graph.model)
+    return dataclasses.replace(compiled, _make_initial_points=start)
 
 
 @dataclass

@@ -22,6 +22,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import warnings
 from collections.abc import Callable, Iterator
@@ -35,7 +36,6 @@ import pytensor
 import pytensor.tensor as pt
 import xarray as xr
 from nutpie.compiled_pyfunc import from_pyfunc
-from pymc.initial_point import make_initial_point_fn
 from pymc.model.transform.optimization import freeze_dims_and_data
 from pytensor.compile.sharedvalue import SharedVariable
 from pytensor.graph.basic import equal_computations
@@ -48,6 +48,7 @@ from bayesglmm.errors import SamplerError
 from bayesglmm.samplers.graph_compile import GraphFunctions, compiled_functions
 from bayesglmm.samplers.nutpie_chains import run_chains, start_chain
 from bayesglmm.samplers.options import SamplingOptions
+from bayesglmm.samplers.start import flat_start, start_point_function
 from bayesglmm.samplers.stopping import Stop, keep_drawn, kept_chains
 
 LOW_RANK_MAX_PARAMETERS = 200
@@ -98,11 +99,8 @@ class CompiledGraph:
     precompute_fn
         ``precompute_fn(*data) -> hoisted terms``, appended to the data of ``logp_fn``.
     point_fn
-        ``point_fn(seed) -> {value name: array}``, a jittered starting point.
-    point_lock
-        Held while ``point_fn`` runs: a compiled PyTensor function keeps its inputs and
-        outputs in storage of its own, so chains on other threads must take turns, also
-        when two nutpie models share this graph.
+        ``point_fn(seed) -> {value name: array}``, a chain's jittered starting point
+        (:func:`~bayesglmm.samplers.start.start_point_function`).
     shared
         The model's shared variables, in the order data are passed.
     """
@@ -114,7 +112,6 @@ class CompiledGraph:
     point_fn: Callable[[int], dict[str, np.ndarray]]
     shared: list[SharedVariable]
     description: str = "NUTS (nutpie)"
-    point_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def run(self, options: SamplingOptions) -> xr.DataTree:
         """Draw from the posterior with nutpie (see :func:`sample_nutpie`)."""
@@ -189,16 +186,6 @@ def _remember(compiled: _Compiled) -> None:
         del _compiled_structures[: max(0, len(_compiled_structures) - REUSE_LIMIT)]
 
 
-def initial_point_function(model) -> Callable[[int], dict[str, np.ndarray]]:
-    """PyMC's jittered starting point, ``seed -> {value name: array}``, built from PyTensor's
-    Python implementations rather than C: it runs once per chain, and the C version's
-    compile and linking cost 0.2 s of sleepstudy's fit on a warm cache (same values)."""
-    with pytensor.config.change_flags(cxx=""):
-        return make_initial_point_fn(
-            model=model, jitter_rvs=set(model.free_RVs), return_transformed=True
-        )
-
-
 def _compile_graph(graph: PyMCGraph) -> CompiledGraph:
     model = graph.model
     values = list(model.value_vars)
@@ -215,7 +202,7 @@ def _compile_graph(graph: PyMCGraph) -> CompiledGraph:
     if functions is None:
         functions = compiled_functions(values, symbols, row_flags, outputs)
         _remember(_Compiled(values + symbols, outputs, row_flags, functions))
-    point_fn = initial_point_function(model)
+    point_fn = start_point_function(graph)
     compiled = CompiledGraph(
         graph=graph,
         logp_fn=functions.logp_fn,
@@ -244,8 +231,7 @@ def _nutpie_model(compiled: CompiledGraph):
     graph = compiled.graph
     model = graph.model
     value_names = [v.name for v in model.value_vars]
-    with compiled.point_lock:
-        point = compiled.point_fn(0)
+    point = compiled.point_fn(0)
     split = _splitter([point[name].shape for name in value_names])
     data, logp_data = compiled.arguments()
     logp_fn, expand_fn = compiled.logp_fn, compiled.expand_fn
@@ -266,11 +252,6 @@ def _nutpie_model(compiled: CompiledGraph):
 
         return expand
 
-    def initial_point(seed: int) -> np.ndarray:
-        with compiled.point_lock:
-            start = compiled.point_fn(seed)
-        return np.concatenate([np.asarray(start[n], dtype=float).ravel() for n in value_names])
-
     dims = {name: tuple(model.named_vars_to_dims.get(name, ())) for name in names}
     used_dims = {dim for dim_names in dims.values() for dim in dim_names}
     coords = {dim: pd.Index(model.coords[dim]) for dim in used_dims}
@@ -283,7 +264,7 @@ def _nutpie_model(compiled: CompiledGraph):
         names,
         coords=coords,
         dims=dims,
-        make_initial_point_fn=initial_point,
+        make_initial_point_fn=flat_start(compiled.point_fn, model),
     )
 
 
@@ -293,7 +274,9 @@ def compile_native(graph: PyMCGraph):
     frozen = [v.name for v in graph.model.data_vars if v.name not in graph.row_data]
     model = freeze_dims_and_data(graph.model, data=frozen)
     with reproducible_compile(), quiet_compile():
-        return nutpie.compile_pymc_model(model, var_names=list(graph.public_names))
+        compiled = nutpie.compile_pymc_model(model, var_names=list(graph.public_names))
+    start = flat_start(start_point_function(graph), graph.model)
+    return dataclasses.replace(compiled, initial_point_func=start)
 
 
 @dataclass

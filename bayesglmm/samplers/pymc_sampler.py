@@ -26,6 +26,7 @@ from bayesglmm.backend import PyMCGraph
 from bayesglmm.compile_cache import reproducible_compile
 from bayesglmm.samplers.nutpie_chains import chain_seeds
 from bayesglmm.samplers.options import SamplingOptions
+from bayesglmm.samplers.start import start_point_function
 from bayesglmm.samplers.stopping import (
     INTERRUPTED,
     SHORT_TRACE_NOTICE,
@@ -146,6 +147,9 @@ def sample_pymc(graph: PyMCGraph, options: SamplingOptions) -> xr.DataTree:
 
 
 def _sample(graph: PyMCGraph, options: SamplingOptions, seeds: list[int], watch: _Watch):
+    """PyMC's NUTS, each chain from its seed's start (:mod:`~bayesglmm.samplers.start`)
+    rather than PyMC's own unscaled jitter."""
+    start = start_point_function(graph, transformed=False)
     with graph.model, reproducible_compile(), warnings.catch_warnings():
         warnings.filterwarnings("ignore", SHORT_TRACE_NOTICE, UserWarning)
         return pm.sample(
@@ -154,6 +158,8 @@ def _sample(graph: PyMCGraph, options: SamplingOptions, seeds: list[int], watch:
             chains=options.chains,
             cores=options.cores,
             random_seed=seeds,
+            init="adapt_diag",
+            initvals=[start(seed) for seed in seeds],
             progressbar=options.progress,
             nuts_sampler="pymc",
             target_accept=options.target_accept,
