@@ -1,9 +1,11 @@
-"""Shared test helpers: paths to the shared reference material and a quiet fit."""
+"""Shared test helpers: paths to the shared reference material, a model used by several
+modules and a quiet fit."""
 
 import json
 import warnings
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import bayesglmm as bg
@@ -11,6 +13,7 @@ from tests.slow_tests import SLOW_TESTS
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 BUNDLED_REFERENCE = Path(__file__).resolve().parent / "reference"
+TEST_DATA = Path(__file__).resolve().parent / "data"
 
 
 def reference(name: str) -> dict:
@@ -21,6 +24,17 @@ def reference(name: str) -> dict:
     """
     folder = SHARED / "reference" if (SHARED / "reference").exists() else BUNDLED_REFERENCE
     return json.loads((folder / f"{name}.json").read_text())
+
+
+def owls_zero_inflated_poisson() -> bg.Model:
+    """glmmTMB's zero-inflated Poisson of sibling negotiation on the Owls data (Roulin &
+    Bersier 2007; Brooks et al. 2017), arrival times of 22-29 h among its predictors."""
+    return bg.Model(
+        "SiblingNegotiation ~ (FoodTreatment + ArrivalTime) * SexParent"
+        " + offset(log(BroodSize)) + (1 | Nest)",
+        pd.read_csv(TEST_DATA / "owls.csv"),
+        family="zero_inflated_poisson",
+    )
 
 
 def quiet_fit(model: bg.Model, **options) -> bg.Fit:

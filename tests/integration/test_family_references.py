@@ -15,7 +15,7 @@ import pytest
 from scipy import special
 
 import bayesglmm as bg
-from tests.conftest import quiet_fit
+from tests.conftest import owls_zero_inflated_poisson, quiet_fit
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -48,14 +48,7 @@ Distributions with brms" (Bürkner), family ``beta_binomial2``; phi 17.70 (sd 18
 
 @pytest.fixture(scope="module")
 def owls_fit() -> bg.Fit:
-    owls = pd.read_csv(DATA / "owls.csv")
-    model = bg.Model(
-        "SiblingNegotiation ~ (FoodTreatment + ArrivalTime) * SexParent"
-        " + offset(log(BroodSize)) + (1 | Nest)",
-        owls,
-        family="zero_inflated_poisson",
-    )
-    return quiet_fit(model, draws=1000, tune=1000, chains=2, seed=1)
+    return quiet_fit(owls_zero_inflated_poisson(), draws=1000, tune=1000, chains=2, seed=1)
 
 
 def test_zero_inflated_poisson_matches_glmmtmb_on_owls(owls_fit):

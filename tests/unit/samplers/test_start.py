@@ -1,7 +1,5 @@
 """Chains start at PyMC's jittered point, each fixed slope's jitter scaled to its predictor."""
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,8 +7,7 @@ from pymc.initial_point import make_initial_point_fn
 
 import bayesglmm as bg
 from bayesglmm.samplers.start import flat_start, start_point_function
-
-DATA = Path(__file__).resolve().parents[2] / "data"
+from tests.conftest import owls_zero_inflated_poisson
 
 
 @pytest.fixture(scope="module")
@@ -63,14 +60,7 @@ def test_owls_chains_start_near_the_data():
     """The zero-inflated Poisson of the Owls data (arrival times 22-29 h): PyMC's unscaled
     jitter starts at log densities down to -5e7, where a chain's step size collapsed
     (b[Intercept] 9.9 against glmmTMB's 2.54); scaled, every start is above -1e5."""
-    owls = pd.read_csv(DATA / "owls.csv")
-    model = bg.Model(
-        "SiblingNegotiation ~ (FoodTreatment + ArrivalTime) * SexParent"
-        " + offset(log(BroodSize)) + (1 | Nest)",
-        owls,
-        family="zero_inflated_poisson",
-    )
-    graph = model.graph
+    graph = owls_zero_inflated_poisson().graph
     logp = graph.model.compile_logp()
     start = start_point_function(graph)
     pymc_start = make_initial_point_fn(
