@@ -48,8 +48,9 @@ from bayesglmm.backend.contract import (
 )
 from bayesglmm.backend.correlation import lkj_cholesky
 from bayesglmm.backend.likelihoods import Additions, Mu, likelihood_of, observe
-from bayesglmm.backend.pymc_model import PyMCGraph, add_linear_predictor, slope_designs
+from bayesglmm.backend.pymc_model import PyMCGraph, add_linear_predictor
 from bayesglmm.backend.rescor import correlated_rows
+from bayesglmm.backend.start_scales import slope_designs
 from bayesglmm.backend.sweep import sweep_plan
 from bayesglmm.backend.terms import linked_draws
 from bayesglmm.families.family import Family

@@ -44,7 +44,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -68,6 +68,7 @@ from bayesglmm.backend.links import TENSOR_LINKS
 from bayesglmm.backend.monotonic import monotonic_part
 from bayesglmm.backend.parameterisation import smooth_centring
 from bayesglmm.backend.smooths import smooth_names, smooth_part
+from bayesglmm.backend.start_scales import slope_designs, start_scales
 from bayesglmm.backend.sweep import sweep_plan
 from bayesglmm.backend.terms import group_names, group_part, linked_draws
 from bayesglmm.errors import DataError
@@ -109,7 +110,7 @@ class PyMCGraph:
     slope_designs
         Each value variable of fixed slopes, with the graph data of the design columns it
         multiplies and, for one coefficient of slopes split by prior class, its column
-        (see :func:`slope_designs`).
+        (see :func:`~bayesglmm.backend.start_scales.slope_designs`).
     """
 
     model: pm.Model
@@ -119,22 +120,9 @@ class PyMCGraph:
     slope_designs: Mapping[str, tuple[str, int | None]] = field(default_factory=dict)
 
     def start_scales(self) -> dict[str, np.ndarray]:
-        """The width of each fixed slope's starting jitter, for the current data.
-
-        PyMC jitters every unconstrained value by U(-1, 1), which moves the linear
-        predictor by ``x_j`` per unit of slope ``b_j``. A slope whose column has a root
-        mean square above 1 (arrival times of 22 to 29 hours, their interactions) is
-        jittered by U(-1, 1) / rms(x_j) instead, so that it moves the linear predictor by
-        about 1 at most, as the slope of a standardised predictor does. Unscaled, the
-        zero-inflated Poisson of the Owls data started at log densities near -1e7, where
-        one chain's step size collapsed and it never reached the mode.
-        """
-        scales = {}
-        for value, (design, column) in self.slope_designs.items():
-            x = np.asarray(self.model[design].get_value())
-            scale = 1.0 / np.maximum(np.sqrt(np.mean(np.square(x), axis=0)), 1.0)
-            scales[value] = scale if column is None else scale[column]
-        return scales
+        """The width of each fixed slope's starting jitter, for the current data
+        (:func:`~bayesglmm.backend.start_scales.start_scales`)."""
+        return start_scales(self.model, self.slope_designs)
 
 
 def _dispersion_variable(
@@ -525,28 +513,3 @@ def build_pymc_model(
         row_data=rows,
         slope_designs=slope_designs(spec.linear_parts, model),
     )
-
-
-def slope_designs(
-    parts: Iterable[LinearPart], model: pm.Model
-) -> dict[str, tuple[str, int | None]]:
-    """Each untransformed value variable of the fixed slopes of ``parts`` in ``model``, with
-    the graph data of the design it multiplies and, for one coefficient of slopes split by
-    prior class (:func:`~bayesglmm.backend.contract.prior_variable`), its column."""
-    free = {rv.name for rv in model.free_RVs if model.rvs_to_transforms.get(rv) is None}
-    designs: dict[str, tuple[str, int | None]] = {}
-    for part in parts:
-        fixed, suffix = part.fixed, part.suffix
-        design = naming.fixed_design(suffix, "centred" if fixed.has_intercept else None)
-        if design not in model.named_vars:
-            continue
-        name = naming.slopes(suffix) if fixed.has_intercept else naming.coefficients(suffix)
-        count = len(fixed.names) - int(fixed.has_intercept)
-        for level in (name, naming.swept_level(name)):
-            if level in free:
-                designs[level] = (design, None)
-            for column in range(count):
-                element = naming.graph_data(level, str(column))
-                if element in free:
-                    designs[element] = (design, column)
-    return designs
